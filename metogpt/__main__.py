@@ -1,0 +1,5 @@
+import sys
+
+from metogpt.cli import main
+
+sys.exit(main())

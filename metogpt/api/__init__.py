@@ -1,0 +1,128 @@
+"""The REST surface: a FastAPI app that Reflex mounts itself under (api_transformer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from metogpt.api import admin, auth
+from metogpt.api.schemas import ErrorOut
+from metogpt.services.errors import RateLimited, ServiceError
+
+MAX_BODY = 1_000_000
+_ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+async def _service_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return _error(exc.status, exc.code, exc.message, headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    message = str(first.get("msg", "invalid request"))
+    return _error(422, "invalid", f"{where}: {message}" if where else message)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return _error(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail))
+
+
+class BodyLimit:
+    """Refuse bodies over MAX_BODY before anything reads them (a 10 MB body gets a 413)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return await _too_large()(scope, receive, send)
+        seen = 0
+
+        async def limited() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY:
+                raise HTTPException(413, "request body too large")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _too_large() -> JSONResponse:
+    return _error(413, "too_large", f"request body larger than {MAX_BODY} bytes")
+
+
+def build_api() -> FastAPI:
+    api = FastAPI(
+        title="MetoGPT API",
+        version="1.0",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        responses=_ERRORS,
+    )
+    api.add_exception_handler(ServiceError, _service_error)
+    api.add_exception_handler(RequestValidationError, _validation_error)
+    api.add_exception_handler(HTTPException, _http_error)
+    api.include_router(auth.router)
+    api.include_router(admin.router)
+    assets = Path(swagger_ui_bundle.swagger_ui_path)
+    api.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @api.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="MetoGPT API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
+        )
+
+    @api.get("/api/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.api_route(
+        "/api/{rest:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    def unknown(rest: str) -> JSONResponse:
+        return _error(404, "not_found", f"no such endpoint: /api/{rest[:100]}")
+
+    api.add_middleware(BodyLimit)
+    return api

@@ -1,0 +1,48 @@
+"""/api/auth: login, register, me."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from metogpt.api.deps import Caller, client_address
+from metogpt.api.schemas import (
+    LoginIn,
+    MeOut,
+    ModelOut,
+    RegisterIn,
+    TokenOut,
+    UserEnvelope,
+    UserOut,
+)
+from metogpt.services import auth, users
+from metogpt.services.db import read_session
+from metogpt.services.errors import Forbidden
+from metogpt.settings import settings
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.post("/login", response_model=TokenOut)
+def login(body: LoginIn, request: Request) -> TokenOut:
+    user, token, ttl = auth.login(body.email, body.password, client_address(request))
+    return TokenOut(token=token, expires_in=ttl, user=UserOut.of(user))
+
+
+@router.post("/register", response_model=UserEnvelope, status_code=201)
+def register(body: RegisterIn) -> UserEnvelope:
+    if not settings.allow_registration:
+        raise Forbidden("registration is disabled", code="registration_disabled")
+    user = users.register(body.email, body.username, body.name, body.password)
+    return UserEnvelope(user=UserOut.of(user))
+
+
+@router.get("/me", response_model=MeOut)
+def me(caller: Caller) -> MeOut:
+    user, actor = caller
+    with read_session() as session:
+        models = users.models_of(session, user)
+    return MeOut(
+        user=UserOut.of(user),
+        permissions=actor.permissions,
+        models=[ModelOut.of(m) for m in models],
+    )

@@ -1,0 +1,34 @@
+"""What every route needs: the caller's identity, checked by the auth service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from metogpt.models import User
+from metogpt.services import auth
+from metogpt.services.db import read_session
+from metogpt.services.permissions import Actor
+
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /api/auth/login")
+
+
+def current(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[User, Actor]:
+    with read_session() as session:
+        return auth.authenticate(session, creds.credentials if creds else None)
+
+
+def current_actor(caller: Annotated[tuple[User, Actor], Depends(current)]) -> Actor:
+    return caller[1]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+Caller = Annotated[tuple[User, Actor], Depends(current)]
+ActorDep = Annotated[Actor, Depends(current_actor)]

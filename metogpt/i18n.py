@@ -1,0 +1,128 @@
+"""Every UI string, in English and Russian.
+
+`t(key)` gives a reactive value for pages (it follows the user's language without a round
+trip); `tr(key, lang)` gives plain text for messages built on the server."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+LANGS = ("en", "ru")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # app
+    "app.name": ("MetoGPT", "MetoGPT"),
+    "app.tagline": (
+        "Chat with the best models, pay per token.",
+        "Общайтесь с лучшими моделями, платите за токены.",
+    ),
+    "lang.switch": ("Русский", "English"),
+    "lang.label": ("Language", "Язык"),
+    # auth
+    "auth.login.title": ("Sign in", "Вход"),
+    "auth.login.submit": ("Sign in", "Войти"),
+    "auth.login.no_account": ("No account yet?", "Ещё нет аккаунта?"),
+    "auth.login.to_register": ("Create one", "Зарегистрируйтесь"),
+    "auth.register.title": ("Create an account", "Регистрация"),
+    "auth.register.submit": ("Create account", "Создать аккаунт"),
+    "auth.register.have_account": ("Already registered?", "Уже зарегистрированы?"),
+    "auth.register.to_login": ("Sign in", "Войдите"),
+    "auth.register.closed": (
+        "Registration is closed on this server.",
+        "Регистрация на этом сервере закрыта.",
+    ),
+    "auth.register.done": (
+        "Account created. Sign in to start.",
+        "Аккаунт создан. Войдите, чтобы начать.",
+    ),
+    "auth.email": ("Email", "Эл. почта"),
+    "auth.username": ("Username", "Имя пользователя"),
+    "auth.name": ("Display name", "Отображаемое имя"),
+    "auth.password": ("Password", "Пароль"),
+    "auth.password_hint": ("At least 8 characters", "Не менее 8 символов"),
+    "auth.logout": ("Sign out", "Выйти"),
+    "auth.working": ("Please wait…", "Подождите…"),
+    # shell
+    "nav.chat": ("Chat", "Чат"),
+    "nav.admin": ("Admin", "Админка"),
+    "shell.balance": ("Balance", "Баланс"),
+    "shell.role": ("Role", "Роль"),
+    "shell.credits": ("credits", "кредитов"),
+    "shell.demo_banner": (
+        "No provider key is configured: answers come from the built-in demo provider.",
+        "Ключ провайдера не настроен: ответы генерирует встроенный демо-провайдер.",
+    ),
+    "chat.empty.title": ("Start a conversation", "Начните разговор"),
+    "chat.empty.body": (
+        "Pick a model your role allows and ask anything. Each answer is billed by its tokens.",
+        "Выберите модель, доступную вашей роли, и задайте вопрос. Каждый ответ оплачивается по токенам.",
+    ),
+    "chat.models": ("Your models", "Ваши модели"),
+    "chat.coefficient": ("coefficient", "коэффициент"),
+    "chat.no_models": (
+        "Your role has no models enabled.",
+        "Для вашей роли не включено ни одной модели.",
+    ),
+    "admin.title": ("Administration", "Администрирование"),
+    "admin.denied": ("You do not have access to this page.", "У вас нет доступа к этой странице."),
+    "common.loading": ("Loading…", "Загрузка…"),
+    # errors (keyed by the services' error codes)
+    "error.bad_credentials": ("Wrong email or password.", "Неверная почта или пароль."),
+    "error.rate_limited": (
+        "Too many sign-in attempts. Try again in a few minutes.",
+        "Слишком много попыток входа. Повторите через несколько минут.",
+    ),
+    "error.account_disabled": ("This account is disabled.", "Этот аккаунт отключён."),
+    "error.email_taken": ("That email is already registered.", "Эта почта уже зарегистрирована."),
+    "error.username_taken": ("That username is taken.", "Это имя пользователя занято."),
+    "error.taken": ("That email or username is taken.", "Почта или имя пользователя заняты."),
+    "error.invalid_email": ("Enter a valid email address.", "Введите корректный адрес почты."),
+    "error.invalid_username": (
+        "Username: 2–64 letters, digits, '_', '.' or '-'.",
+        "Имя пользователя: 2–64 буквы, цифры, «_», «.» или «-».",
+    ),
+    "error.invalid_password": (
+        "Password must be 8–256 characters.",
+        "Пароль должен содержать 8–256 символов.",
+    ),
+    "error.registration_disabled": ("Registration is closed.", "Регистрация закрыта."),
+    "error.forbidden": ("You do not have permission for this.", "У вас нет прав на это действие."),
+    "error.unauthenticated": ("Please sign in.", "Пожалуйста, войдите."),
+    "error.token_expired": (
+        "Your session has expired. Sign in again.",
+        "Сессия истекла. Войдите снова.",
+    ),
+    "error.token_revoked": (
+        "Your session has ended. Sign in again.",
+        "Сессия завершена. Войдите снова.",
+    ),
+    "error.invalid": ("Please check the form: {message}", "Проверьте форму: {message}"),
+    "error.unexpected": (
+        "Something went wrong. Please try again.",
+        "Что-то пошло не так. Попробуйте ещё раз.",
+    ),
+}
+
+
+def normalize_lang(lang: str | None) -> str:
+    return lang if lang in LANGS else "en"
+
+
+def tr(key: str, lang: str | None, **values: object) -> str:
+    en, ru = MESSAGES[key]
+    text = ru if normalize_lang(lang) == "ru" else en
+    return text.format(**values) if values else text
+
+
+def t(key: str) -> rx.Var:
+    """The reactive text of `key` in the current language."""
+    from metogpt.state.session import SessionState
+
+    en, ru = MESSAGES[key]
+    return rx.cond(SessionState.lang == "ru", ru, en)
+
+
+def error_text(code: str, message: str, lang: str | None) -> str:
+    """A service error for a person: the catalog's wording when there is one."""
+    key = f"error.{code}"
+    return tr(key, lang, message=message) if key in MESSAGES else message

@@ -1,0 +1,32 @@
+"""The app: pages and the REST API on one port. Nothing else lives here."""
+
+import reflex as rx
+
+from metogpt.api import build_api
+from metogpt.i18n import MESSAGES
+from metogpt.pages.admin import admin_page
+from metogpt.pages.chat import chat_page
+from metogpt.pages.login import login_page, register_page
+from metogpt.state.auth import AuthFormState
+from metogpt.state.session import SessionState
+
+app = rx.App(
+    api_transformer=build_api(),
+    html_lang="en",
+)
+app.add_page(
+    login_page,
+    route="/login",
+    title=MESSAGES["auth.login.title"][0],
+    on_load=AuthFormState.redirect_if_signed_in,
+)
+app.add_page(
+    register_page,
+    route="/register",
+    title=MESSAGES["auth.register.title"][0],
+    on_load=AuthFormState.redirect_if_signed_in,
+)
+app.add_page(chat_page, route="/", title="MetoGPT", on_load=SessionState.require_login)
+app.add_page(
+    admin_page, route="/admin", title="MetoGPT · Admin", on_load=SessionState.require_login
+)

@@ -1,0 +1,115 @@
+"""Database tables (plain SQLModel). Business rules live in services/, not here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _ts(index: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=index),
+    )
+
+
+class Role(SQLModel, table=True):
+    name: str = Field(primary_key=True, max_length=32)
+    # Case-insensitive uniqueness: the lower-cased name carries the unique index.
+    name_key: str = Field(max_length=32, unique=True)
+    # {TYPE: {ACTION: bool}}, always the full matrix.
+    permissions: dict[str, dict[str, bool]] = Field(sa_column=Column(JSON, nullable=False))
+    # {model: {"enabled": bool, "coefficient": "1.5"}}; coefficients kept as decimal strings
+    # so that what an admin typed is what billing uses, digit for digit.
+    model_access: dict[str, dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    system: bool = False
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class User(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    email: str = Field(max_length=254, unique=True)
+    username: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=128)
+    password_hash: str = Field(max_length=128)
+    role: str = Field(
+        sa_column=Column(String(32), ForeignKey("role.name"), nullable=False, index=True)
+    )
+    # Ledger balance: always equals the sum of this user's ledger rows.
+    balance: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # Credits held by open reservations (in-flight answers); available = balance - reserved.
+    reserved: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    enabled: bool = True
+    # Bumped on role, password or enabled change: tokens carrying an older value are dead.
+    token_version: int = 0
+    locale: str = Field(default="en", max_length=8)
+    created_at: datetime = _ts(index=True)
+    last_active_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_user_id_id", "user_id", "id"),
+        Index("ix_ledger_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(foreign_key="user.id", max_length=32)
+    kind: str = Field(max_length=16)  # grant | charge | adjustment | refund
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    balance_after: int = Field(sa_column=Column(BigInteger, nullable=False))
+    model: str | None = Field(default=None, max_length=64)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    coefficient: str | None = Field(default=None, max_length=16)
+    conversation_id: str | None = Field(default=None, max_length=32)
+    message_id: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=500)
+    actor_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _ts()
+
+
+class Reservation(SQLModel, table=True):
+    """Credits held for one answer in flight. The row exists only while the answer runs."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32, index=True)
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    model: str = Field(max_length=64)
+    coefficient: str = Field(max_length=16)
+    prompt_tokens: int
+    max_tokens: int
+    conversation_id: str | None = Field(default=None, max_length=32)
+    message_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _ts(index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=400, index=True)
+    at: datetime = _ts(index=True)
+
+
+class Meta(SQLModel, table=True):
+    """Small key/value facts about the installation (e.g. that roles were seeded)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)

@@ -1,0 +1,36 @@
+"""Small shared pieces: the language switch, the form field, the error callout."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from metogpt.i18n import t
+from metogpt.state.session import SessionState
+
+
+def lang_switch() -> rx.Component:
+    return rx.button(
+        rx.icon("languages", size=16),
+        t("lang.switch"),
+        variant="ghost",
+        size="2",
+        on_click=SessionState.switch_lang,
+        id="lang-switch",
+        aria_label=t("lang.label"),
+    )
+
+
+def field(label_key: str, name: str, type_: str = "text", **props) -> rx.Component:
+    return rx.vstack(
+        rx.text(t(label_key), as_="label", size="2", weight="medium", html_for=name),
+        rx.input(name=name, id=name, type=type_, width="100%", size="3", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def error_callout(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )

@@ -1,0 +1,106 @@
+"""The signed-in shell: header (name, role, balance), navigation, demo banner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from metogpt.i18n import t
+from metogpt.pages.components import lang_switch
+from metogpt.state.session import SessionState
+
+
+def _nav_link(label_key: str, href: str, icon: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(t(label_key)), align="center", spacing="1"),
+        href=href,
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        size="2",
+    )
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        rx.hstack(
+            rx.icon("sparkles", size=20, color=rx.color("accent", 9)),
+            rx.heading(t("app.name"), size="4"),
+            align="center",
+            spacing="2",
+        ),
+        rx.hstack(
+            _nav_link("nav.chat", "/", "message-square"),
+            rx.cond(SessionState.can_admin, _nav_link("nav.admin", "/admin", "shield")),
+            spacing="4",
+            display=["none", "flex"],
+        ),
+        rx.spacer(),
+        rx.badge(
+            rx.icon("coins", size=14),
+            rx.text(SessionState.balance, id="balance"),
+            color_scheme="green",
+            size="2",
+            title=t("shell.balance"),
+        ),
+        rx.vstack(
+            rx.text(SessionState.user_name, size="2", weight="medium", id="user-name"),
+            rx.text(SessionState.user_role, size="1", color_scheme="gray", id="user-role"),
+            spacing="0",
+            align="end",
+        ),
+        lang_switch(),
+        rx.icon_button(
+            rx.icon("log-out", size=16),
+            variant="soft",
+            color_scheme="gray",
+            on_click=SessionState.logout,
+            title=t("auth.logout"),
+            aria_label=t("auth.logout"),
+            id="logout",
+        ),
+        align="center",
+        spacing="4",
+        padding_x="1.25em",
+        padding_y="0.75em",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        width="100%",
+        background=rx.color("gray", 1),
+    )
+
+
+def demo_banner() -> rx.Component:
+    return rx.cond(
+        SessionState.demo_mode,
+        rx.callout(
+            t("shell.demo_banner"),
+            icon="info",
+            color_scheme="amber",
+            size="1",
+            width="100%",
+            border_radius="0",
+            id="demo-banner",
+        ),
+    )
+
+
+def signed_in(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """Wrap a page body in the shell. Shows nothing private until the session loaded."""
+
+    def page() -> rx.Component:
+        return rx.vstack(
+            header(),
+            demo_banner(),
+            rx.cond(
+                SessionState.signed_in,
+                content(),
+                rx.center(rx.spinner(size="3"), padding="4em", width="100%"),
+            ),
+            spacing="0",
+            min_height="100vh",
+            width="100%",
+        )
+
+    page.__name__ = content.__name__
+    return page

@@ -1,0 +1,129 @@
+"""/login and /register."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from metogpt.i18n import t
+from metogpt.pages.components import error_callout, field, lang_switch
+from metogpt.state.auth import AuthFormState
+
+
+def _auth_card(title_key: str, body: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.hstack(
+                rx.hstack(
+                    rx.icon("sparkles", size=22, color=rx.color("accent", 9)),
+                    rx.heading(t("app.name"), size="6"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.spacer(),
+                lang_switch(),
+                width="100%",
+                align="center",
+            ),
+            rx.text(t("app.tagline"), color_scheme="gray", size="2"),
+            rx.card(
+                rx.vstack(rx.heading(t(title_key), size="5"), body, spacing="4", width="100%"),
+                size="3",
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+            max_width="420px",
+            padding="1.5em",
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )
+
+
+def login_page() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            error_callout(AuthFormState.error),
+            field("auth.email", "email", "email", auto_complete="username", required=True),
+            field(
+                "auth.password",
+                "password",
+                "password",
+                auto_complete="current-password",
+                required=True,
+            ),
+            rx.button(
+                t("auth.login.submit"),
+                type="submit",
+                size="3",
+                width="100%",
+                loading=AuthFormState.busy,
+                id="login-submit",
+            ),
+            rx.cond(
+                AuthFormState.registration_open,
+                rx.hstack(
+                    rx.text(t("auth.login.no_account"), size="2"),
+                    rx.link(
+                        t("auth.login.to_register"), href="/register", size="2", id="to-register"
+                    ),
+                    spacing="1",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=AuthFormState.login,
+        width="100%",
+    )
+    return _auth_card("auth.login.title", form)
+
+
+def register_page() -> rx.Component:
+    form = rx.cond(
+        AuthFormState.registration_open,
+        rx.form(
+            rx.vstack(
+                error_callout(AuthFormState.error),
+                field("auth.email", "email", "email", auto_complete="email", required=True),
+                field(
+                    "auth.username",
+                    "username",
+                    auto_complete="username",
+                    required=True,
+                    min_length=2,
+                    max_length=64,
+                ),
+                field("auth.name", "name", auto_complete="name", required=True, max_length=128),
+                field(
+                    "auth.password",
+                    "password",
+                    "password",
+                    auto_complete="new-password",
+                    required=True,
+                    min_length=8,
+                    max_length=256,
+                    placeholder=t("auth.password_hint"),
+                ),
+                rx.button(
+                    t("auth.register.submit"),
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    loading=AuthFormState.busy,
+                    id="register-submit",
+                ),
+                rx.hstack(
+                    rx.text(t("auth.register.have_account"), size="2"),
+                    rx.link(t("auth.register.to_login"), href="/login", size="2"),
+                    spacing="1",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=AuthFormState.register,
+            width="100%",
+        ),
+        rx.callout(t("auth.register.closed"), icon="info"),
+    )
+    return _auth_card("auth.register.title", form)

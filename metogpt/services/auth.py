@@ -1,0 +1,141 @@
+"""Passwords, tokens, login (with throttling) and turning a token back into an actor."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import bcrypt
+import jwt
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from metogpt.models import LoginFailure, Role, User, utcnow
+from metogpt.services import permissions
+from metogpt.services.db import read_session, write_session
+from metogpt.services.errors import RateLimited, Unauthorized
+from metogpt.services.permissions import Actor
+from metogpt.settings import settings
+
+THROTTLE_TRIES = 7
+THROTTLE_WINDOW = timedelta(minutes=5)
+_ALGORITHM = "HS256"
+
+
+def _prehash(password: str) -> bytes:
+    # bcrypt reads only 72 bytes; a SHA-256 digest first lets every character count.
+    return base64.b64encode(hashlib.sha256(password.encode()).digest())
+
+
+def hash_password(password: str) -> str:
+    """Slow on purpose (bcrypt): async callers run it with asyncio.to_thread."""
+    salt = bcrypt.gensalt(rounds=settings.bcrypt_rounds)
+    return bcrypt.hashpw(_prehash(password), salt).decode()
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    try:
+        return bcrypt.checkpw(_prehash(password), hashed.encode())
+    except ValueError:
+        return False
+
+
+# Compared against when the email is unknown, so both paths cost one bcrypt check.
+_DUMMY_HASH = bcrypt.hashpw(b"dummy", bcrypt.gensalt(rounds=4)).decode()
+
+
+def issue_token(user: User) -> tuple[str, int]:
+    now = utcnow()
+    ttl = settings.token_ttl_seconds
+    claims = {
+        "sub": user.id,
+        "ver": user.token_version,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+        "jti": secrets.token_hex(8),
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm=_ALGORITHM), ttl
+
+
+def _claims(token: str) -> dict[str, Any]:
+    try:
+        return jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[_ALGORITHM],
+            options={"require": ["sub", "exp", "ver"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("the session has expired; sign in again", code="token_expired") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("invalid token", code="invalid_token") from None
+
+
+def authenticate(session: Session, token: str | None) -> tuple[User, Actor]:
+    """The user and their current permissions, or Unauthorized. Read fresh on every call:
+    a role, password or enabled change bumps `token_version` and kills older tokens."""
+    if not token or len(token) > 4096:
+        raise Unauthorized("sign in first", code="unauthenticated")
+    claims = _claims(token)
+    user = session.get(User, claims["sub"]) if isinstance(claims["sub"], str) else None
+    if user is None or claims["ver"] != user.token_version:
+        raise Unauthorized("the session is no longer valid; sign in again", code="token_revoked")
+    if not user.enabled:
+        raise Unauthorized("this account is disabled", code="account_disabled")
+    return user, actor_for(session, user)
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    role = session.get(Role, user.role)
+    matrix = permissions.normalize(role.permissions) if role else permissions.empty_matrix()
+    return Actor(user_id=user.id, role=user.role, permissions=matrix)
+
+
+def _throttle_key(email: str, address: str) -> str:
+    return f"{email.strip().lower()[:254]}|{address[:100]}"
+
+
+def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
+    """Check credentials. Throttled per (email, address): the 8th try within five minutes
+    is refused with 429 whatever the password, until the window frees up.
+
+    Runs its own short transactions: the slow bcrypt check happens outside any of them
+    (it would otherwise hold SQLite's write lock), and a failed try is committed even
+    though the call then raises."""
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise Unauthorized("wrong email or password", code="bad_credentials")
+    email = email.strip().lower()
+    key = _throttle_key(email, address)
+    now = utcnow()
+    window_start = now - THROTTLE_WINDOW
+    with read_session() as session:
+        count, oldest = session.exec(
+            select(func.count(), func.min(LoginFailure.at)).where(
+                LoginFailure.key == key, col(LoginFailure.at) >= window_start
+            )
+        ).one()
+        user = session.exec(select(User).where(User.email == email)).first()
+    if count >= THROTTLE_TRIES:
+        oldest = oldest.replace(tzinfo=now.tzinfo) if oldest.tzinfo is None else oldest
+        retry = max(1, int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1)
+        raise RateLimited("too many sign-in attempts; try again later", retry_after=retry)
+    ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
+    with write_session() as session:
+        if not ok or user is None:
+            session.exec(delete(LoginFailure).where(col(LoginFailure.at) < window_start))
+            session.add(LoginFailure(key=key, at=now))
+        else:
+            session.exec(delete(LoginFailure).where(LoginFailure.key == key))
+            user = session.get(User, user.id)
+            if user is not None and user.enabled:
+                user.last_active_at = now
+                session.add(user)
+    if not ok or user is None:
+        raise Unauthorized("wrong email or password", code="bad_credentials")
+    if not user.enabled:
+        raise Unauthorized("this account is disabled", code="account_disabled")
+    token, ttl = issue_token(user)
+    return user, token, ttl

@@ -1,0 +1,93 @@
+"""Engines and sessions.
+
+Writes go through `write_session()`. On SQLite it opens `BEGIN IMMEDIATE`, so a
+transaction that reads and then writes holds the write lock from its first statement
+and never fails half-way with "database is locked"; readers use `read_session()` and
+WAL lets them run beside a writer. On PostgreSQL both are ordinary READ COMMITTED
+sessions: correctness there comes from conditional updates and row locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+from metogpt.settings import settings
+
+
+@dataclass
+class _Engines:
+    url: str
+    write: Engine
+    read: Engine
+
+
+_engines: _Engines | None = None
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        # The driver's own transaction handling is replaced by explicit BEGINs below.
+        isolation_level=None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def configure(url: str | None = None) -> None:
+    """(Re)create the engines, e.g. for a test database."""
+    global _engines
+    if _engines is not None:
+        _engines.write.dispose()
+        _engines.read.dispose()
+    url = url or settings.database_url
+    if is_sqlite(url):
+        _engines = _Engines(
+            url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN")
+        )
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        _engines = _Engines(url, engine, engine)
+
+
+def engines() -> _Engines:
+    if _engines is None:
+        configure()
+    assert _engines is not None
+    return _engines
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any exception."""
+    with Session(engines().write, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    with Session(engines().read, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -1,0 +1,1 @@
+"""Thin Reflex states: they call services and hold what pages show, nothing more."""

@@ -1,0 +1,73 @@
+"""Sign-in and registration forms."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from metogpt import i18n
+from metogpt.services import auth, users
+from metogpt.services.errors import ServiceError
+from metogpt.settings import settings
+from metogpt.state.session import SessionState, in_write
+
+
+class AuthFormState(SessionState):
+    error: str = ""
+    notice: str = ""
+    busy: bool = False
+    registration_open: bool = settings.allow_registration
+
+    @rx.event
+    def clear_messages(self) -> None:
+        self.error = ""
+
+    @rx.event
+    async def login(self, form: dict):
+        self.error, self.busy = "", True
+        yield
+        address = self.router.session.client_ip or "unknown"
+        try:
+            user, token, _ = await asyncio.to_thread(
+                auth.login, form.get("email", ""), form.get("password", ""), address
+            )
+        except ServiceError as exc:
+            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+            self.busy = False
+            return
+        self.busy = False
+        self.auth_token = token
+        self.lang = i18n.normalize_lang(user.locale)
+        yield rx.redirect("/")
+
+    @rx.event
+    async def register(self, form: dict):
+        self.error, self.busy = "", True
+        yield
+        if not settings.allow_registration:
+            self.error = i18n.tr("error.registration_disabled", self.lang)
+            self.busy = False
+            return
+        try:
+            user = await asyncio.to_thread(
+                users.register,
+                form.get("email", ""),
+                form.get("username", ""),
+                form.get("name", ""),
+                form.get("password", ""),
+            )
+            await in_write(users.set_locale, user.id, self.lang)
+            _, token, _ = await asyncio.to_thread(
+                auth.login,
+                form.get("email", ""),
+                form.get("password", ""),
+                self.router.session.client_ip or "unknown",
+            )
+        except ServiceError as exc:
+            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+            self.busy = False
+            return
+        self.busy = False
+        self.auth_token = token
+        yield rx.redirect("/")
