@@ -1,0 +1,129 @@
+"""Shared fixtures: a migrated database on SQLite and (when TEST_POSTGRES_URL is set) on
+PostgreSQL, seeded roles, users with tokens, and a REST client."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Before anything imports metogpt.settings: a throwaway data dir, a fixed signing key,
+# cheap bcrypt and the catalog with no provider keys (demo provider).
+_DATA = tempfile.mkdtemp(prefix="metogpt-test-")
+os.environ["METOGPT_DATA_DIR"] = _DATA
+os.environ.setdefault("METOGPT_JWT_SECRET", "test-secret-for-the-test-suite-only-0123456789")
+os.environ["METOGPT_BCRYPT_ROUNDS"] = "4"
+os.environ["METOGPT_DEMO_DELAY"] = "0"
+for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "METOGPT_CONFIG", "DATABASE_URL"):
+    os.environ.pop(_key, None)
+
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+from metogpt.models import User  # noqa: E402
+from metogpt.services import auth, db, roles, setup, users  # noqa: E402
+from metogpt.services.permissions import Actor  # noqa: E402
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+_migrated: set[str] = set()
+
+
+def _backends() -> list:
+    skip = pytest.mark.skip(reason="PostgreSQL tests skipped: TEST_POSTGRES_URL is not set")
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=[] if POSTGRES_URL else [skip]),
+    ]
+
+
+def _url(backend: str) -> str:
+    if backend == "postgres":
+        assert POSTGRES_URL
+        return POSTGRES_URL
+    return f"sqlite:///{_DATA}/test.db"
+
+
+def _reset_postgres_schema(url: str) -> None:
+    # The first use in a run starts from an empty schema, so migrations run for real.
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _wipe() -> None:
+    with db.write_session() as session:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            session.exec(text(f'DELETE FROM "{table.name}"'))
+
+
+@pytest.fixture(params=_backends())
+def database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated, empty database with the seeded roles; yields the backend name."""
+    url = _url(request.param)
+    if url not in _migrated:
+        if request.param == "postgres":
+            _reset_postgres_schema(url)
+        db.configure(url)
+        setup.migrate()
+        _migrated.add(url)
+    else:
+        db.configure(url)
+    _wipe()
+    with db.write_session() as session:
+        roles.seed_roles(session)
+    yield request.param
+    db.configure(_url("sqlite"))
+
+
+@dataclass
+class Account:
+    user: User
+    token: str
+    password: str
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def actor(self) -> Actor:
+        with db.read_session() as session:
+            return auth.authenticate(session, self.token)[1]
+
+
+_counter = iter(range(1, 10**9))
+
+
+def make_account(
+    role: str = "USER", balance: int | None = None, password: str = "password-1"
+) -> Account:
+    n = next(_counter)
+    user = users.register(
+        f"user{n}@example.com", f"user{n}", f"User {n}", password, role=role, balance=balance
+    )
+    token, _ = auth.issue_token(user)
+    return Account(user, token, password)
+
+
+@pytest.fixture
+def admin(database: str) -> Account:
+    return make_account("ADMIN")
+
+
+@pytest.fixture
+def api(database: str):
+    from fastapi.testclient import TestClient
+
+    from metogpt.api import build_api
+
+    with TestClient(build_api()) as client:
+        yield client

@@ -1,0 +1,187 @@
+"""Billing: reservations, settlement, admin edits, the ledger invariant, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from metogpt.models import LedgerEntry, Reservation, User
+from metogpt.services import billing, coefficients
+from metogpt.services.db import read_session, write_session
+from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput
+from tests.conftest import make_account
+
+
+def _balance(user_id: str) -> tuple[int, int]:
+    with read_session() as s:
+        u = s.get(User, user_id)
+        assert u is not None
+        return u.balance, u.reserved
+
+
+def _ledger_sum(user_id: str) -> int:
+    with read_session() as s:
+        return int(
+            s.exec(
+                select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                    LedgerEntry.user_id == user_id
+                )
+            ).one()
+        )
+
+
+def _reserve(
+    user_id: str, prompt: int = 10, max_output: int = 100, coef: str = "1"
+) -> billing.Hold:
+    with write_session() as s:
+        return billing.reserve(
+            s, user_id, model="gpt-4", coefficient=coef, prompt_tokens=prompt, max_output=max_output
+        )
+
+
+def test_registration_writes_one_grant(database: str) -> None:
+    acc = make_account(balance=2000)
+    with read_session() as s:
+        rows = s.exec(select(LedgerEntry).where(LedgerEntry.user_id == acc.id)).all()
+    assert [(r.kind, r.amount, r.balance_after) for r in rows] == [("grant", 2000, 2000)]
+
+
+def test_reserve_caps_answer_and_settle_charges_exactly(database: str) -> None:
+    acc = make_account(balance=1000)
+    hold = _reserve(acc.id, prompt=100, max_output=4096, coef="1.5")
+    # 1000 credits at 1.5 pay for 666 tokens; 100 go to the prompt.
+    assert hold.max_tokens == 566
+    assert hold.amount == coefficients.cost(666, "1.5") == 999
+    assert _balance(acc.id) == (1000, 999)
+    with write_session() as s:
+        entry = billing.settle(s, hold.reservation_id, 100, 33)
+    assert entry is not None and entry.amount == -200  # ceil(133 × 1.5) = 199.5 → 200
+    assert _balance(acc.id) == (800, 0)
+    assert _ledger_sum(acc.id) == 800
+    with write_session() as s:  # settling again changes nothing
+        assert billing.settle(s, hold.reservation_id, 100, 33) is None
+    assert _balance(acc.id) == (800, 0)
+
+
+def test_insufficient_balance_refuses_before_anything(database: str) -> None:
+    acc = make_account(balance=10)
+    with pytest.raises(InsufficientBalance):
+        _reserve(acc.id, prompt=10, coef="1")  # needs 11 for prompt + one token
+    assert _balance(acc.id) == (10, 0)
+    with read_session() as s:
+        assert s.exec(select(func.count()).select_from(Reservation)).one() == 0
+
+
+def test_release_returns_everything(database: str) -> None:
+    acc = make_account(balance=500)
+    hold = _reserve(acc.id)
+    with write_session() as s:
+        billing.release(s, hold.reservation_id)
+    assert _balance(acc.id) == (500, 0)
+    assert _ledger_sum(acc.id) == 500
+
+
+def test_admin_set_and_adjust_write_ledger_rows(database: str, admin) -> None:
+    acc = make_account(balance=100)
+    actor = admin.actor()
+    with write_session() as s:
+        e1 = billing.set_balance(s, actor, acc.id, 5000, "top-up")
+        e2 = billing.adjust(s, actor, acc.id, -300, "correction")
+    assert (e1.amount, e1.balance_after, e1.actor_id) == (4900, 5000, admin.id)
+    assert (e2.amount, e2.balance_after, e2.reason) == (-300, 4700, "correction")
+    assert _balance(acc.id) == (4700, 0) and _ledger_sum(acc.id) == 4700
+
+
+@pytest.mark.parametrize("bad", [-1, True, 1.5, "100", None, 10**13, float("nan")])
+def test_set_balance_rejects_bad_values(database: str, admin, bad) -> None:
+    acc = make_account(balance=100)
+    with pytest.raises(InvalidInput), write_session() as s:
+        billing.set_balance(s, admin.actor(), acc.id, bad)
+    assert _balance(acc.id) == (100, 0)
+
+
+def test_balance_cannot_drop_below_what_is_reserved(database: str, admin) -> None:
+    acc = make_account(balance=1000)
+    hold = _reserve(acc.id, prompt=10, max_output=500)
+    with pytest.raises(Conflict), write_session() as s:
+        billing.set_balance(s, admin.actor(), acc.id, hold.amount - 1)
+    with pytest.raises(InsufficientBalance), write_session() as s:
+        billing.adjust(s, admin.actor(), acc.id, -(1000 - hold.amount + 1))
+    assert _balance(acc.id) == (1000, hold.amount)
+
+
+def test_recover_stale_returns_crash_leftovers(database: str) -> None:
+    acc = make_account(balance=1000)
+    _reserve(acc.id)
+    _reserve(acc.id)
+    with write_session() as s:
+        assert billing.recover_stale(s, timedelta(hours=1)) == 0  # too young: maybe alive
+        assert billing.recover_stale(s, timedelta(0)) == 2
+    assert _balance(acc.id) == (1000, 0)
+    with read_session() as s:
+        assert billing.reconcile(s) == []
+
+
+def test_reconcile_finds_a_tampered_balance(database: str) -> None:
+    acc = make_account(balance=1000)
+    with write_session() as s:
+        user = s.get(User, acc.id)
+        user.balance = 999  # a write that bypassed the ledger
+        s.add(user)
+    with read_session() as s:
+        bad = billing.reconcile(s)
+    assert [(m.user_id, m.balance, m.ledger_sum) for m in bad] == [(acc.id, 999, 1000)]
+
+
+def test_200_parallel_reservations_never_overdraw(database: str) -> None:
+    """One user, 200 requests at once; the balance pays for about a third of them."""
+    acc = make_account(balance=7000)
+    start = threading.Barrier(20)
+
+    def one(i: int) -> str:
+        if i < 20:
+            start.wait()
+        try:
+            hold = _reserve(acc.id, prompt=10, max_output=90)  # 100 credits each
+        except InsufficientBalance:
+            return "refused"
+        with write_session() as s:
+            billing.settle(s, hold.reservation_id, 10, 90 if i % 2 else 40)
+        return "charged"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, range(200)))
+    balance, reserved = _balance(acc.id)
+    assert reserved == 0
+    assert balance >= 0
+    assert balance == _ledger_sum(acc.id)
+    charged = results.count("charged")
+    assert 70 <= charged <= 140, charged  # every charge is 50 or 100 of the 7000
+    with read_session() as s:
+        assert billing.reconcile(s) == []
+
+
+def test_admin_edits_racing_with_charges_lose_nothing(database: str, admin) -> None:
+    acc = make_account(balance=100_000)
+    actor = admin.actor()
+
+    def charge(_: int) -> int:
+        hold = _reserve(acc.id, prompt=5, max_output=20)
+        with write_session() as s:
+            entry = billing.settle(s, hold.reservation_id, 5, 15)
+        return entry.amount if entry else 0
+
+    def grant(_: int) -> int:
+        with write_session() as s:
+            return billing.adjust(s, actor, acc.id, 7, "race").amount
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        moves = list(pool.map(lambda i: charge(i) if i % 2 else grant(i), range(200)))
+    balance, reserved = _balance(acc.id)
+    assert reserved == 0
+    assert balance == 100_000 + sum(moves) == 100_000 - 100 * 20 + 100 * 7
+    assert balance == _ledger_sum(acc.id)
