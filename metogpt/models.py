@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -113,3 +113,38 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=256)
+
+
+class Conversation(SQLModel, table=True):
+    __table_args__ = (Index("ix_conversation_user_updated", "user_id", "updated_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32)
+    title: str = Field(default="", max_length=200)
+    system_prompt: str = Field(default="", max_length=20_000)
+    model: str = Field(default="", max_length=64)
+    # The message at the end of the branch being shown; the branch is its path to the root.
+    active_leaf_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Message(SQLModel, table=True):
+    """A node of the conversation tree: edits and regenerations add siblings."""
+
+    __table_args__ = (Index("ix_message_conversation_created", "conversation_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    conversation_id: str = Field(foreign_key="conversation.id", max_length=32)
+    parent_id: str | None = Field(default=None, max_length=32, index=True)
+    role: str = Field(max_length=16)  # user | assistant
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    model: str | None = Field(default=None, max_length=64)
+    # streaming | done | stopped | cut | error | unpaid (user message refused for balance)
+    status: str = Field(default="done", max_length=16)
+    error: str | None = Field(default=None, max_length=64)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    charged: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    coefficient: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _ts()
