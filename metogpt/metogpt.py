@@ -8,6 +8,7 @@ from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page
 from metogpt.pages.login import login_page, register_page
 from metogpt.state.auth import AuthFormState
+from metogpt.state.chat import ChatState
 from metogpt.state.session import SessionState
 
 app = rx.App(
@@ -26,7 +27,9 @@ app.add_page(
     title=MESSAGES["auth.register.title"][0],
     on_load=AuthFormState.redirect_if_signed_in,
 )
-app.add_page(chat_page, route="/", title="MetoGPT", on_load=SessionState.require_login)
+app.add_page(
+    chat_page, route="/", title="MetoGPT", on_load=[SessionState.require_login, ChatState.load]
+)
 app.add_page(
     admin_page, route="/admin", title="MetoGPT · Admin", on_load=SessionState.require_login
 )

@@ -11,6 +11,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from metogpt.api import admin, auth
@@ -53,7 +54,13 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return _error(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail))
+    # Keep the exception's headers: a 405 must carry `Allow` (RFC 9110).
+    return _error(
+        exc.status_code,
+        _HTTP_CODES.get(exc.status_code, "error"),
+        str(exc.detail),
+        dict(exc.headers) if exc.headers else None,
+    )
 
 
 class BodyLimit:
@@ -79,6 +86,21 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+_CATCH_ALL = "/api/{rest:path}"
+_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+
+
+def _allowed_methods(api: FastAPI, scope: Scope) -> list[str]:
+    """The methods the other routes serve on this path (none: the path is unknown). Probes
+    each method through the routes' own `matches`, which also sees into included routers."""
+    others = [r for r in api.router.routes if getattr(r, "path", None) != _CATCH_ALL]
+    return [
+        method
+        for method in _ALL_METHODS
+        if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in others)
+    ]
 
 
 def _too_large() -> JSONResponse:
@@ -116,12 +138,19 @@ def build_api() -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @api.api_route(
-        "/api/{rest:path}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
-    def unknown(rest: str) -> JSONResponse:
+    # Reflex is mounted under this app: without a catch-all, an unknown /api/ path would get
+    # the web app's HTML. It takes every method so that a known path asked with the wrong
+    # method gets one 405 listing all the methods the path supports, not a 404.
+    @api.api_route(_CATCH_ALL, methods=list(_ALL_METHODS), include_in_schema=False)
+    def unknown(rest: str, request: Request) -> JSONResponse:
+        allowed = _allowed_methods(api, request.scope)
+        if allowed:
+            return _error(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed here; use {', '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
+            )
         return _error(404, "not_found", f"no such endpoint: /api/{rest[:100]}")
 
     api.add_middleware(BodyLimit)

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from metogpt.models import LedgerEntry, User
-from metogpt.services import coefficients
+from metogpt.services import coefficients, permissions, roles
 from metogpt.services.billing import MAX_BALANCE, MAX_REASON
+from metogpt.services.catalog import get_catalog
 from metogpt.services.roles import RoleView
 from metogpt.services.users import ModelOffer
 
@@ -76,16 +89,54 @@ class ModelGrantIO(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: StrictBool = True
-    coefficient: float = Field(default=1, gt=0, le=1000, allow_inf_nan=False)
+    # multipleOf documents the four decimals; the coefficients service enforces them exactly.
+    coefficient: float = Field(
+        default=1, gt=0, le=1000, allow_inf_nan=False, json_schema_extra={"multipleOf": 0.0001}
+    )
 
 
-Matrix = dict[str, dict[str, StrictBool]]
+def _matrix_schema(*, full: bool) -> WithJsonSchema:
+    """The permission catalog spelled out in the schema, so that clients (and schemathesis)
+    know an unknown type or action is invalid. Answers always carry the full matrix."""
+    types: dict[str, Any] = {}
+    for ptype, actions in permissions.CATALOG.items():
+        types[ptype] = {
+            "type": "object",
+            "properties": {action: {"type": "boolean"} for action in actions},
+            "additionalProperties": False,
+        }
+        if full:
+            types[ptype]["required"] = list(actions)
+    schema: dict[str, Any] = {"type": "object", "properties": types, "additionalProperties": False}
+    if full:
+        schema["required"] = list(permissions.CATALOG)
+    return WithJsonSchema(schema)
+
+
+# Validated loosely here; permissions.normalize gives the precise message for what is wrong.
+MatrixIn = Annotated[dict[str, dict[str, StrictBool]], _matrix_schema(full=False)]
+Matrix = Annotated[dict[str, dict[str, StrictBool]], _matrix_schema(full=True)]
+
+
+class _CatalogModelNames:
+    """Documents that modelAccess keys are catalog model names (read when the schema is
+    built); the roles service checks them."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["propertyNames"] = {"enum": get_catalog().names()}
+        return schema
+
+
+ModelAccess = Annotated[dict[str, ModelGrantIO], _CatalogModelNames()]
 
 
 class RoleOut(BaseModel):
     name: str
     permissions: Matrix
-    modelAccess: dict[str, ModelGrantIO]
+    modelAccess: ModelAccess
     userCount: int
     system: bool
     createdAt: str
@@ -159,9 +210,33 @@ class RegisterIn(Strict):
 
 
 class BalanceIn(Strict):
+    # Documents "exactly one of balance or delta" so that clients (and schemathesis) know
+    # that sending both, or neither, is invalid input rather than a valid request.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["balance"], "properties": {"balance": {"type": "integer"}}},
+                {"required": ["delta"], "properties": {"delta": {"type": "integer"}}},
+            ]
+        }
+    )
+
     balance: StrictInt | None = Field(default=None, ge=0, le=MAX_BALANCE)
     delta: StrictInt | None = Field(default=None, ge=-MAX_BALANCE, le=MAX_BALANCE)
     reason: StrictStr | None = Field(default=None, max_length=MAX_REASON)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_floats(cls, data: Any) -> Any:
+        # JSON has one number type: 100.0 is the whole number 100, as JSON Schema's
+        # "integer" says. 100.5, "100" and true stay refused by StrictInt.
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("balance", "delta"):
+                value = data.get(key)
+                if isinstance(value, float) and value.is_integer():
+                    data[key] = int(value)
+        return data
 
     @model_validator(mode="after")
     def _one_of(self) -> BalanceIn:
@@ -175,14 +250,17 @@ class RoleAssignIn(Strict):
 
 
 class RoleCreateIn(Strict):
-    name: StrictStr = Field(max_length=64)
-    permissions: Matrix = Field(default_factory=dict)
-    modelAccess: dict[str, ModelGrantIO] = Field(default_factory=dict)
+    # The pattern is documented here and enforced by the roles service (clearer message).
+    name: StrictStr = Field(
+        max_length=64, json_schema_extra={"pattern": f"^{roles.NAME_RE.pattern}$"}
+    )
+    permissions: MatrixIn = Field(default_factory=dict)
+    modelAccess: ModelAccess = Field(default_factory=dict)
 
 
 class RoleUpdateIn(Strict):
-    permissions: Matrix | None = None
-    modelAccess: dict[str, ModelGrantIO] | None = None
+    permissions: MatrixIn | None = None
+    modelAccess: ModelAccess | None = None
 
 
 def grants_in(access: dict[str, ModelGrantIO] | None) -> dict[str, dict[str, Any]] | None:

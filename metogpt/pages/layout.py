@@ -94,11 +94,11 @@ def signed_in(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]
             demo_banner(),
             rx.cond(
                 SessionState.signed_in,
-                content(),
+                rx.flex(content(), flex="1", min_height="0", width="100%", overflow_y="auto"),
                 rx.center(rx.spinner(size="3"), padding="4em", width="100%"),
             ),
             spacing="0",
-            min_height="100vh",
+            height="100dvh",
             width="100%",
         )
 

@@ -13,6 +13,8 @@ Billing rules this module guarantees (see PRODUCT.md section 3):
   that cost nothing (connection errors, 429, 5xx), so an answer is never produced twice;
 - once text has been streamed, any failure ends the stream with ProviderError("cut") and
   `usage` covering what was produced, so the caller can charge exactly that;
+- a failure before any text raises ProviderError (from open_stream or the iterator) with
+  `usage` 0/0: nothing was produced, nothing is to be charged;
 - `usage` is the provider's report when it sent one, else a local count (tokens.py).
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import math
 import os
 import re
 import time
@@ -127,14 +130,19 @@ class ChatStream:
         self._reported_completion: int | None = None
         self._upstream_finish: FinishReason | None = None
 
-    async def start(self) -> None:
+    async def _start(self) -> None:
         """Send the request, retrying transient failures; raises ProviderError."""
-        while True:
+        while self.finish_reason is None:  # aclose() may come from another task meanwhile
             try:
-                self._upstream = await self._connect()
-                return
+                upstream = await self._connect()
             except _UPSTREAM_ERRORS as exc:
                 await self._backoff_or_raise(to_provider_error(exc))
+                continue
+            if self.finish_reason is None:
+                self._upstream = upstream
+            else:
+                await upstream.close()
+            return
 
     def __aiter__(self) -> ChatStream:
         return self
@@ -147,10 +155,11 @@ class ChatStream:
         except (StopAsyncIteration, ProviderError):
             raise
         except BaseException as exc:
-            # Cancellation of the consuming task, or a bug: still close the upstream and
-            # leave a usage behind so the caller can settle the bill.
-            cancelled = isinstance(exc, asyncio.CancelledError)
-            await self._finish("cancelled" if cancelled else "error")
+            if self.finish_reason is None:
+                # The consuming task was cancelled, or a bug: still close the upstream and
+                # leave a usage behind so the caller can settle the bill.
+                cancelled = isinstance(exc, asyncio.CancelledError)
+                await self._finish("cancelled" if cancelled else "error")
             raise
 
     async def aclose(self) -> None:
@@ -169,7 +178,7 @@ class ChatStream:
             # aclose() may run in another task (a stop button) while this one awaits a chunk.
             if self.finish_reason is not None:
                 raise StopAsyncIteration
-            assert self._upstream is not None, "start() must be awaited first"
+            assert self._upstream is not None, "open_stream() starts every stream"
             error: ProviderError | None = None
             try:
                 event = await anext(self._upstream.events)
@@ -211,7 +220,7 @@ class ChatStream:
         await self._close_upstream()
         self._reset_upstream_report()
         await self._backoff_or_raise(error)
-        await self.start()
+        await self._start()
 
     async def _backoff_or_raise(self, error: ProviderError) -> None:
         delay = _retry_delay(error, self._retries)
@@ -264,10 +273,15 @@ def to_provider_error(exc: BaseException) -> ProviderError:
         return ProviderError("timeout", "The provider did not answer in time.")
     if isinstance(exc, openai.APIStatusError | anthropic.APIStatusError):
         return _status_error(exc.status_code, exc.response.headers)
-    return ProviderError("unavailable", "Could not reach the provider.")
+    if isinstance(exc, openai.APIConnectionError | anthropic.APIConnectionError | OSError):
+        return ProviderError("unavailable", "Could not reach the provider.")
+    return ProviderError("unavailable", "The provider failed while answering.")
 
 
 def _status_error(status: int, headers: httpx2.Headers) -> ProviderError:
+    if status < 400:
+        # An error event inside a 200 stream (e.g. Anthropic's overloaded_error).
+        return ProviderError("unavailable", "The provider failed while answering.")
     if status in (401, 403):
         return ProviderError(
             "auth", f"The provider rejected the API key (HTTP {status}).", status_code=status
@@ -337,7 +351,7 @@ async def open_stream(
         timeout=timeout,
     )
     stream = ChatStream(lambda: _connect(request), count_prompt_tokens(messages))
-    await stream.start()
+    await stream._start()
     return stream
 
 
@@ -492,9 +506,10 @@ def _demo_connect(request: _Request) -> _Upstream:
 
 def _demo_delay() -> float:
     try:
-        return max(float(os.environ.get("METOGPT_DEMO_DELAY", DEFAULT_DEMO_DELAY)), 0.0)
+        delay = float(os.environ.get("METOGPT_DEMO_DELAY", DEFAULT_DEMO_DELAY))
     except ValueError:
         return DEFAULT_DEMO_DELAY
+    return delay if math.isfinite(delay) and delay >= 0 else DEFAULT_DEMO_DELAY
 
 
 def demo_answer(model: ModelSpec, messages: Sequence[ChatMessage]) -> str:

@@ -21,7 +21,7 @@ from metogpt.services.permissions import Permissions
 
 ADMIN, USER, PRO = "ADMIN", "USER", "PRO"
 SYSTEM_ROLES = frozenset({ADMIN, USER})
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")  # used with fullmatch: "$" allows "\n"
 _SEEDED_KEY = "roles_seeded"
 
 _SEED: dict[str, dict[str, dict[str, Any]]] = {
@@ -77,7 +77,7 @@ def seed_roles(session: Session) -> None:
 
 
 def validate_name(name: Any) -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise InvalidInput(
             "role name must be 1–32 letters, digits, '_' or '-', starting with a letter"
         )

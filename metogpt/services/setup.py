@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic.config import Config
 
 from alembic import command
-from metogpt.services import billing, roles, users
+from metogpt.services import billing, chat, roles, users
 from metogpt.services.db import engines, write_session
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -37,5 +37,5 @@ def bootstrap(recover_all: bool = True) -> str | None:
     with write_session() as session:
         roles.seed_roles(session)
         if recover_all:
-            billing.recover_stale(session, timedelta(0))
+            billing.recover_stale(session, timedelta(0), lambda r: chat.used_tokens(session, r))
     return users.ensure_admin()

@@ -1,0 +1,381 @@
+"""The chat page's state: conversation list, the active branch, the composer, streaming.
+
+Every handler authenticates through the auth service and passes the user to chat
+services, which check ownership, model access and balance themselves."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import reflex as rx
+
+from metogpt import i18n
+from metogpt.models import User
+from metogpt.services import chat, providers
+from metogpt.services.chat import PreparedAnswer
+from metogpt.services.errors import InsufficientBalance, ServiceError
+from metogpt.services.providers import ProviderError, Usage
+from metogpt.state.session import SessionState, in_read, in_write
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.06  # how often streamed text is pushed to the browser
+SAVE_SECONDS = 2.0  # how often streamed text is saved for crash recovery
+
+
+def _message_dict(view: chat.MessageView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "role": view.role,
+        "content": view.content,
+        "model": view.model,
+        "status": view.status,
+        "error": view.error,
+        "tokens": view.prompt_tokens + view.completion_tokens,
+        "prompt_tokens": view.prompt_tokens,
+        "completion_tokens": view.completion_tokens,
+        "charged": view.charged,
+        "coefficient": view.coefficient,
+        "sibling_index": view.sibling_index,
+        "sibling_count": view.sibling_count,
+        "prev_sibling": view.prev_sibling,
+        "next_sibling": view.next_sibling,
+    }
+
+
+class ChatState(SessionState):
+    conversations: list[dict[str, str]] = []
+    search: str = ""
+    current_id: str = ""
+    current_title: str = ""
+    system_prompt: str = ""
+    messages: list[dict[str, Any]] = []
+    # What the user is typing survives reloads and errors; cleared only once saved.
+    draft: str = rx.LocalStorage("", name="metogpt_draft")
+    model: str = ""
+    streaming: bool = False
+    stream_text: str = ""
+    stream_message_id: str = ""
+    error: str = ""
+    editing_id: str = ""
+    edit_text: str = ""
+    rename_id: str = ""
+    rename_text: str = ""
+
+    _stop_requested: bool = False
+
+    # ---- loading ---------------------------------------------------------------------
+
+    async def _user(self) -> User | None:
+        try:
+            user, _ = await self._actor()
+        except ServiceError:
+            return None
+        return user
+
+    async def _reload_list(self, user: User) -> None:
+        rows = await in_read(chat.conversations, user, self.search)
+        self.conversations = [{"id": c.id, "title": c.title or "…"} for c in rows]
+
+    async def _reload_thread(self, user: User) -> None:
+        if not self.current_id:
+            self.messages = []
+            return
+        try:
+            conv = await in_read(chat.get, user, self.current_id)
+            views = await in_read(chat.thread, user, self.current_id)
+        except ServiceError:
+            self.current_id, self.messages = "", []
+            return
+        self.current_title = conv.title
+        self.system_prompt = conv.system_prompt
+        self.messages = [_message_dict(v) for v in views]
+        if conv.model and any(m["model"] == conv.model for m in self.models):
+            self.model = conv.model
+
+    async def _refresh_balance(self, user_id: str) -> None:
+        user = await self._user()
+        if user is not None and user.id == user_id:
+            self.balance = user.balance
+
+    def _pick_default_model(self) -> None:
+        names = [m["model"] for m in self.models]
+        if self.model not in names:
+            self.model = names[0] if names else ""
+
+    @rx.event
+    async def load(self):
+        user = await self._user()
+        if user is None:
+            return
+        self._pick_default_model()
+        await self._reload_list(user)
+        if not self.current_id and self.conversations:
+            self.current_id = self.conversations[0]["id"]
+        await self._reload_thread(user)
+
+    # ---- conversation list -------------------------------------------------------------
+
+    @rx.event
+    async def set_search(self, value: str):
+        self.search = value[:200]
+        user = await self._user()
+        if user is not None:
+            await self._reload_list(user)
+
+    @rx.event
+    async def open(self, conversation_id: str):
+        if self.streaming:
+            return
+        user = await self._user()
+        if user is None:
+            return
+        self.current_id, self.error, self.editing_id = conversation_id, "", ""
+        await self._reload_thread(user)
+
+    @rx.event
+    def new_chat(self):
+        if self.streaming:
+            return
+        self.current_id, self.current_title, self.system_prompt = "", "", ""
+        self.messages, self.error, self.editing_id = [], "", ""
+
+    @rx.event
+    def start_rename(self, conversation_id: str, title: str):
+        self.rename_id, self.rename_text = conversation_id, title
+
+    @rx.event
+    def set_rename_text(self, value: str):
+        self.rename_text = value
+
+    @rx.event
+    def cancel_rename(self):
+        self.rename_id = ""
+
+    @rx.event
+    async def save_rename(self):
+        user = await self._user()
+        if user is None:
+            return
+        try:
+            await in_write(chat.rename, user, self.rename_id, self.rename_text)
+        except ServiceError as exc:
+            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+            return
+        self.rename_id = ""
+        await self._reload_list(user)
+        await self._reload_thread(user)
+
+    @rx.event
+    async def delete(self, conversation_id: str):
+        if self.streaming and conversation_id == self.current_id:
+            return
+        user = await self._user()
+        if user is None:
+            return
+        try:
+            await in_write(chat.remove, user, conversation_id)
+        except ServiceError as exc:
+            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+            return
+        if conversation_id == self.current_id:
+            self.new_chat()
+        await self._reload_list(user)
+
+    # ---- composer and settings ---------------------------------------------------------
+
+    @rx.event
+    def set_draft(self, value: str):
+        self.draft = value
+
+    @rx.event
+    def set_model(self, value: str):
+        self.model = value
+
+    @rx.event
+    def set_system_prompt(self, value: str):
+        self.system_prompt = value
+
+    @rx.event
+    async def save_system_prompt(self):
+        if not self.current_id:
+            return  # a new conversation takes it when its first message is sent
+        user = await self._user()
+        if user is None:
+            return
+        try:
+            await in_write(chat.set_system_prompt, user, self.current_id, self.system_prompt)
+        except ServiceError as exc:
+            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+
+    @rx.event
+    def start_edit(self, message_id: str, text: str):
+        self.editing_id, self.edit_text = message_id, text
+
+    @rx.event
+    def set_edit_text(self, value: str):
+        self.edit_text = value
+
+    @rx.event
+    def cancel_edit(self):
+        self.editing_id = ""
+
+    @rx.event
+    def stop(self):
+        self._stop_requested = True
+
+    @rx.event
+    async def switch_branch(self, message_id: str):
+        if self.streaming or not message_id:
+            return
+        user = await self._user()
+        if user is None:
+            return
+        try:
+            await in_write(chat.switch_branch, user, message_id)
+        except ServiceError as exc:
+            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+            return
+        await self._reload_thread(user)
+
+    # ---- answering ---------------------------------------------------------------------
+
+    @rx.event(background=True)
+    async def send(self, form: dict[str, Any]):
+        text = str(form.get("prompt", ""))
+        async with self:
+            if self.streaming or not text.strip():
+                return
+            self.draft = text
+            user = await self._begin_turn()
+            conv_id, model, system = self.current_id, self.model, self.system_prompt
+        if user is None:
+            return
+        try:
+            msg = await in_write(
+                chat.post_user_message, user, conv_id or None, text, model, system_prompt=system
+            )
+        except ServiceError as exc:
+            await self._fail_turn(exc)
+            return
+        async with self:
+            self.draft = ""  # saved in the conversation now
+            self.current_id = msg.conversation_id
+        await self._answer(user, msg.id, model)
+
+    @rx.event(background=True)
+    async def regenerate(self, message_id: str):
+        async with self:
+            if self.streaming:
+                return
+            user = await self._begin_turn()
+            model = self.model
+        if user is None:
+            return
+        try:
+            prompt = await in_read(chat.regenerate_from, user, message_id)
+        except ServiceError as exc:
+            await self._fail_turn(exc)
+            return
+        await self._answer(user, prompt.id, model)
+
+    @rx.event(background=True)
+    async def submit_edit(self):
+        async with self:
+            if self.streaming:
+                return
+            message_id, text = self.editing_id, self.edit_text
+            user = await self._begin_turn()
+            model = self.model
+        if user is None:
+            return
+        try:
+            msg = await in_write(chat.edit_user_message, user, message_id, text)
+        except ServiceError as exc:
+            await self._fail_turn(exc)
+            return
+        async with self:
+            self.editing_id = ""
+        await self._answer(user, msg.id, model)
+
+    async def _begin_turn(self) -> User | None:
+        """Inside `async with self`: mark the turn started, or say why it cannot start."""
+        user = await self._user()
+        if user is None:
+            return None
+        self.streaming, self.error, self._stop_requested = True, "", False
+        self.stream_text, self.stream_message_id = "", ""
+        return user
+
+    async def _fail_turn(self, exc: ServiceError) -> None:
+        async with self:
+            self.error = self._explain(exc)
+            self.streaming = False
+            user = await self._user()
+            if user is not None:
+                await self._reload_list(user)
+                await self._reload_thread(user)
+
+    def _explain(self, exc: ServiceError) -> str:
+        if isinstance(exc, InsufficientBalance):
+            return i18n.tr(
+                "chat.error.insufficient_balance",
+                self.lang,
+                available=exc.details.get("available", 0),
+                needed=exc.details.get("needed", 0),
+            )
+        return i18n.error_text(exc.code, exc.message, self.lang)
+
+    async def _answer(self, user: User, user_message_id: str, model: str) -> None:
+        try:
+            prepared = await in_write(chat.begin_answer, user, user_message_id, model)
+        except ServiceError as exc:
+            await self._fail_turn(exc)
+            return
+        async with self:
+            await self._reload_list(user)
+            await self._reload_thread(user)
+            self.stream_message_id = prepared.assistant_message_id
+        text, usage, status, error = await self._stream(prepared)
+        await in_write(chat.finish_answer, prepared, text, usage, status, error)
+        async with self:
+            self.streaming = False
+            self.stream_text, self.stream_message_id = "", ""
+            if error:
+                self.error = i18n.tr(f"chat.error.{error}", self.lang)
+            await self._reload_thread(user)
+            await self._refresh_balance(user.id)
+
+    async def _stream(self, p: PreparedAnswer) -> tuple[str, Usage | None, str, str | None]:
+        """Relay the provider's text to the browser every FLUSH_SECONDS; stop on request."""
+        parts: list[str] = []
+        status, error = chat.DONE, None
+        stream = None
+        try:
+            stream = await providers.open_stream(p.model, p.messages, p.max_tokens)
+            flushed = saved = time.monotonic()
+            async for delta in stream:
+                parts.append(delta)
+                now = time.monotonic()
+                if now - flushed >= FLUSH_SECONDS:
+                    flushed = now
+                    async with self:
+                        self.stream_text = "".join(parts)
+                        stop = self._stop_requested
+                    if stop:
+                        status = chat.STOPPED
+                        await stream.aclose()
+                        break
+                if now - saved >= SAVE_SECONDS:
+                    saved = now
+                    await in_write(chat.save_partial, p.assistant_message_id, "".join(parts))
+            if stream.finish_reason == "length" and status == chat.DONE:
+                error = "length"  # the answer hit its token cap: say so beside it
+        except ProviderError as exc:
+            status, error = (chat.CUT if parts else chat.FAILED), exc.kind
+        except Exception:  # a bug must not leave the reservation open or the UI spinning
+            log.exception("answer %s failed", p.assistant_message_id)
+            status, error = (chat.CUT if parts else chat.FAILED), "unavailable"
+        return "".join(parts), stream.usage if stream else None, status, error
