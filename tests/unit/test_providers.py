@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anthropic
+import httpx
+import openai
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,10 +72,10 @@ async def collect(
     return text, stream.usage, stream.finish_reason
 
 
-async def wait_for(condition: object, timeout: float = 3.0) -> bool:
+async def wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return True
         await asyncio.sleep(0.02)
     return False
@@ -311,6 +314,59 @@ async def test_aclose_mid_stream_charges_partial_text_and_drops_the_connection(
     assert await wait_for(lambda: fake.disconnects == 1)
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("model", [*REAL_MODELS, "demo"])
+async def test_aclose_from_another_task_ends_the_reader_cleanly(
+    fake: FakeProviderServer, catalog: Catalog, model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stop button: one task streams, another one closes.
+    monkeypatch.setenv("METOGPT_DEMO_DELAY", "0.01")
+    fake.behavior = FakeBehavior(reply_tokens=200, tokens_per_second=50)
+    spec = catalog.get(model)
+    assert spec is not None
+    stream = await open_stream(spec, MESSAGES, 500, catalog=catalog)
+    received: list[str] = []
+
+    async def read() -> None:
+        async for delta in stream:
+            received.append(delta)
+
+    reader = asyncio.create_task(read())
+    await wait_for(lambda: len(received) >= 2)
+    await stream.aclose()
+    await asyncio.wait_for(reader, timeout=2)  # ends without an exception
+
+    assert stream.finish_reason == "cancelled"
+    assert stream.usage is not None
+    assert stream.usage.completion_tokens == count_text_tokens("".join(received))
+
+
+@pytest.mark.asyncio
+async def test_cancelling_the_reader_closes_the_stream_and_leaves_usage(
+    fake: FakeProviderServer, catalog: Catalog
+) -> None:
+    fake.behavior = FakeBehavior(reply_tokens=200, tokens_per_second=50)
+    spec = catalog.get("gpt-4")
+    assert spec is not None
+    stream = await open_stream(spec, MESSAGES, 500, catalog=catalog)
+    received: list[str] = []
+
+    async def read() -> None:
+        async for delta in stream:
+            received.append(delta)
+
+    reader = asyncio.create_task(read())
+    await wait_for(lambda: len(received) >= 2)
+    reader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+
+    assert stream.finish_reason == "cancelled"
+    assert stream.usage is not None
+    assert stream.usage.completion_tokens == count_text_tokens("".join(received))
+    assert await wait_for(lambda: fake.disconnects == 1)
+
+
 # --- demo provider ------------------------------------------------------------------------
 
 
@@ -354,6 +410,49 @@ async def test_demo_provider_stops_on_aclose(monkeypatch: pytest.MonkeyPatch) ->
 
     assert stream.finish_reason == "cancelled"
     assert stream.usage == Usage(count_prompt_tokens(MESSAGES), count_text_tokens(first), False)
+
+
+# --- the fake server itself (other suites rely on it) -------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_fake_server_answers_without_streaming_too(fake: FakeProviderServer) -> None:
+    fake.behavior = FakeBehavior(reply_text="plain answer", prompt_tokens=9)
+    async with openai.AsyncOpenAI(api_key="k", base_url=fake.openai_base_url) as oai:
+        completion = await oai.chat.completions.create(
+            model="gpt-4", messages=[{"role": "user", "content": "hi"}]
+        )
+        models = await oai.models.list()
+    async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.anthropic_base_url) as ant:
+        message = await ant.messages.create(
+            model="claude-3", max_tokens=50, messages=[{"role": "user", "content": "hi"}]
+        )
+
+    assert completion.choices[0].message.content == "plain answer"
+    assert completion.usage is not None and completion.usage.prompt_tokens == 9
+    assert "gpt-4" in [model.id for model in models.data]
+    assert message.content[0].type == "text" and message.content[0].text == "plain answer"
+    assert (message.usage.input_tokens, message.usage.output_tokens) == (9, 2)
+
+
+def test_fake_server_is_scriptable_over_http(fake: FakeProviderServer) -> None:
+    with httpx.Client(base_url=fake.base_url) as admin:
+        assert admin.post("/_fake/behavior", json={"status": 503}).status_code == 200
+        assert admin.post("/_fake/behavior", json={"bogus": 1}).status_code == 400
+        answer = admin.post(
+            "/v1/chat/completions",
+            json={"model": "m", "messages": []},
+            headers={"Authorization": "Bearer k"},
+        )
+        log = admin.get("/_fake/requests").json()
+        admin.post("/_fake/reset")
+        after_reset = admin.get("/_fake/requests").json()
+
+    assert answer.status_code == 503
+    assert answer.json()["error"]["type"] == "server_error"
+    assert log["count"] == 1 and log["requests"][0]["body"]["model"] == "m"
+    assert after_reset["count"] == 0
+    assert fake.behavior == FakeBehavior()
 
 
 # --- catalog ------------------------------------------------------------------------------
@@ -445,7 +544,7 @@ max_output = 8192
         ('[[models]]\nname = "x"\nprovider = "openai"\ncontext = 5', "unknown key"),
         ('[[models]]\nname = "x"\nprovider = "openai"\nmax_output = -1', "positive integer"),
         (
-            '[[models]]\nname = "x"\nprovider = "openai"\n[[models]]\nname = "x"\nprovider = "openai"',
+            '[[models]]\nname = "x"\nprovider = "openai"\n' * 2,
             "duplicate model name",
         ),
         (
