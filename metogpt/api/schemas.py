@@ -203,10 +203,11 @@ class LoginIn(Strict):
 
 
 class RegisterIn(Strict):
-    email: StrictStr = Field(max_length=254)
-    username: StrictStr = Field(max_length=64)
-    name: StrictStr = Field(max_length=128)
-    password: StrictStr = Field(max_length=256)
+    # Lengths as the users service counts them (it also trims, normalizes and checks more).
+    email: StrictStr = Field(min_length=3, max_length=254)
+    username: StrictStr = Field(min_length=2, max_length=64)
+    name: StrictStr = Field(min_length=1, max_length=128)
+    password: StrictStr = Field(min_length=8, max_length=256)
 
 
 class BalanceIn(Strict):

@@ -58,6 +58,9 @@ def login_page() -> rx.Component:
                 size="3",
                 width="100%",
                 loading=AuthFormState.busy,
+                # Live once hydrated: a click before that (slow network, no JS) submits the
+                # form natively, as a GET with the password in the URL.
+                disabled=~AuthFormState.is_hydrated,
                 id="login-submit",
             ),
             rx.cond(
@@ -111,6 +114,7 @@ def register_page() -> rx.Component:
                     size="3",
                     width="100%",
                     loading=AuthFormState.busy,
+                    disabled=~AuthFormState.is_hydrated,
                     id="register-submit",
                 ),
                 rx.hstack(

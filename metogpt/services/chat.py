@@ -10,6 +10,10 @@ Edits and regenerations add siblings, so every earlier branch stays switchable.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,16 +21,21 @@ from sqlalchemy import delete, exists, or_
 from sqlmodel import Session, col, func, select
 
 from metogpt.models import Conversation, Message, Reservation, Role, User, new_id, utcnow
-from metogpt.services import billing, roles
+from metogpt.services import billing, providers, roles
 from metogpt.services.catalog import ModelSpec, get_catalog
+from metogpt.services.db import write_session
 from metogpt.services.errors import Forbidden, InvalidInput, NotFound
-from metogpt.services.providers import ChatMessage, Usage
+from metogpt.services.providers import ChatMessage, ProviderError, Usage
 from metogpt.services.tokens import count_prompt_tokens, count_text_tokens
 
 MAX_PROMPT_CHARS = 100_000
 MAX_SYSTEM_CHARS = 20_000
 MAX_TITLE = 200
 PENDING, DONE, STOPPED, CUT, FAILED = "streaming", "done", "stopped", "cut", "error"
+FLUSH_SECONDS = 0.06  # how often streamed text is handed to the screen
+SAVE_SECONDS = 2.0  # how often streamed text is saved for crash recovery
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -389,3 +398,58 @@ def remove(session: Session, user: User, conversation_id: Any) -> None:
     conv = _own(session, user.id, conversation_id)
     session.exec(delete(Message).where(col(Message.conversation_id) == conv.id))
     session.delete(conv)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    status: str
+    error: str | None  # a provider error kind, or "length" when the answer hit its cap
+    charged: int
+
+
+async def stream_answer(
+    p: PreparedAnswer,
+    show: Callable[[str], Awaitable[bool]],
+    *,
+    flush_seconds: float = FLUSH_SECONDS,
+) -> Outcome:
+    """Run one answer end to end: relay the provider's text to `show` (at most every
+    `flush_seconds`; `show` returns True to stop), save it as it grows, then settle.
+    Whatever happens, the reservation is settled exactly once."""
+    parts: list[str] = []
+    status, error = DONE, None
+    stream: providers.ChatStream | None = None
+    try:
+        stream = await providers.open_stream(p.model, p.messages, p.max_tokens)
+        shown = saved = time.monotonic()
+        async for delta in stream:
+            parts.append(delta)
+            now = time.monotonic()
+            if now - shown >= flush_seconds:
+                shown = now
+                if await show("".join(parts)):
+                    status = STOPPED
+                    await stream.aclose()
+                    break
+            if now - saved >= SAVE_SECONDS:
+                saved = now
+                await asyncio.to_thread(
+                    _in_tx, save_partial, p.assistant_message_id, "".join(parts)
+                )
+        if status == DONE and stream.finish_reason == "length":
+            error = "length"
+    except ProviderError as exc:
+        status, error = (CUT if parts else FAILED), exc.kind
+    except Exception:  # a bug must not leave the reservation open or the screen spinning
+        log.exception("answer %s failed", p.assistant_message_id)
+        status, error = (CUT if parts else FAILED), "unavailable"
+    text = "".join(parts)
+    usage = stream.usage if stream else None
+    msg = await asyncio.to_thread(_in_tx, finish_answer, p, text, usage, status, error)
+    return Outcome(text, status, error, msg.charged or 0 if msg else 0)
+
+
+def _in_tx(fn: Callable[..., Any], *args: Any) -> Any:
+    with write_session() as session:
+        return fn(session, *args)

@@ -5,24 +5,15 @@ services, which check ownership, model access and balance themselves."""
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import Any
 
 import reflex as rx
 
 from metogpt import i18n
 from metogpt.models import User
-from metogpt.services import chat, providers
-from metogpt.services.chat import PreparedAnswer
+from metogpt.services import chat
 from metogpt.services.errors import InsufficientBalance, ServiceError
-from metogpt.services.providers import ProviderError, Usage
 from metogpt.state.session import SessionState, in_read, in_write
-
-log = logging.getLogger(__name__)
-
-FLUSH_SECONDS = 0.06  # how often streamed text is pushed to the browser
-SAVE_SECONDS = 2.0  # how often streamed text is saved for crash recovery
 
 
 def _message_dict(view: chat.MessageView) -> dict[str, Any]:
@@ -338,44 +329,17 @@ class ChatState(SessionState):
             await self._reload_list(user)
             await self._reload_thread(user)
             self.stream_message_id = prepared.assistant_message_id
-        text, usage, status, error = await self._stream(prepared)
-        await in_write(chat.finish_answer, prepared, text, usage, status, error)
+
+        async def show(text: str) -> bool:
+            async with self:
+                self.stream_text = text
+                return self._stop_requested
+
+        outcome = await chat.stream_answer(prepared, show)
         async with self:
             self.streaming = False
             self.stream_text, self.stream_message_id = "", ""
-            if error:
-                self.error = i18n.tr(f"chat.error.{error}", self.lang)
+            if outcome.error:
+                self.error = i18n.tr(f"chat.error.{outcome.error}", self.lang)
             await self._reload_thread(user)
             await self._refresh_balance(user.id)
-
-    async def _stream(self, p: PreparedAnswer) -> tuple[str, Usage | None, str, str | None]:
-        """Relay the provider's text to the browser every FLUSH_SECONDS; stop on request."""
-        parts: list[str] = []
-        status, error = chat.DONE, None
-        stream = None
-        try:
-            stream = await providers.open_stream(p.model, p.messages, p.max_tokens)
-            flushed = saved = time.monotonic()
-            async for delta in stream:
-                parts.append(delta)
-                now = time.monotonic()
-                if now - flushed >= FLUSH_SECONDS:
-                    flushed = now
-                    async with self:
-                        self.stream_text = "".join(parts)
-                        stop = self._stop_requested
-                    if stop:
-                        status = chat.STOPPED
-                        await stream.aclose()
-                        break
-                if now - saved >= SAVE_SECONDS:
-                    saved = now
-                    await in_write(chat.save_partial, p.assistant_message_id, "".join(parts))
-            if stream.finish_reason == "length" and status == chat.DONE:
-                error = "length"  # the answer hit its token cap: say so beside it
-        except ProviderError as exc:
-            status, error = (chat.CUT if parts else chat.FAILED), exc.kind
-        except Exception:  # a bug must not leave the reservation open or the UI spinning
-            log.exception("answer %s failed", p.assistant_message_id)
-            status, error = (chat.CUT if parts else chat.FAILED), "unavailable"
-        return "".join(parts), stream.usage if stream else None, status, error

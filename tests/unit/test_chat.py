@@ -1,0 +1,204 @@
+"""The life of a billed answer, with the real SDKs talking to the fake provider server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from metogpt.models import LedgerEntry, Message, User
+from metogpt.services import billing, chat, coefficients
+from metogpt.services.catalog import reset_catalog_cache
+from metogpt.services.db import read_session, write_session
+from metogpt.services.errors import Forbidden, InsufficientBalance
+from tests.conftest import make_account
+from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    reset_catalog_cache()
+    fake_server.reset()
+    fake_server.behavior = FakeBehavior()
+    yield fake_server
+    monkeypatch.undo()
+    reset_catalog_cache()
+
+
+def _user(user_id: str) -> User:
+    with read_session() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        return user
+
+
+def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
+    with write_session() as s:
+        return fn(s, *args, **kw)
+
+
+def _ask(user_id: str, text: str, model: str, conv: str | None = None) -> chat.PreparedAnswer:
+    msg = _tx(chat.post_user_message, _user(user_id), conv, text, model)
+    return _tx(chat.begin_answer, _user(user_id), msg.id, model)
+
+
+async def _never_stop(_: str) -> bool:
+    return False
+
+
+def _charges(user_id: str) -> list[LedgerEntry]:
+    with read_session() as s:
+        return list(
+            s.exec(
+                select(LedgerEntry).where(
+                    LedgerEntry.user_id == user_id, LedgerEntry.kind == "charge"
+                )
+            ).all()
+        )
+
+
+def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake) -> None:
+    acc = make_account(role="PRO", balance=2000)
+    fake.behavior = FakeBehavior(reply_tokens=40, prompt_tokens=25)
+    outcome = asyncio.run(chat.stream_answer(_ask(acc.id, "Hi there", "gpt-4"), _never_stop))
+    assert outcome.status == chat.DONE and outcome.text.startswith("tok0")
+    expected = coefficients.cost(25 + 40, "1.5")  # ceil(65 × 1.5) = 98
+    assert outcome.charged == expected == 98
+    assert _user(acc.id).balance == 2000 - 98
+    [entry] = _charges(acc.id)
+    assert (entry.prompt_tokens, entry.completion_tokens, entry.coefficient) == (25, 40, "1.5")
+    # a second model with its own coefficient bills with its own
+    fake.behavior = FakeBehavior(reply_tokens=10, prompt_tokens=10)
+    claude = asyncio.run(chat.stream_answer(_ask(acc.id, "Again", "claude-3"), _never_stop))
+    assert claude.charged == coefficients.cost(20, "1.8") == 36
+    assert fake.request_count == 2
+
+
+def test_low_balance_refuses_without_calling_the_provider(database: str, fake) -> None:
+    acc = make_account(balance=3)
+    msg = _tx(chat.post_user_message, _user(acc.id), None, "Hello, are you there?", "gpt-3.5-turbo")
+    with pytest.raises(InsufficientBalance):
+        _tx(chat.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+    assert fake.request_count == 0
+    with read_session() as s:  # the prompt is kept for a retry
+        assert s.get(Message, msg.id).content == "Hello, are you there?"
+    assert _user(acc.id).balance == 3 and _user(acc.id).reserved == 0
+
+
+def test_model_outside_the_role_is_refused(database: str, fake) -> None:
+    acc = make_account(balance=2000)  # USER: gpt-3.5-turbo only
+    with pytest.raises(Forbidden):
+        _tx(chat.post_user_message, _user(acc.id), None, "Hi", "gpt-4")
+    assert fake.request_count == 0
+
+
+def test_stop_charges_only_what_was_used(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=200)
+    seen: list[str] = []
+
+    async def stop_after_some(text: str) -> bool:
+        seen.append(text)
+        return len(text.split()) >= 10
+
+    p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
+    outcome = asyncio.run(chat.stream_answer(p, stop_after_some, flush_seconds=0))
+    assert outcome.status == chat.STOPPED
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+    assert msg is not None and msg.completion_tokens is not None
+    assert 10 <= len(outcome.text.split()) < 400
+    expected = coefficients.cost(msg.prompt_tokens + msg.completion_tokens, "1")
+    assert outcome.charged == expected
+    assert _user(acc.id).balance == 5000 - expected
+    assert expected < coefficients.cost(msg.prompt_tokens + 400, "1")
+
+
+def test_provider_error_before_output_charges_nothing(database: str, fake) -> None:
+    acc = make_account(balance=2000)
+    fake.behavior = FakeBehavior(status=500)
+    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    outcome = asyncio.run(chat.stream_answer(p, _never_stop))
+    assert (outcome.status, outcome.error, outcome.charged) == (chat.FAILED, "unavailable", 0)
+    assert _user(acc.id).balance == 2000 and _user(acc.id).reserved == 0
+    assert _charges(acc.id) == []
+    with read_session() as s:
+        assert s.get(Message, p.user_message_id).content == "Hello"
+
+
+def test_cut_stream_charges_what_arrived(database: str, fake) -> None:
+    acc = make_account(balance=2000)
+    fake.behavior = FakeBehavior(reply_tokens=50, cut_after_tokens=12)
+    outcome = asyncio.run(chat.stream_answer(_ask(acc.id, "Hello", "gpt-3.5-turbo"), _never_stop))
+    assert (outcome.status, outcome.error) == (chat.CUT, "cut")
+    assert outcome.charged > 0
+    assert _user(acc.id).balance == 2000 - outcome.charged
+    with read_session() as s:
+        assert billing.reconcile(s) == []
+
+
+def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    user = _user(acc.id)
+    first = _ask(acc.id, "Question one", "gpt-3.5-turbo")
+    asyncio.run(chat.stream_answer(first, _never_stop))
+    # regenerate: a sibling answer under the same prompt
+    prompt = _tx(chat.regenerate_from, user, first.assistant_message_id)
+    again = _tx(chat.begin_answer, user, prompt.id, "gpt-3.5-turbo")
+    asyncio.run(chat.stream_answer(again, _never_stop))
+    view = _tx(chat.thread, user, first.conversation_id)
+    assert [v.sibling_count for v in view] == [1, 2]
+    assert view[1].id == again.assistant_message_id and view[1].sibling_index == 2
+    # edit the question: a sibling prompt with its own answer
+    edited = _tx(chat.edit_user_message, user, first.user_message_id, "Question one, edited")
+    branch = _tx(chat.begin_answer, user, edited.id, "gpt-3.5-turbo")
+    asyncio.run(chat.stream_answer(branch, _never_stop))
+    view = _tx(chat.thread, user, first.conversation_id)
+    assert view[0].content == "Question one, edited" and view[0].sibling_count == 2
+    # switch back to the first branch: its latest answer is shown
+    _tx(chat.switch_branch, user, first.user_message_id)
+    view = _tx(chat.thread, user, first.conversation_id)
+    assert [v.id for v in view] == [first.user_message_id, again.assistant_message_id]
+
+
+def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> None:
+    acc = make_account(balance=2000)
+    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    _tx(chat.save_partial, p.assistant_message_id, "partial answer text")
+    with write_session() as s:  # what the next start does
+        billing.recover_stale(s, timedelta(0), lambda r: chat.used_tokens(s, r))
+    charges = _charges(acc.id)
+    assert len(charges) == 1 and charges[0].completion_tokens and charges[0].amount < 0
+    assert _user(acc.id).reserved == 0
+    with read_session() as s:
+        assert billing.reconcile(s) == []
+
+
+def test_conversations_search_rename_delete(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    user = _user(acc.id)
+    p = _ask(acc.id, "Tell me about zebras", "gpt-3.5-turbo")
+    asyncio.run(chat.stream_answer(p, _never_stop))
+    _ask(acc.id, "Other topic", "gpt-3.5-turbo")
+    assert [c.id for c in _tx(chat.conversations, user, "zebra")] == [p.conversation_id]
+    assert [c.id for c in _tx(chat.conversations, user, "fake provider")] == [p.conversation_id]
+    _tx(chat.rename, user, p.conversation_id, "Zoo")
+    assert _tx(chat.get, user, p.conversation_id).title == "Zoo"
+    other = make_account()
+    with pytest.raises(Exception, match="not found"):
+        _tx(chat.get, _user(other.id), p.conversation_id)
+    _tx(chat.remove, user, p.conversation_id)
+    assert len(_tx(chat.conversations, user)) == 1
