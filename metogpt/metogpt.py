@@ -7,6 +7,7 @@ from metogpt.i18n import MESSAGES
 from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page
 from metogpt.pages.login import login_page, register_page
+from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.chat import ChatState
 from metogpt.state.session import SessionState
@@ -31,5 +32,8 @@ app.add_page(
     chat_page, route="/", title="MetoGPT", on_load=[SessionState.require_login, ChatState.load]
 )
 app.add_page(
-    admin_page, route="/admin", title="MetoGPT · Admin", on_load=SessionState.require_login
+    admin_page,
+    route="/admin",
+    title="MetoGPT · Admin",
+    on_load=[SessionState.require_login, AdminState.load],
 )

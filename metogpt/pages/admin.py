@@ -1,23 +1,568 @@
-"""/admin — the dashboard (users, balances, roles, usage)."""
+"""/admin — users, balances, roles and usage. Each control shows only for those allowed;
+the server refuses the rest anyway."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from metogpt.i18n import t
+from metogpt.pages.components import error_callout
 from metogpt.pages.layout import signed_in
-from metogpt.state.session import SessionState
+from metogpt.services.permissions import CATALOG
+from metogpt.state.admin import AdminState
+
+# ---- users --------------------------------------------------------------------------------
+
+
+def _sort_header(label_key: str, column: str) -> rx.Component:
+    return rx.table.column_header_cell(
+        rx.hstack(
+            rx.text(t(label_key)),
+            rx.cond(
+                AdminState.sort == column,
+                rx.icon(rx.cond(AdminState.descending, "chevron-down", "chevron-up"), size=14),
+            ),
+            cursor="pointer",
+            align="center",
+            spacing="1",
+            on_click=AdminState.sort_by(column),
+        ),
+    )
+
+
+def _user_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row["name"], weight="medium"),
+                rx.text(row["email"], size="1", color_scheme="gray"),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                AdminState.can_users_update,
+                rx.select(
+                    AdminState.role_names,
+                    value=row["role"].to(str),
+                    size="1",
+                    on_change=lambda v: AdminState.change_role(row["id"], v),
+                ),
+                rx.badge(row["role"]),
+            )
+        ),
+        rx.table.cell(rx.text(row["balance"], class_name="user-balance")),
+        rx.table.cell(
+            rx.switch(
+                checked=row["enabled"].to(bool),
+                disabled=~AdminState.can_users_update,
+                on_change=lambda v: AdminState.set_enabled(row["id"], v),
+            )
+        ),
+        rx.table.cell(rx.text(row["active"], size="1")),
+        rx.table.cell(rx.text(row["created"], size="1")),
+        rx.table.cell(
+            rx.cond(
+                AdminState.can_balance_read,
+                rx.button(
+                    rx.icon("coins", size=14),
+                    t("admin.balance.edit"),
+                    size="1",
+                    variant="soft",
+                    class_name="open-balance",
+                    on_click=AdminState.open_balance(row["id"]),
+                ),
+            )
+        ),
+        class_name="user-row",
+        data_email=row["email"].to(str),
+    )
+
+
+def users_tab() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=14)),
+                placeholder=t("admin.search_users"),
+                value=AdminState.query,
+                on_change=AdminState.search_users.debounce(300),
+                width="100%",
+                max_width="420px",
+                id="user-search",
+            ),
+            rx.spacer(),
+            rx.text(AdminState.total, " ", t("admin.users_total"), size="2", id="user-total"),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        _sort_header("admin.col.user", "email"),
+                        _sort_header("admin.col.role", "role"),
+                        _sort_header("admin.col.balance", "balance"),
+                        rx.table.column_header_cell(t("admin.col.enabled")),
+                        _sort_header("admin.col.active", "active"),
+                        _sort_header("admin.col.created", "created"),
+                        rx.table.column_header_cell(t("admin.col.actions")),
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminState.rows, _user_row)),
+                size="1",
+                width="100%",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+        rx.hstack(
+            rx.button(
+                t("admin.prev"),
+                size="1",
+                variant="soft",
+                disabled=AdminState.page == 0,
+                on_click=AdminState.go_page(-1),
+            ),
+            rx.text(t("admin.page"), " ", AdminState.page + 1, size="2"),
+            rx.button(
+                t("admin.next"),
+                size="1",
+                variant="soft",
+                id="next-page",
+                disabled=(AdminState.page + 1) * 25 >= AdminState.total,
+                on_click=AdminState.go_page(1),
+            ),
+            align="center",
+        ),
+        balance_dialog(),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _ledger_row(e: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(e["time"], size="1")),
+        rx.table.cell(rx.badge(e["kind"], size="1")),
+        rx.table.cell(rx.text(e["amount"])),
+        rx.table.cell(rx.text(e["after"])),
+        rx.table.cell(
+            rx.text(
+                e["model"],
+                " ",
+                rx.cond(e["tokens"].to(int) > 0, e["tokens"].to(str), ""),
+                " ",
+                e["reason"],
+                size="1",
+                color_scheme="gray",
+            )
+        ),
+        class_name="ledger-row",
+        data_kind=e["kind"].to(str),
+    )
+
+
+def balance_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("admin.balance.title"), " ", AdminState.balance_user_email),
+            rx.vstack(
+                rx.text(
+                    t("admin.balance.current"),
+                    ": ",
+                    rx.text.strong(AdminState.balance_user_balance),
+                    id="dialog-balance",
+                ),
+                rx.cond(
+                    AdminState.can_balance_update,
+                    rx.vstack(
+                        rx.segmented_control.root(
+                            rx.segmented_control.item(t("admin.balance.set"), value="set"),
+                            rx.segmented_control.item(t("admin.balance.adjust"), value="adjust"),
+                            value=AdminState.balance_mode,
+                            on_change=AdminState.set_balance_mode,
+                        ),
+                        rx.input(
+                            value=AdminState.balance_amount,
+                            input_mode="numeric",
+                            on_change=AdminState.set_balance_amount,
+                            placeholder=t("admin.balance.amount"),
+                            id="balance-amount",
+                        ),
+                        rx.input(
+                            value=AdminState.balance_reason,
+                            on_change=AdminState.set_balance_reason,
+                            placeholder=t("admin.balance.reason"),
+                            id="balance-reason",
+                        ),
+                        rx.button(
+                            t("admin.balance.save"),
+                            on_click=AdminState.save_balance,
+                            id="balance-save",
+                        ),
+                        width="100%",
+                        id="balance-controls",
+                    ),
+                ),
+                error_callout(AdminState.problem),
+                rx.heading(t("admin.ledger"), size="3"),
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell(t("admin.ledger.time")),
+                                rx.table.column_header_cell(t("admin.ledger.kind")),
+                                rx.table.column_header_cell(t("admin.ledger.amount")),
+                                rx.table.column_header_cell(t("admin.ledger.after")),
+                                rx.table.column_header_cell(t("admin.ledger.details")),
+                            )
+                        ),
+                        rx.table.body(rx.foreach(AdminState.ledger, _ledger_row)),
+                        size="1",
+                    ),
+                    max_height="40vh",
+                    overflow_y="auto",
+                    width="100%",
+                ),
+                rx.button(
+                    t("admin.close"),
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=AdminState.close_balance,
+                ),
+                width="100%",
+            ),
+            max_width="720px",
+        ),
+        open=AdminState.balance_user_id != "",
+        on_open_change=AdminState.dialog_open_changed,
+    )
+
+
+# ---- roles --------------------------------------------------------------------------------
+
+
+def _role_row(r: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.hstack(
+                rx.text(r["name"], weight="medium"),
+                rx.cond(r["system"].to(bool), rx.badge(t("admin.roles.system"), size="1")),
+            )
+        ),
+        rx.table.cell(r["users"]),
+        rx.table.cell(r["perms"]),
+        rx.table.cell(r["models"]),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(
+                    t("admin.roles.edit"),
+                    size="1",
+                    variant="soft",
+                    on_click=AdminState.edit_role(r["name"]),
+                ),
+                rx.cond(
+                    AdminState.can_roles_delete & ~r["system"].to(bool),
+                    rx.button(
+                        t("admin.roles.delete"),
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=AdminState.delete_role(r["name"]),
+                    ),
+                ),
+            )
+        ),
+        class_name="role-row",
+        data_role=r["name"].to(str),
+    )
+
+
+def _perm_matrix() -> rx.Component:
+    return rx.vstack(
+        *[
+            rx.hstack(
+                rx.text(ptype, size="1", weight="bold", width="170px"),
+                *[
+                    rx.checkbox(
+                        action,
+                        checked=AdminState.role_perms[f"{ptype}.{action}"],
+                        on_change=lambda v, k=f"{ptype}.{action}": AdminState.toggle_perm(k, v),
+                        size="1",
+                        id=f"perm-{ptype}-{action}",
+                    )
+                    for action in actions
+                ],
+                wrap="wrap",
+                spacing="3",
+            )
+            for ptype, actions in CATALOG.items()
+        ],
+        spacing="2",
+    )
+
+
+def _model_row(m: rx.Var, i: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(m["model"]),
+        rx.table.cell(
+            rx.checkbox(
+                checked=m["enabled"].to(bool),
+                on_change=lambda v: AdminState.set_model_enabled(i, v),
+            )
+        ),
+        rx.table.cell(
+            rx.input(
+                value=m["coefficient"].to(str),
+                size="1",
+                width="90px",
+                input_mode="decimal",
+                on_change=lambda v: AdminState.set_model_coefficient(i, v),
+            )
+        ),
+        data_model=m["model"].to(str),
+        class_name="model-row",
+    )
+
+
+def role_editor() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.cond(
+                AdminState.role_is_new,
+                rx.input(
+                    value=AdminState.role_name,
+                    on_change=AdminState.set_role_name,
+                    placeholder=t("admin.roles.name"),
+                    id="role-name",
+                ),
+                rx.heading(AdminState.role_name, size="4"),
+            ),
+            rx.text(t("admin.roles.permissions"), weight="bold", size="2"),
+            _perm_matrix(),
+            rx.text(t("admin.roles.escalation_hint"), size="1", color_scheme="gray"),
+            rx.text(t("admin.roles.models"), weight="bold", size="2"),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("chat.model")),
+                        rx.table.column_header_cell(t("admin.roles.enabled")),
+                        rx.table.column_header_cell(t("admin.roles.coefficient")),
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminState.role_models, _model_row)),
+                size="1",
+            ),
+            error_callout(AdminState.problem),
+            rx.hstack(
+                rx.button(
+                    t("chat.cancel"),
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=AdminState.close_role,
+                ),
+                rx.button(
+                    t("admin.roles.save"),
+                    on_click=AdminState.save_role,
+                    id="role-save",
+                    disabled=rx.cond(
+                        AdminState.role_is_new,
+                        ~AdminState.can_roles_create,
+                        ~AdminState.can_roles_update,
+                    ),
+                ),
+            ),
+            width="100%",
+        ),
+        width="100%",
+        max_width="640px",
+    )
+
+
+def roles_tab() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.cond(
+                AdminState.can_roles_create,
+                rx.button(
+                    rx.icon("plus", size=14),
+                    t("admin.roles.new"),
+                    on_click=AdminState.new_role,
+                    id="new-role",
+                ),
+            ),
+            rx.text(t("admin.roles.in_use_hint"), size="1", color_scheme="gray"),
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(AdminState.editing_role != "", role_editor()),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("admin.roles.name")),
+                        rx.table.column_header_cell(t("admin.roles.users")),
+                        rx.table.column_header_cell(t("admin.roles.permissions")),
+                        rx.table.column_header_cell(t("admin.roles.models")),
+                        rx.table.column_header_cell(t("admin.col.actions")),
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminState.role_list, _role_row)),
+                size="1",
+                width="100%",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# ---- usage --------------------------------------------------------------------------------
+
+
+def _bar_chart(data: rx.Var, key: str, chart_id: str) -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.bar(data_key="credits", fill=rx.color("accent", 9)),
+        rx.recharts.x_axis(data_key=key),
+        rx.recharts.y_axis(),
+        rx.recharts.graphing_tooltip(),
+        data=data,
+        height=240,
+        width="100%",
+        id=chart_id,
+    )
+
+
+def _top_row(u: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(u["key"]),
+        rx.table.cell(u["credits"]),
+        rx.table.cell(u["tokens"]),
+        rx.table.cell(u["answers"]),
+    )
+
+
+def usage_tab() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text(t("admin.usage.range"), size="2"),
+            rx.select(
+                ["7", "30", "90", "365"],
+                value=AdminState.days.to(str),
+                on_change=AdminState.set_days,
+                size="1",
+            ),
+            rx.text(t("admin.usage.days"), size="2"),
+            rx.spacer(),
+            rx.button(
+                rx.icon("download", size=14),
+                t("admin.usage.export"),
+                size="1",
+                variant="soft",
+                on_click=AdminState.export_csv,
+                id="export-csv",
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.hstack(
+            rx.card(
+                rx.text(t("admin.usage.credits"), size="1"),
+                rx.heading(AdminState.total_credits, id="usage-credits"),
+            ),
+            rx.card(
+                rx.text(t("admin.usage.tokens"), size="1"),
+                rx.heading(AdminState.total_tokens, id="usage-tokens"),
+            ),
+            wrap="wrap",
+        ),
+        rx.grid(
+            rx.card(
+                rx.text(t("admin.usage.by_day"), weight="bold"),
+                _bar_chart(AdminState.by_day, "key", "chart-day"),
+            ),
+            rx.card(
+                rx.text(t("admin.usage.by_model"), weight="bold"),
+                _bar_chart(AdminState.by_model, "key", "chart-model"),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.card(
+            rx.text(t("admin.usage.top"), weight="bold"),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("admin.col.user")),
+                        rx.table.column_header_cell(t("admin.usage.credits")),
+                        rx.table.column_header_cell(t("admin.usage.tokens")),
+                        rx.table.column_header_cell(t("admin.usage.answers")),
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminState.top_users, _top_row)),
+                size="1",
+            ),
+            width="100%",
+        ),
+        width="100%",
+        spacing="3",
+    )
 
 
 @signed_in
 def admin_page() -> rx.Component:
-    return rx.box(
+    return rx.vstack(
         rx.heading(t("admin.title"), size="6"),
         rx.cond(
-            SessionState.can_admin,
-            rx.fragment(),
+            AdminState.can_admin,
+            rx.vstack(
+                rx.tabs.root(
+                    rx.tabs.list(
+                        rx.cond(
+                            AdminState.can_users_read,
+                            rx.tabs.trigger(t("admin.tab.users"), value="users", id="tab-users"),
+                        ),
+                        rx.cond(
+                            AdminState.can_roles_read,
+                            rx.tabs.trigger(t("admin.tab.roles"), value="roles", id="tab-roles"),
+                        ),
+                        rx.cond(
+                            AdminState.can_analytics,
+                            rx.tabs.trigger(t("admin.tab.usage"), value="usage", id="tab-usage"),
+                        ),
+                    ),
+                    value=AdminState.tab,
+                    on_change=AdminState.set_tab,
+                    width="100%",
+                ),
+                rx.cond(
+                    AdminState.notice != "",
+                    rx.callout(AdminState.notice, icon="check", color_scheme="green", size="1"),
+                ),
+                rx.cond(
+                    (AdminState.problem != "") & (AdminState.balance_user_id == ""),
+                    error_callout(AdminState.problem),
+                ),
+                rx.match(
+                    AdminState.tab,
+                    ("users", users_tab()),
+                    ("roles", roles_tab()),
+                    ("usage", usage_tab()),
+                    rx.fragment(),
+                ),
+                width="100%",
+                spacing="3",
+            ),
             rx.callout(t("admin.denied"), icon="lock", color_scheme="red"),
         ),
-        padding="2em",
+        padding=["0.75em", "1.5em"],
         width="100%",
+        max_width="1200px",
+        margin_x="auto",
+        spacing="4",
     )
