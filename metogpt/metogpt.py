@@ -7,6 +7,7 @@ from metogpt.i18n import MESSAGES
 from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page
 from metogpt.pages.login import login_page, register_page
+from metogpt.services.setup import recovery_loop
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.chat import ChatState
@@ -37,3 +38,4 @@ app.add_page(
     title="MetoGPT · Admin",
     on_load=[SessionState.require_login, AdminState.load],
 )
+app.register_lifespan_task(recovery_loop)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,3 +41,24 @@ def bootstrap(recover_all: bool = True) -> str | None:
         if recover_all:
             billing.recover_stale(session, timedelta(0), lambda r: chat.used_tokens(session, r))
     return users.ensure_admin()
+
+
+STALE_AFTER = timedelta(minutes=15)  # far longer than any answer may stream
+RECOVERY_EVERY_SECONDS = 60.0
+
+
+def recover_abandoned() -> int:
+    """Settle reservations old enough that no live answer can own them."""
+    with write_session() as session:
+        return billing.recover_stale(session, STALE_AFTER, lambda r: chat.used_tokens(session, r))
+
+
+async def recovery_loop() -> None:
+    """Runs beside the app (a lifespan task): a worker that died mid-answer leaves its
+    reservation behind; the survivors settle it once it is surely abandoned."""
+    while True:
+        await asyncio.sleep(RECOVERY_EVERY_SECONDS)
+        try:
+            await asyncio.to_thread(recover_abandoned)
+        except Exception:  # keep the loop alive through a passing database outage
+            logging.getLogger(__name__).exception("reservation recovery failed")
