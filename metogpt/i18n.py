@@ -254,7 +254,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Пароль должен содержать 8–256 символов.",
     ),
     "error.registration_disabled": ("Registration is closed.", "Регистрация закрыта."),
-    "error.forbidden": ("You do not have permission for this.", "У вас нет прав на это действие."),
+    "error.forbidden": (
+        "You do not have permission for this: {message}.",
+        "Недостаточно прав: {message}.",
+    ),
     "error.unauthenticated": ("Please sign in.", "Пожалуйста, войдите."),
     "error.token_expired": (
         "Your session has expired. Sign in again.",
