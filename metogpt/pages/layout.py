@@ -22,8 +22,30 @@ def _nav_link(label_key: str, href: str, icon: str) -> rx.Component:
     )
 
 
+def _mobile_nav() -> rx.Component:
+    """Phones have no room for the links: a menu instead."""
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("menu", size=16), variant="soft", color_scheme="gray", id="mobile-nav"
+                ),
+            ),
+            rx.menu.content(
+                rx.menu.item(t("nav.chat"), on_click=rx.redirect("/")),
+                rx.cond(
+                    SessionState.can_admin,
+                    rx.menu.item(t("nav.admin"), on_click=rx.redirect("/admin")),
+                ),
+            ),
+        ),
+        display=["block", "none"],
+    )
+
+
 def header() -> rx.Component:
     return rx.hstack(
+        _mobile_nav(),
         rx.hstack(
             rx.icon("sparkles", size=20, color=rx.color("accent", 9)),
             rx.heading(t("app.name"), size="4"),
@@ -49,6 +71,7 @@ def header() -> rx.Component:
             rx.text(SessionState.user_role, size="1", color_scheme="gray", id="user-role"),
             spacing="0",
             align="end",
+            display=["none", "flex"],
         ),
         lang_switch(),
         rx.icon_button(
@@ -61,8 +84,8 @@ def header() -> rx.Component:
             id="logout",
         ),
         align="center",
-        spacing="4",
-        padding_x="1.25em",
+        spacing=rx.breakpoints(initial="2", sm="4"),
+        padding_x=rx.breakpoints(initial="0.75em", sm="1.25em"),
         padding_y="0.75em",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         width="100%",
