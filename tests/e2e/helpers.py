@@ -1,0 +1,60 @@
+"""Small helpers shared by the e2e tests: throwaway accounts, the admin token, signing in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.e2e.server import AppServer
+
+Screenshot = Callable[[Page, str], Path]
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    username: str
+    name: str
+    password: str
+
+    @classmethod
+    def new(cls, tag: str) -> Person:
+        # Unique per call: the app's database lives for the whole session.
+        n = uuid.uuid4().hex[:8]
+        return cls(f"{tag}-{n}@e2e.example.com", f"{tag}_{n}", f"{tag.title()} {n}", f"pw-{n}-long")
+
+    def register_via_api(self, http: httpx.Client) -> str:
+        """Register through POST /api/auth/register; returns the new user's id."""
+        body = {
+            "email": self.email,
+            "username": self.username,
+            "name": self.name,
+            "password": self.password,
+        }
+        response = http.post("/api/auth/register", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()["user"]["_id"]
+
+
+def admin_token(http: httpx.Client, app_server: AppServer) -> str:
+    response = http.post(
+        "/api/auth/login",
+        json={"email": app_server.admin_email, "password": app_server.admin_password},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["token"]
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.goto("/login")
+    submit = page.locator("#login-submit")
+    # Enabled only once the page is hydrated, so the click reaches the app.
+    expect(submit).to_be_enabled()
+    page.fill("#email", email)
+    page.fill("#password", password)
+    submit.click()
