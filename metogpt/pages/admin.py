@@ -9,7 +9,7 @@ from metogpt.i18n import t
 from metogpt.pages.components import error_callout
 from metogpt.pages.layout import signed_in
 from metogpt.services.permissions import CATALOG
-from metogpt.state.admin import AdminState
+from metogpt.state.admin import PAGE_SIZE, RANGES, AdminState
 
 # ---- users --------------------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ def users_tab() -> rx.Component:
                 size="1",
                 variant="soft",
                 id="next-page",
-                disabled=(AdminState.page + 1) * 25 >= AdminState.total,
+                disabled=(AdminState.page + 1) * PAGE_SIZE >= AdminState.total,
                 on_click=AdminState.go_page(1),
             ),
             align="center",
@@ -443,6 +443,7 @@ def _top_row(u: rx.Var) -> rx.Component:
         rx.table.cell(u["credits"]),
         rx.table.cell(u["tokens"]),
         rx.table.cell(u["answers"]),
+        class_name="top-user",
     )
 
 
@@ -451,8 +452,9 @@ def usage_tab() -> rx.Component:
         rx.hstack(
             rx.text(t("admin.usage.range"), size="2"),
             rx.select(
-                ["7", "30", "90", "365"],
-                value=AdminState.days.to(str),
+                list(RANGES),
+                value=AdminState.days,
+                id="usage-range",
                 on_change=AdminState.set_days,
                 size="1",
             ),

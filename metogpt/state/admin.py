@@ -15,6 +15,7 @@ from metogpt.services.permissions import Actor
 from metogpt.state.session import SessionState, in_read, in_write
 
 PAGE_SIZE = 25
+RANGES = ("7", "30", "90", "365")
 
 
 def _user_row(u: Any) -> dict[str, Any]:
@@ -87,7 +88,7 @@ class AdminState(SessionState):
     role_models: list[dict[str, Any]] = []
 
     # analytics
-    days: int = 30
+    days: str = "30"  # a select's value: kept as text
     by_day: list[dict[str, Any]] = []
     by_model: list[dict[str, Any]] = []
     top_users: list[dict[str, Any]] = []
@@ -407,7 +408,7 @@ class AdminState(SessionState):
     # ---- usage -------------------------------------------------------------------------
 
     async def _load_usage(self, actor: Actor) -> None:
-        report = await in_read(analytics.usage, actor, self.days)
+        report = await in_read(analytics.usage, actor, int(self.days))
 
         def rows(buckets: list[analytics.Bucket]) -> list[dict[str, Any]]:
             return [
@@ -421,7 +422,7 @@ class AdminState(SessionState):
 
     @rx.event
     async def set_days(self, value: str):
-        self.days = int(value) if value.isdigit() and 1 <= int(value) <= 366 else 30
+        self.days = value if value in RANGES else "30"
         actor = await self._admin()
         if actor is not None:
             try:
@@ -435,7 +436,7 @@ class AdminState(SessionState):
         if actor is None:
             return None
         try:
-            data = await in_read(analytics.ledger_csv, actor, self.days)
+            data = await in_read(analytics.ledger_csv, actor, int(self.days))
         except ServiceError as exc:
             self._say(exc)
             return None

@@ -58,3 +58,32 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.fill("#email", email)
     page.fill("#password", password)
     submit.click()
+
+
+def admin_headers(http: httpx.Client, app_server: AppServer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_token(http, app_server)}"}
+
+
+def member(http: httpx.Client, app_server: AppServer, role: str, balance: int) -> Person:
+    """A registered user with `role` and `balance`, set through the admin REST API."""
+    person = Person.new(role.lower())
+    user_id = person.register_via_api(http)
+    headers = admin_headers(http, app_server)
+    response = http.put(f"/api/admin/users/{user_id}/role", json={"role": role}, headers=headers)
+    assert response.status_code == 200, response.text
+    response = http.put(
+        f"/api/admin/users/{user_id}/balance",
+        json={"balance": balance, "reason": "e2e"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return person
+
+
+def charges(http: httpx.Client, app_server: AppServer, email: str) -> list[dict]:
+    """The user's `charge` ledger rows, newest first, through the admin REST API."""
+    headers = admin_headers(http, app_server)
+    found = http.get("/api/admin/users", params={"search": email}, headers=headers).json()
+    user_id = found["users"][0]["_id"]
+    rows = http.get(f"/api/admin/users/{user_id}/transactions", headers=headers).json()
+    return [t for t in rows["transactions"] if t["kind"] == "charge"]

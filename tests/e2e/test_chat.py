@@ -11,41 +11,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Person, admin_token, sign_in
+from tests.e2e.helpers import Person, charges, member, sign_in
 from tests.e2e.server import AppServer
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
 pytestmark = pytest.mark.e2e
 Screenshot = Callable[[Page, str], Path]
-
-
-def _member(http: httpx.Client, app_server: AppServer, role: str, balance: int) -> Person:
-    person = Person.new(role.lower())
-    user_id = person.register_via_api(http)
-    headers = {"Authorization": f"Bearer {admin_token(http, app_server)}"}
-    assert (
-        http.put(
-            f"/api/admin/users/{user_id}/role", json={"role": role}, headers=headers
-        ).status_code
-        == 200
-    )
-    assert (
-        http.put(
-            f"/api/admin/users/{user_id}/balance",
-            json={"balance": balance, "reason": "e2e"},
-            headers=headers,
-        ).status_code
-        == 200
-    )
-    return person
-
-
-def _charges(http: httpx.Client, app_server: AppServer, email: str) -> list[dict]:
-    headers = {"Authorization": f"Bearer {admin_token(http, app_server)}"}
-    users = http.get("/api/admin/users", params={"search": email}, headers=headers).json()
-    user_id = users["users"][0]["_id"]
-    rows = http.get(f"/api/admin/users/{user_id}/transactions", headers=headers).json()
-    return [t for t in rows["transactions"] if t["kind"] == "charge"]
 
 
 def _open_chat(page: Page, person: Person) -> None:
@@ -74,7 +45,7 @@ def test_answer_streams_and_is_billed_per_model_coefficient(
     fake_provider: FakeProviderServer,
     screenshot: Screenshot,
 ) -> None:
-    person = _member(http, app_server, "PRO", 5000)
+    person = member(http, app_server, "PRO", 5000)
     fake_provider.behavior = FakeBehavior(reply_tokens=40, prompt_tokens=20, tokens_per_second=40)
     _open_chat(page, person)
     expect(page.locator("#model-select")).to_contain_text("gpt-3.5-turbo")
@@ -98,7 +69,7 @@ def test_answer_streams_and_is_billed_per_model_coefficient(
         "data-charged", str(second)
     )
     expect(page.locator("#balance")).to_have_text(str(5000 - cost - second))
-    assert [c["amount"] for c in _charges(http, app_server, person.email)] == [-second, -cost]
+    assert [c["amount"] for c in charges(http, app_server, person.email)] == [-second, -cost]
 
 
 def test_low_balance_is_refused_before_any_provider_call(
@@ -107,7 +78,7 @@ def test_low_balance_is_refused_before_any_provider_call(
     app_server: AppServer,
     fake_provider: FakeProviderServer,
 ) -> None:
-    person = _member(http, app_server, "USER", 3)
+    person = member(http, app_server, "USER", 3)
     before = fake_provider.request_count
     _open_chat(page, person)
     _send(page, "Will this work with three credits?")
@@ -124,7 +95,7 @@ def test_stop_charges_only_what_was_used(
     app_server: AppServer,
     fake_provider: FakeProviderServer,
 ) -> None:
-    person = _member(http, app_server, "USER", 10_000)
+    person = member(http, app_server, "USER", 10_000)
     fake_provider.behavior = FakeBehavior(reply_tokens=2000, tokens_per_second=100)
     _open_chat(page, person)
     _send(page, "Tell me a very long story")
@@ -132,7 +103,7 @@ def test_stop_charges_only_what_was_used(
     page.click("#stop")
     stopped = page.locator(".msg-assistant[data-status=stopped]")
     expect(stopped).to_have_count(1)
-    [charge] = _charges(http, app_server, person.email)
+    [charge] = charges(http, app_server, person.email)
     assert charge["completionTokens"] < 2000
     assert -charge["amount"] == math.ceil(charge["promptTokens"] + charge["completionTokens"])
     expect(stopped.locator(".msg-charge")).to_have_attribute("data-charged", str(-charge["amount"]))
@@ -145,13 +116,13 @@ def test_provider_error_charges_nothing_and_keeps_the_message(
     app_server: AppServer,
     fake_provider: FakeProviderServer,
 ) -> None:
-    person = _member(http, app_server, "USER", 2000)
+    person = member(http, app_server, "USER", 2000)
     fake_provider.behavior = FakeBehavior(status=500)
     _open_chat(page, person)
     _send(page, "Are you down?")
     expect(page.locator("#chat-bottom [role=alert]")).to_contain_text("unavailable")
     expect(page.locator(".msg-user .msg-text")).to_have_text("Are you down?")
-    assert _charges(http, app_server, person.email) == []
+    assert charges(http, app_server, person.email) == []
     assert _balance(page) == 2000
     # the kept message can be retried once the provider is back
     fake_provider.behavior = FakeBehavior(reply_text="Back again", prompt_tokens=5)
@@ -166,7 +137,7 @@ def test_edit_and_regenerate_keep_switchable_branches(
     fake_provider: FakeProviderServer,
     screenshot: Screenshot,
 ) -> None:
-    person = _member(http, app_server, "USER", 5000)
+    person = member(http, app_server, "USER", 5000)
     fake_provider.behavior = FakeBehavior(reply_text="First answer")
     _open_chat(page, person)
     _send(page, "Original question")
@@ -200,7 +171,7 @@ def test_markup_in_messages_is_shown_as_text_never_run(
     app_server: AppServer,
     fake_provider: FakeProviderServer,
 ) -> None:
-    person = _member(http, app_server, "USER", 5000)
+    person = member(http, app_server, "USER", 5000)
     evil = '<script>window.__xss=1</script> <img src=x onerror="window.__xss=2">'
     fake_provider.behavior = FakeBehavior(reply_text=f"Echo: {evil}")
     _open_chat(page, person)
@@ -219,7 +190,7 @@ def test_conversation_list_rename_search_delete(
     app_server: AppServer,
     fake_provider: FakeProviderServer,
 ) -> None:
-    person = _member(http, app_server, "USER", 5000)
+    person = member(http, app_server, "USER", 5000)
     fake_provider.behavior = FakeBehavior(reply_text="About giraffes")
     _open_chat(page, person)
     _send(page, "Tell me about giraffes")
