@@ -16,7 +16,6 @@ def _conversation_item(conv: rx.Var) -> rx.Component:
         rx.text(
             conv["title"],
             size="2",
-            trim="both",
             overflow="hidden",
             white_space="nowrap",
             text_overflow="ellipsis",
@@ -388,7 +387,7 @@ def conversation_view() -> rx.Component:
             padding="0.75em 1em",
             border_bottom=f"1px solid {rx.color('gray', 4)}",
         ),
-        rx.box(
+        rx.auto_scroll(
             rx.cond(
                 ChatState.messages.length() > 0,
                 rx.vstack(
