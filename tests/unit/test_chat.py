@@ -202,3 +202,18 @@ def test_conversations_search_rename_delete(database: str, fake) -> None:
         _tx(chat.get, _user(other.id), p.conversation_id)
     _tx(chat.remove, user, p.conversation_id)
     assert len(_tx(chat.conversations, user)) == 1
+
+
+def test_system_prompt_is_sent_first(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    user = _user(acc.id)
+    first = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    asyncio.run(chat.stream_answer(first, _never_stop))
+    _tx(chat.set_system_prompt, user, first.conversation_id, "Answer like a pirate.")
+    msg = _tx(chat.post_user_message, user, first.conversation_id, "Again", "gpt-3.5-turbo")
+    second = _tx(chat.begin_answer, user, msg.id, "gpt-3.5-turbo")
+    asyncio.run(chat.stream_answer(second, _never_stop))
+    sent = fake.requests[-1]["body"]["messages"]
+    assert sent[0] == {"role": "system", "content": "Answer like a pirate."}
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[-1]["content"] == "Again"
