@@ -89,7 +89,7 @@ class BodyLimit:
 
 
 _CATCH_ALL = "/api/{rest:path}"
-_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY")
 
 
 def _allowed_methods(api: FastAPI, scope: Scope) -> list[str]:

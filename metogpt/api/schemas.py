@@ -11,6 +11,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     WithJsonSchema,
@@ -90,7 +91,8 @@ class ModelGrantIO(BaseModel):
 
     enabled: StrictBool = True
     # multipleOf documents the four decimals; the coefficients service enforces them exactly.
-    coefficient: float = Field(
+    # Strict: true or "1.5" is not a coefficient (lax float would take them as 1.0 and 1.5).
+    coefficient: StrictFloat = Field(
         default=1, gt=0, le=1000, allow_inf_nan=False, json_schema_extra={"multipleOf": 0.0001}
     )
 
@@ -223,8 +225,14 @@ class BalanceIn(Strict):
     )
 
     balance: StrictInt | None = Field(default=None, ge=0, le=MAX_BALANCE)
-    delta: StrictInt | None = Field(default=None, ge=-MAX_BALANCE, le=MAX_BALANCE)
-    reason: StrictStr | None = Field(default=None, max_length=MAX_REASON)
+    # A zero delta is refused by billing.adjust (an adjustment that adjusts nothing).
+    delta: StrictInt | None = Field(
+        default=None, ge=-MAX_BALANCE, le=MAX_BALANCE, json_schema_extra={"not": {"const": 0}}
+    )
+    # No NUL: PostgreSQL text cannot hold one (billing refuses it).
+    reason: StrictStr | None = Field(
+        default=None, max_length=MAX_REASON, json_schema_extra={"pattern": "^[^\\x00]*$"}
+    )
 
     @model_validator(mode="before")
     @classmethod

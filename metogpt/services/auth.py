@@ -108,6 +108,10 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
     if not isinstance(email, str) or not isinstance(password, str):
         raise Unauthorized("wrong email or password", code="bad_credentials")
     email = email.strip().lower()
+    if "\x00" in email:
+        # No account has such an email, and PostgreSQL could not even look it up or record
+        # the failed try (NUL in text): refused at once, there is nothing to throttle.
+        raise Unauthorized("wrong email or password", code="bad_credentials")
     key = _throttle_key(email, address)
     now = utcnow()
     window_start = now - THROTTLE_WINDOW

@@ -30,7 +30,9 @@ GRANT, CHARGE, ADJUSTMENT, REFUND = "grant", "charge", "adjustment", "refund"
 
 
 def _user_or_404(session: Session, user_id: Any) -> User:
-    user = session.get(User, user_id) if isinstance(user_id, str) and len(user_id) <= 32 else None
+    # No id holds a NUL, and PostgreSQL refuses one in a query parameter: not found, not a 500.
+    valid = isinstance(user_id, str) and len(user_id) <= 32 and "\x00" not in user_id
+    user = session.get(User, user_id) if valid else None
     if user is None:
         raise NotFound("user not found", code="user_not_found")
     return user
@@ -86,6 +88,8 @@ def _reason(reason: Any, required: bool) -> str | None:
         return None
     if not isinstance(reason, str):
         raise InvalidInput("reason must be text")
+    if "\x00" in reason:  # PostgreSQL text cannot hold NUL
+        raise InvalidInput("reason cannot contain NUL characters")
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"reason must be at most {MAX_REASON} characters")
     return reason.strip()

@@ -144,7 +144,8 @@ def _view(session: Session, role: Role, count: int | None = None) -> RoleView:
 
 
 def get(session: Session, name: str) -> Role:
-    role = session.get(Role, name) if isinstance(name, str) and len(name) <= 32 else None
+    # A name no role can have is not looked up (PostgreSQL would choke on a NUL in it).
+    role = session.get(Role, name) if isinstance(name, str) and NAME_RE.fullmatch(name) else None
     if role is None:
         raise NotFound(f"role {str(name)[:64]!r} does not exist", code="role_not_found")
     return role
