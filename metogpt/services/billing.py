@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from metogpt.models import LedgerEntry, Reservation, User, utcnow
 from metogpt.services import coefficients
+from metogpt.services.db import is_key
 from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
 
@@ -30,9 +31,7 @@ GRANT, CHARGE, ADJUSTMENT, REFUND = "grant", "charge", "adjustment", "refund"
 
 
 def _user_or_404(session: Session, user_id: Any) -> User:
-    # No id holds a NUL, and PostgreSQL refuses one in a query parameter: not found, not a 500.
-    valid = isinstance(user_id, str) and len(user_id) <= 32 and "\x00" not in user_id
-    user = session.get(User, user_id) if valid else None
+    user = session.get(User, user_id) if is_key(user_id) else None
     if user is None:
         raise NotFound("user not found", code="user_not_found")
     return user

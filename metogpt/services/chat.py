@@ -23,7 +23,7 @@ from sqlmodel import Session, col, func, select
 from metogpt.models import Conversation, Message, Reservation, Role, User, new_id, utcnow
 from metogpt.services import billing, providers, roles
 from metogpt.services.catalog import ModelSpec, get_catalog
-from metogpt.services.db import write_session
+from metogpt.services.db import is_key, write_session
 from metogpt.services.errors import Forbidden, InvalidInput, NotFound
 from metogpt.services.providers import ChatMessage, ProviderError, Usage
 from metogpt.services.tokens import count_prompt_tokens, count_text_tokens
@@ -63,30 +63,29 @@ def model_for(session: Session, user: User, model: Any) -> tuple[ModelSpec, str]
 
 
 def _own(session: Session, user_id: str, conversation_id: Any) -> Conversation:
-    conv = (
-        session.get(Conversation, conversation_id)
-        if isinstance(conversation_id, str) and len(conversation_id) <= 32
-        else None
-    )
+    conv = session.get(Conversation, conversation_id) if is_key(conversation_id) else None
     if conv is None or conv.user_id != user_id:
         raise NotFound("conversation not found", code="conversation_not_found")
     return conv
 
 
 def _own_message(session: Session, user_id: str, message_id: Any) -> tuple[Conversation, Message]:
-    msg = (
-        session.get(Message, message_id)
-        if isinstance(message_id, str) and len(message_id) <= 32
-        else None
-    )
+    msg = session.get(Message, message_id) if is_key(message_id) else None
     if msg is None:
         raise NotFound("message not found", code="message_not_found")
     return _own(session, user_id, msg.conversation_id), msg
 
 
+def _storable(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; a provider may still send one."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _prompt_text(text: Any) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("write a message first", code="empty_message")
+    if "\x00" in text:
+        raise InvalidInput("a message cannot contain NUL characters", code="invalid")
     if len(text) > MAX_PROMPT_CHARS:
         raise InvalidInput(
             f"a message can be at most {MAX_PROMPT_CHARS} characters", code="message_too_long"
@@ -115,7 +114,9 @@ def post_user_message(
         conv = _own(session, user.id, conversation_id)
     else:
         conv = Conversation(
-            user_id=user.id, title=_title_from(text), system_prompt=system_prompt[:MAX_SYSTEM_CHARS]
+            user_id=user.id,
+            title=_title_from(text),
+            system_prompt=_storable(system_prompt[:MAX_SYSTEM_CHARS]),
         )
         session.add(conv)
         session.flush()
@@ -228,7 +229,7 @@ def save_partial(session: Session, message_id: str, text: str) -> None:
     recovery at the next start can charge exactly what was shown."""
     msg = session.get(Message, message_id)
     if msg is not None and msg.status == PENDING:
-        msg.content = text
+        msg.content = _storable(text)
         session.add(msg)
 
 
@@ -250,7 +251,7 @@ def finish_answer(
     msg = session.get(Message, answer.assistant_message_id)
     if msg is None:  # the conversation was deleted meanwhile; the books are still right
         return None
-    msg.content = text
+    msg.content = _storable(text)
     msg.status = status
     msg.error = error
     msg.prompt_tokens = prompt
@@ -264,7 +265,13 @@ def finish_answer(
 def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
     """For crash recovery: what the stored partial answer shows was used."""
     msg = session.get(Message, reservation.message_id) if reservation.message_id else None
-    if msg is None or not msg.content:
+    if msg is None:
+        return 0, 0
+    if not msg.content:
+        # The worker died before anything was saved: nothing to charge, but the answer must
+        # not stay "streaming" for ever (the page would show no retry for it).
+        msg.status, msg.error = FAILED, "unavailable"
+        session.add(msg)
         return 0, 0
     msg.status = CUT
     msg.completion_tokens = count_text_tokens(msg.content)
@@ -359,7 +366,7 @@ def conversations(
 ) -> list[Conversation]:
     """The user's conversations, newest first; `search` matches titles and message text."""
     query = select(Conversation).where(Conversation.user_id == user.id)
-    if needle := search.strip().lower()[:200]:
+    if needle := _storable(search).strip().lower()[:200]:
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         in_text = exists().where(
@@ -379,6 +386,7 @@ def get(session: Session, user: User, conversation_id: Any) -> Conversation:
 def rename(session: Session, user: User, conversation_id: Any, title: Any) -> None:
     if not isinstance(title, str) or not title.strip():
         raise InvalidInput("a title cannot be empty", code="empty_title")
+    title = _storable(title)
     conv = _own(session, user.id, conversation_id)
     conv.title = " ".join(title.split())[:MAX_TITLE]
     session.add(conv)
@@ -390,7 +398,7 @@ def set_system_prompt(session: Session, user: User, conversation_id: Any, prompt
             f"a system prompt can be at most {MAX_SYSTEM_CHARS} characters", code="system_too_long"
         )
     conv = _own(session, user.id, conversation_id)
-    conv.system_prompt = prompt
+    conv.system_prompt = _storable(prompt)
     session.add(conv)
 
 

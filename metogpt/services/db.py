@@ -91,3 +91,9 @@ def write_session() -> Iterator[Session]:
 def read_session() -> Iterator[Session]:
     with Session(engines().read, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def is_key(value: object, max_len: int = 32) -> bool:
+    """Could `value` be one of our string primary keys? Anything else is simply not found
+    (and PostgreSQL would refuse a NUL inside a query parameter with an error)."""
+    return isinstance(value, str) and 0 < len(value) <= max_len and "\x00" not in value

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import Role, User, utcnow
 from metogpt.services import billing, permissions, roles
 from metogpt.services.auth import hash_password
-from metogpt.services.db import write_session
+from metogpt.services.db import is_key, write_session
 from metogpt.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
 from metogpt.settings import settings
@@ -151,9 +151,7 @@ def ensure_admin() -> str | None:
 
 
 def get(session: Session, user_id: Any) -> User:
-    # No id holds a NUL, and PostgreSQL refuses one in a query parameter: not found, not a 500.
-    valid = isinstance(user_id, str) and len(user_id) <= 32 and "\x00" not in user_id
-    user = session.get(User, user_id) if valid else None
+    user = session.get(User, user_id) if is_key(user_id) else None
     if user is None:
         raise NotFound("user not found", code="user_not_found")
     return user

@@ -13,7 +13,7 @@ from metogpt.models import LedgerEntry, Message, User
 from metogpt.services import billing, chat, coefficients
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Forbidden, InsufficientBalance
+from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
@@ -217,3 +217,18 @@ def test_system_prompt_is_sent_first(database: str, fake) -> None:
     assert sent[0] == {"role": "system", "content": "Answer like a pirate."}
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert sent[-1]["content"] == "Again"
+
+
+def test_nul_characters_never_reach_the_database(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    user = _user(acc.id)
+    with pytest.raises(InvalidInput):
+        _tx(chat.post_user_message, user, None, "bad\x00text", "gpt-3.5-turbo")
+    with pytest.raises(NotFound):
+        _tx(chat.get, user, "abc\x00")
+    fake.behavior = FakeBehavior(reply_text="odd \x00 reply")
+    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    outcome = asyncio.run(chat.stream_answer(p, _never_stop))
+    assert outcome.status == chat.DONE and outcome.charged > 0
+    with read_session() as s:
+        assert s.get(Message, p.assistant_message_id).content == "odd \ufffd reply"
