@@ -33,6 +33,12 @@ MAX_SYSTEM_CHARS = 20_000
 MAX_TITLE = 200
 PENDING, DONE, STOPPED, CUT, FAILED = "streaming", "done", "stopped", "cut", "error"
 FLUSH_SECONDS = 0.06  # how often streamed text is handed to the screen
+# ... at most: a busy server hands text over less often. A flush waits for the tab's state
+# (with several workers a round trip through Redis, behind the other events of the tab);
+# the next flush comes no sooner than FLUSH_BACKOFF times that wait, so a hundred streams
+# cannot keep a worker busy with nothing but flushes. Never slower than MAX_FLUSH_SECONDS.
+FLUSH_BACKOFF = 3.0
+MAX_FLUSH_SECONDS = 1.0
 SAVE_SECONDS = 2.0  # how often streamed text is saved for crash recovery
 
 log = logging.getLogger(__name__)
@@ -361,6 +367,30 @@ def thread(session: Session, user: User, conversation_id: Any) -> list[MessageVi
     return views
 
 
+@dataclass(frozen=True)
+class Screen:
+    """What the chat page shows: the conversation list and the open conversation's branch."""
+
+    conversations: list[Conversation]
+    current: Conversation | None
+    thread: list[MessageView]
+
+
+def screen(session: Session, user: User, conversation_id: str | None, search: str = "") -> Screen:
+    """Everything the page needs in one read; an unknown or foreign conversation is none."""
+    current = None
+    if conversation_id:
+        try:
+            current = _own(session, user.id, conversation_id)
+        except NotFound:
+            current = None
+    return Screen(
+        conversations(session, user, search),
+        current,
+        thread(session, user, current.id) if current else [],
+    )
+
+
 def conversations(
     session: Session, user: User, search: str = "", limit: int = 100
 ) -> list[Conversation]:
@@ -423,7 +453,8 @@ async def stream_answer(
     flush_seconds: float = FLUSH_SECONDS,
 ) -> Outcome:
     """Run one answer end to end: relay the provider's text to `show` (at most every
-    `flush_seconds`; `show` returns True to stop), save it as it grows, then settle.
+    `flush_seconds`, less often while `show` is slow; it returns True to stop), save it as
+    it grows, then settle.
     Whatever happens, the reservation is settled exactly once."""
     parts: list[str] = []
     status, error = DONE, None
@@ -431,15 +462,18 @@ async def stream_answer(
     try:
         stream = await providers.open_stream(p.model, p.messages, p.max_tokens)
         shown = saved = time.monotonic()
+        interval = flush_seconds
         async for delta in stream:
             parts.append(delta)
             now = time.monotonic()
-            if now - shown >= flush_seconds:
-                shown = now
+            if now - shown >= interval:
                 if await show("".join(parts)):
                     status = STOPPED
                     await stream.aclose()
                     break
+                shown = time.monotonic()
+                took = shown - now
+                interval = max(flush_seconds, min(FLUSH_BACKOFF * took, MAX_FLUSH_SECONDS))
             if now - saved >= SAVE_SECONDS:
                 saved = now
                 await asyncio.to_thread(

@@ -10,8 +10,8 @@ from typing import Any
 import reflex as rx
 
 from metogpt import i18n
-from metogpt.models import User
-from metogpt.services import chat
+from metogpt.models import Message, User
+from metogpt.services import auth, chat, users
 from metogpt.services.errors import InsufficientBalance, ServiceError
 from metogpt.state.session import SessionState, in_read, in_write
 
@@ -66,30 +66,20 @@ class ChatState(SessionState):
             return None
         return user
 
-    async def _reload_list(self, user: User) -> None:
-        rows = await in_read(chat.conversations, user, self.search)
-        self.conversations = [{"id": c.id, "title": c.title or "…"} for c in rows]
+    async def _screen(self, user: User, conversation_id: str | None = None) -> chat.Screen:
+        """Read the page's data (outside the state lock when called outside it)."""
+        wanted = self.current_id if conversation_id is None else conversation_id
+        return await in_read(chat.screen, user, wanted or None, self.search)
 
-    async def _reload_thread(self, user: User) -> None:
-        if not self.current_id:
-            self.messages = []
-            return
-        try:
-            conv = await in_read(chat.get, user, self.current_id)
-            views = await in_read(chat.thread, user, self.current_id)
-        except ServiceError:
-            self.current_id, self.messages = "", []
-            return
-        self.current_title = conv.title
-        self.system_prompt = conv.system_prompt
-        self.messages = [_message_dict(v) for v in views]
-        if conv.model and any(m["model"] == conv.model for m in self.models):
+    def _apply(self, view: chat.Screen) -> None:
+        self.conversations = [{"id": c.id, "title": c.title or "…"} for c in view.conversations]
+        conv = view.current
+        self.current_id = conv.id if conv else ""
+        self.current_title = conv.title if conv else ""
+        self.system_prompt = conv.system_prompt if conv else self.system_prompt
+        self.messages = [_message_dict(v) for v in view.thread]
+        if conv and conv.model and any(m["model"] == conv.model for m in self.models):
             self.model = conv.model
-
-    async def _refresh_balance(self, user_id: str) -> None:
-        user = await self._user()
-        if user is not None and user.id == user_id:
-            self.balance = user.balance
 
     def _pick_default_model(self) -> None:
         names = [m["model"] for m in self.models]
@@ -102,10 +92,10 @@ class ChatState(SessionState):
         if user is None:
             return
         self._pick_default_model()
-        await self._reload_list(user)
-        if not self.current_id and self.conversations:
-            self.current_id = self.conversations[0]["id"]
-        await self._reload_thread(user)
+        view = await self._screen(user)
+        if view.current is None and view.conversations:
+            view = await self._screen(user, view.conversations[0].id)
+        self._apply(view)
 
     # ---- conversation list -------------------------------------------------------------
 
@@ -114,7 +104,7 @@ class ChatState(SessionState):
         self.search = value[:200]
         user = await self._user()
         if user is not None:
-            await self._reload_list(user)
+            self._apply(await self._screen(user))
 
     @rx.event
     async def open(self, conversation_id: str):
@@ -123,8 +113,8 @@ class ChatState(SessionState):
         user = await self._user()
         if user is None:
             return
-        self.current_id, self.error, self.editing_id = conversation_id, "", ""
-        await self._reload_thread(user)
+        self.error, self.editing_id = "", ""
+        self._apply(await self._screen(user, conversation_id))
 
     @rx.event
     def new_chat(self):
@@ -156,8 +146,7 @@ class ChatState(SessionState):
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
         self.rename_id = ""
-        await self._reload_list(user)
-        await self._reload_thread(user)
+        self._apply(await self._screen(user))
 
     @rx.event
     async def delete(self, conversation_id: str):
@@ -173,7 +162,7 @@ class ChatState(SessionState):
             return
         if conversation_id == self.current_id:
             self.new_chat()
-        await self._reload_list(user)
+        self._apply(await self._screen(user))
 
     # ---- composer and settings ---------------------------------------------------------
 
@@ -229,7 +218,7 @@ class ChatState(SessionState):
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
-        await self._reload_thread(user)
+        self._apply(await self._screen(user))
 
     # ---- answering ---------------------------------------------------------------------
 
@@ -240,74 +229,75 @@ class ChatState(SessionState):
             if self.streaming or not text.strip():
                 return
             self.draft = text
-            user = await self._begin_turn()
-            conv_id, model, system = self.current_id, self.model, self.system_prompt
-        if user is None:
-            return
+            self._begin_turn()
+            token, conv_id, model, system = (
+                self.auth_token,
+                self.current_id,
+                self.model,
+                self.system_prompt,
+            )
         try:
+            user = await self._signed_in(token)
             msg = await in_write(
                 chat.post_user_message, user, conv_id or None, text, model, system_prompt=system
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        async with self:
-            self.draft = ""  # saved in the conversation now
-            self.current_id = msg.conversation_id
-        await self._answer(user, msg.id, model)
+        await self._answer(user, msg, model, saved_draft=True)
 
     @rx.event(background=True)
     async def regenerate(self, message_id: str):
         async with self:
             if self.streaming:
                 return
-            user = await self._begin_turn()
-            model = self.model
-        if user is None:
-            return
+            self._begin_turn()
+            token, model = self.auth_token, self.model
         try:
+            user = await self._signed_in(token)
             prompt = await in_read(chat.regenerate_from, user, message_id)
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        await self._answer(user, prompt.id, model)
+        await self._answer(user, prompt, model)
 
     @rx.event(background=True)
     async def submit_edit(self):
         async with self:
             if self.streaming:
                 return
+            self._begin_turn()
+            token, model = self.auth_token, self.model
             message_id, text = self.editing_id, self.edit_text
-            user = await self._begin_turn()
-            model = self.model
-        if user is None:
-            return
         try:
+            user = await self._signed_in(token)
             msg = await in_write(chat.edit_user_message, user, message_id, text)
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        async with self:
-            self.editing_id = ""
-        await self._answer(user, msg.id, model)
+        await self._answer(user, msg, model)
 
-    async def _begin_turn(self) -> User | None:
-        """Inside `async with self`: mark the turn started, or say why it cannot start."""
-        user = await self._user()
-        if user is None:
-            return None
-        self.streaming, self.error, self._stop_requested = True, "", False
-        self.stream_text, self.stream_message_id = "", ""
+    @staticmethod
+    async def _signed_in(token: str) -> User:
+        user, _ = await in_read(auth.authenticate, token)
         return user
 
-    async def _fail_turn(self, exc: ServiceError) -> None:
+    def _begin_turn(self) -> None:
+        """Inside `async with self`: the turn has started (the composer shows Stop)."""
+        self.streaming, self.error, self._stop_requested = True, "", False
+        self.stream_text, self.stream_message_id = "", ""
+
+    async def _fail_turn(
+        self, exc: ServiceError, *, saved_draft: bool = False, conversation_id: str | None = None
+    ) -> None:
         async with self:
             self.error = self._explain(exc)
             self.streaming = False
+            if saved_draft:
+                self.draft = ""  # the message is in the conversation: nothing is lost
             user = await self._user()
             if user is not None:
-                await self._reload_list(user)
-                await self._reload_thread(user)
+                self._apply(await self._screen(user, conversation_id))
 
     def _explain(self, exc: ServiceError) -> str:
         if isinstance(exc, InsufficientBalance):
@@ -319,15 +309,24 @@ class ChatState(SessionState):
             )
         return i18n.error_text(exc.code, exc.message, self.lang)
 
-    async def _answer(self, user: User, user_message_id: str, model: str) -> None:
+    async def _answer(
+        self, user: User, prompt: Message, model: str, *, saved_draft: bool = False
+    ) -> None:
+        """Reserve, show the empty answer, stream it, settle. One state update before the
+        provider is called: every database read happens outside the state lock."""
         try:
-            prepared = await in_write(chat.begin_answer, user, user_message_id, model)
+            prepared = await in_write(chat.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
-            await self._fail_turn(exc)
+            await self._fail_turn(
+                exc, saved_draft=saved_draft, conversation_id=prompt.conversation_id
+            )
             return
+        view = await self._screen(user, prepared.conversation_id)
         async with self:
-            await self._reload_list(user)
-            await self._reload_thread(user)
+            if saved_draft:
+                self.draft = ""  # saved in the conversation now
+            self.editing_id = ""
+            self._apply(view)
             self.stream_message_id = prepared.assistant_message_id
 
         async def show(text: str) -> bool:
@@ -336,10 +335,12 @@ class ChatState(SessionState):
                 return self._stop_requested
 
         outcome = await chat.stream_answer(prepared, show)
+        view = await self._screen(user, prepared.conversation_id)
+        fresh = await in_read(users.get, user.id)
         async with self:
             self.streaming = False
             self.stream_text, self.stream_message_id = "", ""
             if outcome.error:
                 self.error = i18n.tr(f"chat.error.{outcome.error}", self.lang)
-            await self._reload_thread(user)
-            await self._refresh_balance(user.id)
+            self._apply(view)
+            self.balance = fresh.balance
