@@ -3,6 +3,8 @@ the server refuses the rest anyway."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from metogpt.i18n import t
@@ -10,6 +12,22 @@ from metogpt.pages.components import error_callout
 from metogpt.pages.layout import signed_in
 from metogpt.services.permissions import CATALOG
 from metogpt.state.admin import PAGE_SIZE, RANGES, AdminState
+
+
+def _table(
+    headers: list[str | rx.Component],
+    rows: rx.Var,
+    render: Callable[[rx.Var], rx.Component],
+) -> rx.Component:
+    """A compact table: header cells from i18n keys (or ready cells), one row per item."""
+    cells = [rx.table.column_header_cell(t(h)) if isinstance(h, str) else h for h in headers]
+    return rx.table.root(
+        rx.table.header(rx.table.row(*cells)),
+        rx.table.body(rx.foreach(rows, render)),
+        size="1",
+        width="100%",
+    )
+
 
 # ---- users --------------------------------------------------------------------------------
 
@@ -98,21 +116,18 @@ def users_tab() -> rx.Component:
             wrap="wrap",
         ),
         rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        _sort_header("admin.col.user", "email"),
-                        _sort_header("admin.col.role", "role"),
-                        _sort_header("admin.col.balance", "balance"),
-                        rx.table.column_header_cell(t("admin.col.enabled")),
-                        _sort_header("admin.col.active", "active"),
-                        _sort_header("admin.col.created", "created"),
-                        rx.table.column_header_cell(t("admin.col.actions")),
-                    )
-                ),
-                rx.table.body(rx.foreach(AdminState.rows, _user_row)),
-                size="1",
-                width="100%",
+            _table(
+                [
+                    _sort_header("admin.col.user", "email"),
+                    _sort_header("admin.col.role", "role"),
+                    _sort_header("admin.col.balance", "balance"),
+                    "admin.col.enabled",
+                    _sort_header("admin.col.active", "active"),
+                    _sort_header("admin.col.created", "created"),
+                    "admin.col.actions",
+                ],
+                AdminState.rows,
+                _user_row,
             ),
             width="100%",
             overflow_x="auto",
@@ -209,18 +224,16 @@ def balance_dialog() -> rx.Component:
                 error_callout(AdminState.problem),
                 rx.heading(t("admin.ledger"), size="3"),
                 rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell(t("admin.ledger.time")),
-                                rx.table.column_header_cell(t("admin.ledger.kind")),
-                                rx.table.column_header_cell(t("admin.ledger.amount")),
-                                rx.table.column_header_cell(t("admin.ledger.after")),
-                                rx.table.column_header_cell(t("admin.ledger.details")),
-                            )
-                        ),
-                        rx.table.body(rx.foreach(AdminState.ledger, _ledger_row)),
-                        size="1",
+                    _table(
+                        [
+                            "admin.ledger.time",
+                            "admin.ledger.kind",
+                            "admin.ledger.amount",
+                            "admin.ledger.after",
+                            "admin.ledger.details",
+                        ],
+                        AdminState.ledger,
+                        _ledger_row,
                     ),
                     max_height="40vh",
                     overflow_y="auto",
@@ -344,16 +357,10 @@ def role_editor() -> rx.Component:
             _perm_matrix(),
             rx.text(t("admin.roles.escalation_hint"), size="1", color_scheme="gray"),
             rx.text(t("admin.roles.models"), weight="bold", size="2"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("chat.model")),
-                        rx.table.column_header_cell(t("admin.roles.enabled")),
-                        rx.table.column_header_cell(t("admin.roles.coefficient")),
-                    )
-                ),
-                rx.table.body(rx.foreach(AdminState.role_models, _model_row)),
-                size="1",
+            _table(
+                ["chat.model", "admin.roles.enabled", "admin.roles.coefficient"],
+                AdminState.role_models,
+                _model_row,
             ),
             error_callout(AdminState.problem),
             rx.hstack(
@@ -399,19 +406,16 @@ def roles_tab() -> rx.Component:
         ),
         rx.cond(AdminState.editing_role != "", role_editor()),
         rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("admin.roles.name")),
-                        rx.table.column_header_cell(t("admin.roles.users")),
-                        rx.table.column_header_cell(t("admin.roles.permissions")),
-                        rx.table.column_header_cell(t("admin.roles.models")),
-                        rx.table.column_header_cell(t("admin.col.actions")),
-                    )
-                ),
-                rx.table.body(rx.foreach(AdminState.role_list, _role_row)),
-                size="1",
-                width="100%",
+            _table(
+                [
+                    "admin.roles.name",
+                    "admin.roles.users",
+                    "admin.roles.permissions",
+                    "admin.roles.models",
+                    "admin.col.actions",
+                ],
+                AdminState.role_list,
+                _role_row,
             ),
             width="100%",
             overflow_x="auto",
@@ -497,17 +501,15 @@ def usage_tab() -> rx.Component:
         ),
         rx.card(
             rx.text(t("admin.usage.top"), weight="bold"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("admin.col.user")),
-                        rx.table.column_header_cell(t("admin.usage.credits")),
-                        rx.table.column_header_cell(t("admin.usage.tokens")),
-                        rx.table.column_header_cell(t("admin.usage.answers")),
-                    )
-                ),
-                rx.table.body(rx.foreach(AdminState.top_users, _top_row)),
-                size="1",
+            _table(
+                [
+                    "admin.col.user",
+                    "admin.usage.credits",
+                    "admin.usage.tokens",
+                    "admin.usage.answers",
+                ],
+                AdminState.top_users,
+                _top_row,
             ),
             width="100%",
         ),
@@ -540,6 +542,10 @@ def admin_page() -> rx.Component:
                     ),
                     value=AdminState.tab,
                     on_change=AdminState.set_tab,
+                    # The value follows the server, so with automatic activation a click
+                    # fired on_change twice (mousedown, then focus) and loaded the tab twice
+                    # (bench/admin_first_screen.py); manual activates on click/Enter only.
+                    activation_mode="manual",
                     width="100%",
                 ),
                 rx.cond(

@@ -96,11 +96,8 @@ class AdminState(SessionState):
     total_tokens: int = 0
 
     async def _admin(self) -> Actor | None:
-        try:
-            _, actor = await self._actor()
-        except ServiceError:
-            return None
-        return actor
+        caller = await self._caller()
+        return caller[1] if caller else None
 
     def _say(self, exc: ServiceError) -> None:
         self.notice = ""

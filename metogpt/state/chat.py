@@ -60,11 +60,8 @@ class ChatState(SessionState):
     # ---- loading ---------------------------------------------------------------------
 
     async def _user(self) -> User | None:
-        try:
-            user, _ = await self._actor()
-        except ServiceError:
-            return None
-        return user
+        caller = await self._caller()
+        return caller[0] if caller else None
 
     async def _screen(self, user: User, conversation_id: str | None = None) -> chat.Screen:
         """Read the page's data (outside the state lock when called outside it)."""

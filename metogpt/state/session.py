@@ -66,6 +66,13 @@ class SessionState(rx.State):
         self._user_id = user.id
         return user, actor
 
+    async def _caller(self) -> tuple[User, Actor] | None:
+        """Like `_actor`, but None for a visitor who is not (or no longer) signed in."""
+        try:
+            return await self._actor()
+        except ServiceError:
+            return None
+
     def _show(self, user: User, actor: Actor) -> None:
         self.signed_in = True
         self.user_name = user.name
