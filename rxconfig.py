@@ -1,5 +1,6 @@
 """Reflex configuration. Everything deployment-specific comes from the environment."""
 
+import functools
 import os
 
 import reflex as rx
@@ -7,6 +8,53 @@ import reflex as rx
 from metogpt.settings import settings
 
 _port = int(os.environ.get("PORT", "3000"))
+
+
+def _respawn_failed_workers() -> None:
+    """Keep the other workers serving when one worker process dies.
+
+    With REFLEX_REDIS_URL set, `reflex run --env prod` becomes granian's main process and
+    forks several workers. reflex 0.10.1 builds granian's server without
+    `respawn_failed_workers`, and granian then answers the death of any one worker (an OOM
+    kill, a crash) by stopping all of them: every answer streaming on the healthy workers
+    would be cut. This turns granian's own respawn on for the server reflex builds (this
+    module is imported by the reflex CLI before it starts the server). Granian's
+    GRANIAN_RESPAWN_FAILED_WORKERS=false turns it off again. A worker that keeps dying
+    within seconds still stops the server (granian's crash-loop guard).
+    tests/e2e/test_scaleout.py kills a worker and fails if this stops working."""
+    if os.environ.get("GRANIAN_RESPAWN_FAILED_WORKERS", "").strip().lower() in {"0", "false"}:
+        return
+    try:
+        from granian.server.common import AbstractServer
+    except ImportError:  # another server than granian (e.g. gunicorn/uvicorn) runs reflex
+        return
+    init = AbstractServer.__init__
+    if getattr(init, "_metogpt_respawn", False):  # imported twice
+        return
+
+    @functools.wraps(init)
+    def respawning_init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("respawn_failed_workers", True)
+        init(self, *args, **kwargs)
+
+    respawning_init._metogpt_respawn = True  # type: ignore[attr-defined]
+    AbstractServer.__init__ = respawning_init  # type: ignore[method-assign]
+
+
+def _workers_need_redis() -> None:
+    """Refuse several workers without Redis. Reflex passes GRANIAN_WORKERS to granian even
+    without REFLEX_REDIS_URL; each worker would then keep its own in-memory state, and a
+    tab's events would find a different state from one connection to the next."""
+    workers = os.environ.get("GRANIAN_WORKERS", "").strip()
+    if workers.isdigit() and int(workers) > 1 and not os.environ.get("REFLEX_REDIS_URL"):
+        raise SystemExit(
+            f"GRANIAN_WORKERS={workers} needs REFLEX_REDIS_URL: several workers share the "
+            "state of the open tabs through Redis (README, Deployment)."
+        )
+
+
+_workers_need_redis()
+_respawn_failed_workers()
 
 config = rx.Config(
     app_name="metogpt",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -461,7 +462,8 @@ async def stream_answer(
     stream: providers.ChatStream | None = None
     try:
         stream = await providers.open_stream(p.model, p.messages, p.max_tokens)
-        shown = saved = time.monotonic()
+        saved = time.monotonic()
+        shown = -math.inf  # the first text goes out at once: it ends the user's wait
         interval = flush_seconds
         async for delta in stream:
             parts.append(delta)

@@ -1,5 +1,6 @@
 """The real app under test: `reflex run --env prod` in its own process group, on a free
-port, with a fresh SQLite database in a temp dir. Used by the e2e fixtures in conftest.py."""
+port, with a fresh SQLite database in a temp dir (or the PostgreSQL database and Redis it is
+given, with several workers). Used by the e2e fixtures in conftest.py and test_scaleout.py."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ ADMIN_PASSWORD = "e2e-admin-password-1"
 _SCRUBBED_ENV = (
     "DATABASE_URL",
     "REFLEX_REDIS_URL",
+    "GRANIAN_WORKERS",
     "METOGPT_CONFIG",
     "METOGPT_JWT_SECRET",
     "METOGPT_ALLOW_REGISTRATION",
@@ -63,6 +65,20 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def _children(pid: int) -> set[int]:
+    """Direct children of `pid`, from /proc (Linux; psutil is not a dependency)."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after the ")".
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
 
 
 def _npm_registry() -> str:
@@ -99,7 +115,11 @@ class _LockfileGuard:
 
 @dataclass
 class AppServer:
-    """The real app as a child process group; `restart()` keeps the database and port."""
+    """The real app as a child process group; `restart()` keeps the database and port.
+
+    By default one worker on a SQLite file in `data_dir`. Production mode: pass a
+    `database_url` (PostgreSQL), a `redis_url` (Reflex keeps its state there, which is what
+    lets several workers serve one port) and the number of `workers`."""
 
     port: int
     data_dir: Path
@@ -108,6 +128,12 @@ class AppServer:
     admin_email: str = ADMIN_EMAIL
     admin_password: str = ADMIN_PASSWORD
     process: subprocess.Popen[bytes] | None = None
+    database_url: str | None = None  # None: SQLite in data_dir
+    redis_url: str | None = None  # None: Reflex's in-process state manager, one worker
+    workers: int | None = None  # granian workers (GRANIAN_WORKERS); needs redis_url
+    # Each server that may run beside another needs its own web dir: the production build
+    # (its env.json names the port) is served from there.
+    web_dir: Path = field(default_factory=lambda: ARTIFACTS / "e2e-web")
 
     @property
     def base_url(self) -> str:
@@ -115,7 +141,7 @@ class AppServer:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{(self.data_dir / 'metogpt.db').as_posix()}"
+        return self.database_url or f"sqlite:///{(self.data_dir / 'metogpt.db').as_posix()}"
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
@@ -130,7 +156,7 @@ class AppServer:
             NPM_CONFIG_UPDATE_NOTIFIER="false",
             # Its own web dir (kept between runs, so node_modules is installed once): a
             # developer's `make run` building .web at the same time cannot clash with it.
-            REFLEX_WEB_WORKDIR=str(ARTIFACTS / "e2e-web"),
+            REFLEX_WEB_WORKDIR=str(self.web_dir),
             REFLEX_STATES_WORKDIR=str(self.data_dir / "states"),
             PORT=str(self.port),
             METOGPT_DATA_DIR=str(self.data_dir),
@@ -139,6 +165,13 @@ class AppServer:
             METOGPT_ADMIN_PASSWORD=self.admin_password,
             METOGPT_BCRYPT_ROUNDS="4",
         )
+        if self.redis_url:
+            env["REFLEX_REDIS_URL"] = self.redis_url
+        if self.workers is not None:
+            if not self.redis_url:
+                raise ValueError("several workers need Redis for the shared state")
+            # Read by reflex's prod runner; without it reflex starts 2 × CPUs + 1 workers.
+            env["GRANIAN_WORKERS"] = str(self.workers)
         env.update(self.extra_env)
         return env
 
@@ -248,6 +281,13 @@ class AppServer:
             self.extra_env = extra_env
         self.stop()
         self.start()
+
+    def worker_pids(self) -> list[int]:
+        """The granian worker processes: the children of the reflex process, which is
+        granian's main process in production mode (it forks the workers)."""
+        if self.process is None:
+            return []
+        return sorted(_children(self.process.pid))
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():

@@ -1,0 +1,178 @@
+"""What several workers need from the services: the crash recovery's settings and its
+handling of answers cut before any text was saved, and streams that flush less often while
+handing text over is slow (a busy worker) instead of saturating it."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from metogpt.models import LedgerEntry, Message, Reservation, User
+from metogpt.services import billing, chat, setup
+from metogpt.services.catalog import reset_catalog_cache
+from metogpt.services.db import read_session, write_session
+from tests.conftest import make_account
+from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
+
+# --- recovery settings ---------------------------------------------------------------------
+
+
+def test_recovery_defaults_are_the_safe_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("METOGPT_RECOVERY_STALE_SECONDS", raising=False)
+    monkeypatch.delenv("METOGPT_RECOVERY_EVERY_SECONDS", raising=False)
+    assert setup.stale_after() == timedelta(minutes=15)
+    assert setup.recovery_every_seconds() == 60.0
+
+
+def test_recovery_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METOGPT_RECOVERY_STALE_SECONDS", "40")
+    monkeypatch.setenv("METOGPT_RECOVERY_EVERY_SECONDS", "0.5")
+    assert setup.stale_after() == timedelta(seconds=40)
+    assert setup.recovery_every_seconds() == 0.5
+
+
+@pytest.mark.parametrize("bad", ["", "soon", "0", "-5", "nan", "inf"])
+def test_a_bad_recovery_setting_falls_back_to_the_default(
+    monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    # A zero or negative age would settle answers still streaming on other workers.
+    monkeypatch.setenv("METOGPT_RECOVERY_STALE_SECONDS", bad)
+    monkeypatch.setenv("METOGPT_RECOVERY_EVERY_SECONDS", bad)
+    assert setup.stale_after() == setup.STALE_AFTER
+    assert setup.recovery_every_seconds() == setup.RECOVERY_EVERY_SECONDS
+
+
+# --- recovery of what a dead worker left -------------------------------------------------------
+
+
+def _user(user_id: str) -> User:
+    with read_session() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        return user
+
+
+def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
+    with write_session() as s:
+        return fn(s, *args, **kw)
+
+
+def _ask(user_id: str, text: str) -> chat.PreparedAnswer:
+    msg = _tx(chat.post_user_message, _user(user_id), None, text, "gpt-3.5-turbo")
+    return _tx(chat.begin_answer, _user(user_id), msg.id, "gpt-3.5-turbo")
+
+
+def _age(reservation_id: str, by: timedelta) -> None:
+    with write_session() as s:
+        res = s.get(Reservation, reservation_id)
+        assert res is not None
+        s.exec(
+            update(Reservation)
+            .where(col(Reservation.id) == reservation_id)
+            .values(created_at=res.created_at - by)
+        )
+
+
+def test_recovery_settles_only_reservations_older_than_the_threshold(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("METOGPT_RECOVERY_STALE_SECONDS", "600")
+    acc = make_account(balance=50_000)  # room for two reservations
+    abandoned, live = _ask(acc.id, "left by a dead worker"), _ask(acc.id, "still streaming")
+    _tx(chat.save_partial, abandoned.assistant_message_id, "some text that was shown")
+    _age(abandoned.reservation_id, timedelta(seconds=601))
+
+    assert setup.recover_abandoned() == 1
+    with read_session() as s:
+        assert s.get(Reservation, abandoned.reservation_id) is None
+        kept = s.get(Reservation, live.reservation_id)
+        assert kept is not None  # a live answer's reservation: left alone
+        cut = s.get(Message, abandoned.assistant_message_id)
+        assert cut is not None and cut.status == chat.CUT
+        [charge] = s.exec(
+            select(LedgerEntry).where(LedgerEntry.message_id == abandoned.assistant_message_id)
+        ).all()
+        assert -charge.amount == math.ceil((cut.prompt_tokens or 0) + (cut.completion_tokens or 0))
+        assert _user(acc.id).reserved == kept.amount
+        assert billing.reconcile(s) == []
+
+
+def test_an_answer_cut_before_any_saved_text_is_closed_and_costs_nothing(database: str) -> None:
+    acc = make_account(balance=2000)
+    p = _ask(acc.id, "the worker died at once")
+    with write_session() as s:  # what the next start (or the recovery loop) does
+        billing.recover_stale(s, timedelta(0), lambda r: chat.used_tokens(s, r))
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None and msg.status == chat.FAILED  # not "streaming" for ever
+        question = s.get(Message, p.user_message_id)
+        assert question is not None and question.content == "the worker died at once"
+        assert s.exec(select(LedgerEntry).where(LedgerEntry.kind == "charge")).all() == []
+        assert billing.reconcile(s) == []
+    assert _user(acc.id).balance == 2000 and _user(acc.id).reserved == 0
+
+
+# --- flushing under load -------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
+    with FakeProviderServer() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
+        reset_catalog_cache()
+        yield server
+    monkeypatch.undo()
+    reset_catalog_cache()
+
+
+class FrozenClock:
+    """time.monotonic for stream_answer that moves only when `show` says it took time, so
+    how often text is flushed depends on nothing but the code under test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _stream_with_show_taking(
+    seconds: float, monkeypatch: pytest.MonkeyPatch, acc_id: str
+) -> tuple[chat.Outcome, list[str]]:
+    clock = FrozenClock()
+    monkeypatch.setattr(chat.time, "monotonic", clock)
+    shown: list[str] = []
+
+    async def show(text: str) -> bool:
+        shown.append(text)
+        clock.now += seconds  # the state round trip this flush cost
+        return False
+
+    p = _ask(acc_id, "Stream to a busy worker")
+    outcome = asyncio.run(chat.stream_answer(p, show, flush_seconds=0))
+    monkeypatch.undo()
+    return outcome, shown
+
+
+def test_a_slow_flush_makes_the_stream_flush_less_often(
+    database: str, fake: FakeProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.behavior = FakeBehavior(reply_tokens=50)
+    acc = make_account(balance=5000)
+    quick, quick_shown = _stream_with_show_taking(0.0, monkeypatch, acc.id)
+    fake.behavior = FakeBehavior(reply_tokens=50)
+    slow, slow_shown = _stream_with_show_taking(0.2, monkeypatch, acc.id)
+    # Quick hand-overs: every chunk is shown (flush_seconds=0). A slow one: the first chunk
+    # is shown at once, the next not before FLUSH_BACKOFF × 0.2 s, which this clock never
+    # reaches; the whole answer is still stored and billed.
+    assert len(quick_shown) == 50
+    assert slow_shown == ["tok0"]
+    assert quick.text == slow.text and slow.text.endswith("tok49")
+    assert slow.status == chat.DONE and slow.charged == quick.charged > 0
