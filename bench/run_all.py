@@ -10,7 +10,8 @@ Other scripts' sections of RESULTS.md are left as they are; `--browser` also run
 Chromium benchmarks (bench.admin_first_screen, bench.chat_latency), which write their own.
 
 `--no-report --json-out bench/baseline.json` records a baseline instead (run it on the
-code to compare against).
+code to compare against).`--report-only` rewrites the section from the last
+figures without running anything.
 """
 
 from __future__ import annotations
@@ -281,14 +282,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--json-out", type=Path, default=WORK / "figures.json")
     parser.add_argument("--no-report", action="store_true", help="leave RESULTS.md alone")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite RESULTS.md from --json-out, run nothing"
+    )
     parser.add_argument("--baseline", type=Path, default=BASELINE)
     parser.add_argument("--note", default="", help="a word on what code this measures")
     parser.add_argument(
         "--browser", action="store_true", help="also run " + ", ".join(BROWSER_BENCHES)
     )
     args = parser.parse_args(argv)
-    figures = run(args.db, args.fresh, args.requests, args.seconds, args.note)
-    args.json_out.write_text(json.dumps(figures, indent=2) + "\n")
+    if args.report_only:
+        figures = json.loads(args.json_out.read_text())
+    else:
+        figures = run(args.db, args.fresh, args.requests, args.seconds, args.note)
+        args.json_out.write_text(json.dumps(figures, indent=2) + "\n")
     if not args.no_report:
         before = json.loads(args.baseline.read_text()) if args.baseline.exists() else None
         write_section(SECTION, report(figures, before))

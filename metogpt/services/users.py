@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, Select, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -184,6 +184,29 @@ def _search_match(session: Session, needle: str) -> ColumnElement[bool]:
     )
 
 
+def _window(
+    session: Session,
+    query: Select[Any],
+    order: tuple[Any, ...],
+    flipped: tuple[Any, ...],
+    limit: int,
+    offset: int,
+    total: int,
+) -> list[Any]:
+    """Rows [offset, offset + limit) of `query` in `order`, out of `total`. A page in the far
+    half is read from the other end, in the flipped order, and reversed: the same rows
+    (the order is total, and DESC is the exact reverse of ASC, NULLs included), but no
+    page walks more than half of the index - the last page costs what the first does."""
+    if offset >= total:
+        return []
+    limit = min(limit, total - offset)
+    from_end = total - offset - limit
+    if from_end < offset:
+        rows = session.exec(query.order_by(*flipped).limit(limit).offset(from_end)).all()
+        return list(reversed(rows))
+    return list(session.exec(query.order_by(*order).limit(limit).offset(offset)).all())
+
+
 def list_users(
     session: Session,
     actor: Actor,
@@ -200,7 +223,7 @@ def list_users(
     the ids of up to SEARCH_BATCH + 1 matches in page order: that one walk of the index
     (which holds every searched column) answers most searches whole, the exact total being
     the number of ids; only a broader search also counts, and pages deeper than the batch
-    ask for their ids again with an offset."""
+    are read by `_window`."""
     actor.require("USER_MANAGEMENT", "READ")
     limit, offset = page_args(limit, offset)
     if sort not in SORTS:
@@ -211,14 +234,16 @@ def list_users(
         # Nothing stored holds a NUL (PostgreSQL cannot): no match, and no query to choke on.
         return [], 0
     column = SORTS[sort]
-    order = (column.desc(), col(User.id).desc()) if descending else (column, col(User.id))
+    ascending = (column.asc(), col(User.id).asc())
+    descending_ = (column.desc(), col(User.id).desc())
+    order, flipped = (descending_, ascending) if descending else (ascending, descending_)
     needle = search.strip().lower()
     if not needle:
-        rows = session.exec(select(User).order_by(*order).limit(limit).offset(offset)).all()
-        return list(rows), session.exec(select(func.count()).select_from(User)).one()
+        total = session.exec(select(func.count()).select_from(User)).one()
+        return _window(session, select(User), order, flipped, limit, offset, total), total
     match = _search_match(session, needle)
-    ids = select(User.id).where(match).order_by(*order)
-    batch = session.exec(ids.limit(SEARCH_BATCH + 1)).all()
+    ids = select(User.id).where(match)
+    batch = session.exec(ids.order_by(*order).limit(SEARCH_BATCH + 1)).all()
     if len(batch) <= SEARCH_BATCH:
         total, page = len(batch), batch[offset : offset + limit]
     else:
@@ -226,7 +251,7 @@ def list_users(
         if offset + limit <= len(batch):
             page = batch[offset : offset + limit]
         else:
-            page = session.exec(ids.limit(limit).offset(offset)).all()
+            page = _window(session, ids, order, flipped, limit, offset, total)
     if not page:
         return [], total
     rows = session.exec(select(User).where(col(User.id).in_(page)).order_by(*order)).all()
