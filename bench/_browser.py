@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -30,20 +29,9 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench._env import ROOT, WORK
-from tests.e2e.server import ARTIFACTS, AppServer
+from bench._env import WORK
+from tests.e2e.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 
 
@@ -177,20 +165,6 @@ def load_note(before: dict[str, Any], after: dict[str, Any]) -> str:
         f"{'/'.join(map(str, after['load_avg']))} after; "
         f"other pytest processes running: {before['other_pytest_processes']}"
     )
-
-
-def write_section(name: str, body: str) -> None:
-    """Replace the section between `<!-- name:begin -->` and `<!-- name:end -->` in
-    bench/RESULTS.md (appending it when absent); nothing else in the file changes."""
-    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    block = f"{begin}\n{body.strip()}\n{end}"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text, count=1)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

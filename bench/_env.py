@@ -8,12 +8,14 @@ inside their `main()` after calling it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"  # git-ignored
 DEFAULT_DB = WORK / "bench.db"
+RESULTS = ROOT / "bench" / "RESULTS.md"
 
 # The seeded admin the HTTP benchmark signs in as. Every seeded account shares one cheap
 # (4-round) bcrypt hash of this password: seeding 100,000 real hashes would take hours.
@@ -55,3 +57,17 @@ def use_database(db_path: Path) -> None:
     for key in _DROPPED:
         os.environ.pop(key, None)
     os.environ.update(_settings(db_path))
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace the section between `<!-- name:begin -->` and `<!-- name:end -->` in
+    bench/RESULTS.md (appending it when absent); nothing else in the file changes."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    block = f"{begin}\n{body.strip()}\n{end}"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)

@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"  # git-ignored
@@ -88,21 +88,11 @@ def percentile(values: list[float], p: float) -> float:
 # --- the stack ---------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
+def fresh_database(server_url: str) -> contextlib.AbstractContextManager[str]:
     """A new database on `server_url`'s server for this run, dropped afterwards."""
-    base = make_url(server_url)
-    name = f"metogpt_load_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    from tests.e2e.server import fresh_postgres_database
+
+    return fresh_postgres_database(server_url, f"metogpt_load_{os.getpid()}")
 
 
 @contextlib.contextmanager

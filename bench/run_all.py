@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -29,9 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench._env import DEFAULT_DB, ROOT, WORK
+from bench._env import DEFAULT_DB, RESULTS, ROOT, WORK, write_section
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 BASELINE = ROOT / "bench" / "baseline.json"
 SECTION = "sqlite"
 BROWSER_BENCHES = ("admin_first_screen", "chat_latency")
@@ -131,20 +129,6 @@ def run(db_path: Path, fresh: bool, requests: int, seconds: float, note: str) ->
         "api": json.loads((WORK / "api.json").read_text()),
         "billing": json.loads((WORK / "billing.json").read_text()),
     }
-
-
-def write_section(name: str, body: str) -> None:
-    """Replace the text between `<!-- name:begin -->` and `<!-- name:end -->` in RESULTS.md
-    (appending the section when absent); the rest of the file stays as it is."""
-    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    block = f"{begin}\n{body.strip()}\n{end}"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text, count=1)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
 
 
 def _met(ok: bool) -> str:

@@ -23,19 +23,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.e2e.server import ARTIFACTS, AppServer, free_port
+from tests.e2e.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, free_port
 from tests.fixtures.fake_providers import FakeProviderServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = ARTIFACTS / "screenshots"
 
 # Pages hydrate and answer over a websocket; give them more than Playwright's 5 s default.

@@ -35,13 +35,13 @@ import httpx
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
-from sqlalchemy import Engine, create_engine, func, make_url, text
+from sqlalchemy import Engine, create_engine, func, make_url
 from sqlmodel import Session, col, select
 
 from metogpt.models import LedgerEntry, Message, Reservation, User
 from metogpt.services import billing
 from tests.e2e.helpers import Person, sign_in
-from tests.e2e.server import ARTIFACTS, AppServer, free_port
+from tests.e2e.server import ARTIFACTS, AppServer, free_port, fresh_postgres_database
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, CHAT, SESSION, ReflexTab
 
@@ -77,18 +77,9 @@ def scale_db_url() -> Iterator[str]:
     """A database of its own on the TEST_POSTGRES_URL server, dropped afterwards: the unit
     tests own TEST_POSTGRES_URL's database and reset its schema."""
     assert POSTGRES_URL
-    base = make_url(POSTGRES_URL)
-    name = f"{base.database or 'test'}_scaleout_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    name = f"{make_url(POSTGRES_URL).database or 'test'}_scaleout_{os.getpid()}"
+    with fresh_postgres_database(POSTGRES_URL, name) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
