@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from metogpt.models import Role, User, utcnow
+from metogpt.models import Role, User
 from metogpt.services import billing, permissions, roles
 from metogpt.services.auth import hash_password
 from metogpt.services.db import is_key, write_session
@@ -344,10 +344,4 @@ def set_locale(session: Session, user_id: str, locale: Any) -> None:
         raise InvalidInput(f"locale must be one of {', '.join(LOCALES)}")
     user = get(session, user_id)
     user.locale = locale
-    session.add(user)
-
-
-def touch(session: Session, user_id: str) -> None:
-    user = get(session, user_id)
-    user.last_active_at = utcnow()
     session.add(user)

@@ -15,13 +15,8 @@ from metogpt.state.session import SessionState, in_write
 
 class AuthFormState(SessionState):
     error: str = ""
-    notice: str = ""
     busy: bool = False
     registration_open: bool = settings.allow_registration
-
-    @rx.event
-    def clear_messages(self) -> None:
-        self.error = ""
 
     @rx.event
     async def login(self, form: dict):
