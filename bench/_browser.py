@@ -8,9 +8,7 @@
   flags the e2e suite uses;
 - `clock_offset_ms()` relates the page's clock (`performance.timeOrigin +
   performance.now()`) to this process's `time.time()`, so times stamped in the page and in
-  the fake provider server can be subtracted;
-- `write_section()` rewrites one delimited section of bench/RESULTS.md and leaves the rest
-  of the file (other scripts' sections) alone.
+  the fake provider server can be subtracted.
 """
 
 from __future__ import annotations

@@ -63,9 +63,8 @@ from bench._browser import (
     sign_in,
     summary,
     table,
-    write_section,
 )
-from bench._env import ADMIN_EMAIL, ADMIN_PASSWORD, WORK, sqlite_url
+from bench._env import ADMIN_EMAIL, ADMIN_PASSWORD, WORK, sqlite_url, write_section
 from tests.e2e.server import free_port
 
 DB = WORK / "chromium-admin.db"

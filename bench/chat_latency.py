@@ -63,9 +63,8 @@ from bench._browser import (
     sign_in,
     summary,
     table,
-    write_section,
 )
-from bench._env import WORK
+from bench._env import WORK, write_section
 from tests.e2e.server import free_port
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
