@@ -12,6 +12,7 @@ rows with SQLAlchemy core `executemany` in a few big transactions:
   the cost exactly as billing computes it) and admin adjustments, spread over users (a
   few heavy users, many light ones) and over time. Ids follow time, `balance_after` is the
   running balance and no balance ever drops below zero;
+- the usage rollups (per day and model, per day and user) are summed from the ledger;
 - `user.balance` is each user's final running balance, so balance == sum(ledger). The
   script checks that with metogpt.services.billing.reconcile() before it finishes.
 
@@ -221,7 +222,7 @@ def seed(db_path: Path, n_users: int, n_ledger: int, seed_value: int) -> dict[st
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     use_database(db_path)
-    from metogpt.services import billing, roles, setup
+    from metogpt.services import analytics, billing, roles, setup
     from metogpt.services.auth import hash_password
     from metogpt.services.db import engines, read_session, write_session
 
@@ -236,6 +237,8 @@ def seed(db_path: Path, n_users: int, n_ledger: int, seed_value: int) -> dict[st
     generated = time.perf_counter()
     print(f"generated {len(users):,} users, {len(ledger):,} ledger rows", flush=True)
     insert_all(users, ledger)
+    with write_session() as session:  # the rows bypassed billing: sum the usage rollups
+        analytics.rebuild_usage(session)
     inserted = time.perf_counter()
     print(f"inserted in {inserted - generated:.1f} s", flush=True)
     with read_session() as session:

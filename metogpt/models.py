@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String, Text
@@ -90,6 +90,36 @@ class LedgerEntry(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
     actor_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts()
+
+
+def _total() -> Any:
+    return Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class UsageDaily(SQLModel, table=True):
+    """The `charge` rows of the ledger summed per UTC day and model, written in the same
+    transaction as each charge (services/analytics.record_charge). The usage charts read
+    these few rows instead of the ledger."""
+
+    __tablename__ = "usage_daily"
+
+    day: date = Field(primary_key=True)
+    model: str = Field(primary_key=True, max_length=64)
+    tokens: int = _total()
+    credits: int = _total()
+    answers: int = _total()
+
+
+class UsageUserDaily(SQLModel, table=True):
+    """The same sums per UTC day and user: top spenders over a range read these."""
+
+    __tablename__ = "usage_user_daily"
+
+    day: date = Field(primary_key=True)
+    user_id: str = Field(primary_key=True, foreign_key="user.id", max_length=32)
+    tokens: int = _total()
+    credits: int = _total()
+    answers: int = _total()
 
 
 class Reservation(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import reflex as rx
@@ -109,8 +110,14 @@ def demo_banner() -> rx.Component:
 
 
 def signed_in(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-    """Wrap a page body in the shell. Shows nothing private until the session loaded."""
+    """Wrap a page body in the shell. Shows nothing private until the session loaded.
 
+    `wraps` keeps the page's own module on the wrapper: Reflex writes a page's compiled
+    components to a file named after that module, so each page's libraries (charts on
+    /admin, Markdown and code highlighting on /) stay in that page's bundle instead of
+    one chunk every page downloads."""
+
+    @functools.wraps(content)
     def page() -> rx.Component:
         return rx.vstack(
             header(),
@@ -125,5 +132,4 @@ def signed_in(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]
             width="100%",
         )
 
-    page.__name__ = content.__name__
     return page

@@ -1,21 +1,32 @@
-"""Usage figures from the ledger's `charge` rows: per day, per model, per user, CSV."""
+"""Usage figures: per day, per model, per user, and the ledger as CSV.
+
+Each `charge` row of the ledger is also added, in the same transaction, to two small
+rollup tables (`record_charge`): per UTC day and model, and per UTC day and user. The
+charts and top spenders read those — a few hundred rows for a month — never the ledger,
+so the page stays fast however long the ledger grows. A range is whole UTC days: the
+last `days` days, today included.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Date, cast, delete, func, insert, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from metogpt.models import LedgerEntry, User, utcnow
+from metogpt.models import LedgerEntry, UsageDaily, UsageUserDaily, User, utcnow
 from metogpt.services.errors import InvalidInput
 from metogpt.services.permissions import Actor
 
 MAX_DAYS = 366
 EXPORT_LIMIT = 1_000_000
+TOP_USERS = 10
+CHARGE = "charge"
 
 
 @dataclass(frozen=True)
@@ -28,81 +39,121 @@ class Bucket:
 
 @dataclass(frozen=True)
 class Usage:
-    by_day: list[Bucket]
-    by_model: list[Bucket]
-    top_users: list[Bucket]  # key: email
+    by_day: list[Bucket]  # every day of the range, oldest first, empty days included
+    by_model: list[Bucket]  # most credits first
+    top_users: list[Bucket]  # key: email; most credits first
     total: Bucket
 
 
-def window(days: int) -> tuple[datetime, datetime]:
+def first_day(days: int) -> date:
+    """The first UTC day of a range of `days` days ending today."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"the range must be 1–{MAX_DAYS} days")
-    end = utcnow()
-    return end - timedelta(days=days), end
+    return utcnow().date() - timedelta(days=days - 1)
 
 
-def _charges(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    return (
-        col(LedgerEntry.kind) == "charge",
-        col(LedgerEntry.created_at) >= start,
-        col(LedgerEntry.created_at) < end,
+def _utc_day(moment: datetime) -> date:
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+# ---- writing -----------------------------------------------------------------------------
+
+
+def _add(session: Session, table: Any, keys: dict[str, Any], tokens: int, credits: int) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    row = dialect.insert(table).values(**keys, tokens=tokens, credits=credits, answers=1)
+    c = table.__table__.c
+    session.exec(
+        row.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={
+                "tokens": c.tokens + row.excluded.tokens,
+                "credits": c.credits + row.excluded.credits,
+                "answers": c.answers + 1,
+            },
+        )
     )
 
 
-def _tokens():  # type: ignore[no-untyped-def]
-    return func.coalesce(
-        func.sum(
-            func.coalesce(LedgerEntry.prompt_tokens, 0)
-            + func.coalesce(LedgerEntry.completion_tokens, 0)
-        ),
-        0,
-    )
+def record_charge(session: Session, entry: LedgerEntry) -> None:
+    """Add a `charge` ledger row to the rollups; call in the transaction that wrote it."""
+    day = _utc_day(entry.created_at)
+    tokens = (entry.prompt_tokens or 0) + (entry.completion_tokens or 0)
+    model = {"day": day, "model": entry.model or ""}
+    _add(session, UsageDaily, model, tokens, -entry.amount)
+    _add(session, UsageUserDaily, {"day": day, "user_id": entry.user_id}, tokens, -entry.amount)
 
 
-def _buckets(rows) -> list[Bucket]:  # type: ignore[no-untyped-def]
-    return [Bucket(str(k), int(t or 0), -int(c or 0), int(n or 0)) for k, t, c, n in rows]
+def rebuild_usage(session: Session) -> None:
+    """Recompute both rollups from the ledger (for rows written in bulk, bypassing billing)."""
+    if session.get_bind().dialect.name == "sqlite":
+        day: Any = func.date(LedgerEntry.created_at)
+    else:
+        day = cast(literal_column("ledger_entry.created_at AT TIME ZONE 'UTC'"), Date)
+    prompt, completion = LedgerEntry.prompt_tokens, LedgerEntry.completion_tokens
+    tokens = func.sum(func.coalesce(prompt, 0) + func.coalesce(completion, 0))
+    sums = (tokens, -func.sum(LedgerEntry.amount), func.count())
+    charges = col(LedgerEntry.kind) == CHARGE
+    for table, key in (
+        (UsageDaily, func.coalesce(LedgerEntry.model, "")),
+        (UsageUserDaily, col(LedgerEntry.user_id)),
+    ):
+        session.exec(delete(table))
+        names = [c.name for c in table.__table__.c]  # day, key, tokens, credits, answers
+        rows = select(day, key, *sums).where(charges).group_by(day, key)
+        session.exec(insert(table).from_select(names, rows))
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+
+def _bucket(key: Any, tokens: Any, credits: Any, answers: Any) -> Bucket:
+    return Bucket(str(key), int(tokens or 0), int(credits or 0), int(answers or 0))
 
 
 def usage(session: Session, actor: Actor, days: int = 30) -> Usage:
     actor.require("ANALYTICS", "READ")
-    start, end = window(days)
-    where = _charges(start, end)
-    credits, answers = func.coalesce(func.sum(LedgerEntry.amount), 0), func.count()
-    day = func.date(LedgerEntry.created_at)
-    by_day = session.exec(
-        select(day, _tokens(), credits, answers).where(*where).group_by(day).order_by(day)
-    ).all()
-    by_model = session.exec(
-        select(LedgerEntry.model, _tokens(), credits, answers)
-        .where(*where)
-        .group_by(LedgerEntry.model)
-        .order_by(credits)
-    ).all()
+    first = first_day(days)
+    rows = session.exec(
+        select(UsageDaily.day, UsageDaily.model, UsageDaily.tokens, UsageDaily.credits,
+               UsageDaily.answers).where(col(UsageDaily.day) >= first)
+    ).all()  # fmt: skip
+    per_day: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
+    per_model: dict[str, list[int]] = {}
+    for day, model, *sums in rows:
+        for into in (per_day.setdefault(day, [0, 0, 0]), per_model.setdefault(model, [0, 0, 0])):
+            for i, value in enumerate(sums):
+                into[i] += value
+    total = [sum(v[i] for v in per_model.values()) for i in range(3)]
+    by_model = sorted(per_model.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    credits = func.sum(UsageUserDaily.credits)
     top = session.exec(
-        select(User.email, _tokens(), credits, answers)
-        .join(User, col(User.id) == col(LedgerEntry.user_id))
-        .where(*where)
-        .group_by(User.email)
-        .order_by(credits)
-        .limit(10)
-    ).all()
-    total = session.exec(select(_tokens(), credits, answers).where(*where)).one()
+        select(UsageUserDaily.user_id, func.sum(UsageUserDaily.tokens), credits,
+               func.sum(UsageUserDaily.answers))
+        .where(col(UsageUserDaily.day) >= first)
+        .group_by(UsageUserDaily.user_id)
+        .order_by(credits.desc(), UsageUserDaily.user_id)
+        .limit(TOP_USERS)
+    ).all()  # fmt: skip
+    emails = dict(
+        session.exec(select(User.id, User.email).where(col(User.id).in_([r[0] for r in top]))).all()
+    )
     return Usage(
-        by_day=_buckets(by_day),
-        by_model=_buckets(by_model),
-        top_users=_buckets(top),
-        total=Bucket("total", int(total[0] or 0), -int(total[1] or 0), int(total[2] or 0)),
+        by_day=[_bucket(d.isoformat(), *v) for d, v in sorted(per_day.items())],
+        by_model=[_bucket(m, *v) for m, v in by_model],
+        top_users=[_bucket(emails.get(uid, uid), *sums) for uid, *sums in top],
+        total=_bucket("total", *total),
     )
 
 
 def ledger_csv(session: Session, actor: Actor, days: int = 30) -> str:
     """The ledger of the range as CSV, every kind of row, with a totals line at the end."""
     actor.require("ANALYTICS", "READ")
-    start, end = window(days)
+    start = datetime.combine(first_day(days), time.min, tzinfo=UTC)
     rows = session.exec(
         select(LedgerEntry, User.email)
         .join(User, col(User.id) == col(LedgerEntry.user_id))
-        .where(col(LedgerEntry.created_at) >= start, col(LedgerEntry.created_at) < end)
+        .where(col(LedgerEntry.created_at) >= start)
         .order_by(col(LedgerEntry.id))
         .limit(EXPORT_LIMIT)
     ).all()

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from metogpt.models import LedgerEntry, Reservation, User, utcnow
-from metogpt.services import coefficients
+from metogpt.services import analytics, coefficients
 from metogpt.services.db import is_key
 from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
@@ -239,7 +239,7 @@ def settle(
         note = "charge capped at the reserved amount"
     if charge == 0:
         return None
-    return _ledger(
+    entry = _ledger(
         session,
         res.user_id,
         CHARGE,
@@ -253,6 +253,8 @@ def settle(
         message_id=res.message_id,
         reason=note,
     )
+    analytics.record_charge(session, entry)
+    return entry
 
 
 def _release_and_charge(session: Session, res: Reservation, charge: int) -> int | None:
