@@ -206,6 +206,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.usage.tokens": ("Tokens", "Токены"),
     "admin.usage.by_day": ("By day", "По дням"),
     "admin.usage.by_model": ("By model", "По моделям"),
+    "admin.usage.by_user": ("By user (top 10)", "По пользователям (топ-10)"),
     "admin.usage.top": ("Top spenders", "Крупнейшие потребители"),
     "admin.usage.answers": ("Answers", "Ответы"),
     "admin.usage.empty": ("No usage in this range.", "За этот период расходов нет."),

@@ -36,6 +36,6 @@ app.add_page(
     admin_page,
     route="/admin",
     title="MetoGPT · Admin",
-    on_load=[SessionState.require_login, AdminState.load],
+    on_load=AdminState.load,
 )
 app.register_lifespan_task(recovery_loop)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from metogpt.api import admin, auth
 from metogpt.api.schemas import ErrorOut
@@ -88,6 +88,29 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class ImmutableAssets:
+    """Vite names every file under /assets/ after its content (a new build, new names), so a
+    browser may keep them for a year without asking again: without this each page load
+    revalidated its ~20 scripts and stylesheets, one round trip each, before the app ran."""
+
+    HEADER = (b"cache-control", b"public, max-age=31536000, immutable")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/assets/"):
+            return await self.app(scope, receive, send)
+
+        async def send_cacheable(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
+                kept = [h for h in message.get("headers", []) if h[0].lower() != self.HEADER[0]]
+                message = {**message, "headers": [*kept, self.HEADER]}
+            await send(message)
+
+        await self.app(scope, receive, send_cacheable)
+
+
 _CATCH_ALL = "/api/{rest:path}"
 _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY")
 
@@ -154,4 +177,5 @@ def build_api() -> FastAPI:
         return _error(404, "not_found", f"no such endpoint: /api/{rest[:100]}")
 
     api.add_middleware(BodyLimit)
+    api.add_middleware(ImmutableAssets)
     return api

@@ -4,6 +4,7 @@ the server refuses the rest anyway."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -30,6 +31,16 @@ def _table(
 
 
 # ---- users --------------------------------------------------------------------------------
+
+NATIVE_SELECT = {
+    "font_size": "var(--font-size-1)",
+    "height": "var(--space-5)",
+    "padding": "0 var(--space-1)",
+    "border": "1px solid var(--gray-a7)",
+    "border_radius": "var(--radius-2)",
+    "background": "var(--color-surface)",
+    "color": "var(--gray-12)",
+}
 
 
 def _sort_header(label_key: str, column: str) -> rx.Component:
@@ -60,11 +71,14 @@ def _user_row(row: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 AdminState.can_users_update,
-                rx.select(
-                    AdminState.role_names,
+                # A native select: 25 rows of Radix selects cost ~100 ms of rendering.
+                rx.el.select(
+                    rx.foreach(AdminState.role_names, lambda n: rx.el.option(n, value=n)),
                     value=row["role"].to(str),
-                    size="1",
                     on_change=lambda v: AdminState.change_role(row["id"], v),
+                    class_name="role-select",
+                    aria_label=t("admin.col.role"),
+                    style=NATIVE_SELECT,
                 ),
                 rx.badge(row["role"]),
             )
@@ -428,16 +442,48 @@ def roles_tab() -> rx.Component:
 # ---- usage --------------------------------------------------------------------------------
 
 
-def _bar_chart(data: rx.Var, key: str, chart_id: str) -> rx.Component:
-    return rx.recharts.bar_chart(
-        rx.recharts.bar(data_key="credits", fill=rx.color("accent", 9)),
-        rx.recharts.x_axis(data_key=key),
-        rx.recharts.y_axis(),
-        rx.recharts.graphing_tooltip(),
-        data=data,
-        height=240,
+class UsageChart(rx.NoSSRComponent):
+    """A bar chart from usage_chart.jsx beside this file. A NoSSRComponent compiles to a
+    dynamic import, so recharts loads when the usage tab first shows, not with /admin."""
+
+    library = "$/public" + rx.asset("usage_chart.jsx", shared=True)
+    lib_dependencies: list[str] = ["recharts@3.10.1"]  # the version reflex itself pins
+    tag = "UsageChart"
+
+    data: rx.Var[list[dict[str, Any]]]
+    value_key: rx.Var[str]
+    label_key: rx.Var[str]
+    series: rx.Var[str]
+    height: rx.Var[int]
+    vertical: rx.Var[bool]
+
+
+def _chart(title: str, data: rx.Var, chart_id: str, **props: Any) -> rx.Component:
+    return rx.card(
+        rx.text(t(title), weight="bold", size="2"),
+        rx.cond(
+            data.length() > 0,  # type: ignore[attr-defined]
+            UsageChart.create(
+                data=data,
+                value_key=AdminState.metric,
+                label_key="key",
+                series=rx.cond(
+                    AdminState.metric == "tokens", t("admin.usage.tokens"), t("admin.usage.credits")
+                ),
+                id=chart_id,
+                **props,
+            ),
+            rx.center(rx.text(t("admin.usage.empty"), size="2", color_scheme="gray"), height="8em"),
+        ),
         width="100%",
-        id=chart_id,
+    )
+
+
+def _figure(label: str, value: rx.Var, figure_id: str) -> rx.Component:
+    return rx.card(
+        rx.text(t(label), size="1", color_scheme="gray"),
+        rx.heading(value, size="5", id=figure_id),
+        min_width="9em",
     )
 
 
@@ -453,16 +499,27 @@ def _top_row(u: rx.Var) -> rx.Component:
 
 def usage_tab() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.text(t("admin.usage.range"), size="2"),
-            rx.select(
-                list(RANGES),
-                value=AdminState.days,
-                id="usage-range",
-                on_change=AdminState.set_days,
-                size="1",
+        rx.flex(
+            rx.hstack(
+                rx.text(t("admin.usage.range"), size="2"),
+                rx.select(
+                    list(RANGES),
+                    value=AdminState.days,
+                    id="usage-range",
+                    on_change=AdminState.set_days,
+                    size="1",
+                ),
+                rx.text(t("admin.usage.days"), size="2"),
+                align="center",
             ),
-            rx.text(t("admin.usage.days"), size="2"),
+            rx.segmented_control.root(
+                rx.segmented_control.item(t("admin.usage.credits"), value="credits"),
+                rx.segmented_control.item(t("admin.usage.tokens"), value="tokens"),
+                value=AdminState.metric,
+                on_change=AdminState.set_metric,
+                size="1",
+                id="usage-metric",
+            ),
             rx.spacer(),
             rx.button(
                 rx.icon("download", size=14),
@@ -474,44 +531,46 @@ def usage_tab() -> rx.Component:
             ),
             width="100%",
             align="center",
+            gap="3",
+            wrap="wrap",
         ),
-        rx.hstack(
-            rx.card(
-                rx.text(t("admin.usage.credits"), size="1"),
-                rx.heading(AdminState.total_credits, id="usage-credits"),
-            ),
-            rx.card(
-                rx.text(t("admin.usage.tokens"), size="1"),
-                rx.heading(AdminState.total_tokens, id="usage-tokens"),
-            ),
+        rx.flex(
+            _figure("admin.usage.credits", AdminState.total_credits, "usage-credits"),
+            _figure("admin.usage.tokens", AdminState.total_tokens, "usage-tokens"),
+            _figure("admin.usage.answers", AdminState.total_answers, "usage-answers"),
+            gap="3",
             wrap="wrap",
         ),
         rx.grid(
-            rx.card(
-                rx.text(t("admin.usage.by_day"), weight="bold"),
-                _bar_chart(AdminState.by_day, "key", "chart-day"),
-            ),
-            rx.card(
-                rx.text(t("admin.usage.by_model"), weight="bold"),
-                _bar_chart(AdminState.by_model, "key", "chart-model"),
-            ),
+            _chart("admin.usage.by_day", AdminState.by_day, "chart-day"),
+            _chart("admin.usage.by_model", AdminState.by_model, "chart-model"),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="3",
             width="100%",
         ),
-        rx.card(
-            rx.text(t("admin.usage.top"), weight="bold"),
-            _table(
-                [
-                    "admin.col.user",
-                    "admin.usage.credits",
-                    "admin.usage.tokens",
-                    "admin.usage.answers",
-                ],
-                AdminState.top_users,
-                _top_row,
+        rx.cond(
+            AdminState.top_loading,
+            rx.center(rx.spinner(size="3"), width="100%", padding="3em", id="top-loading"),
+            rx.grid(
+                _chart("admin.usage.by_user", AdminState.top_users, "chart-user", vertical=True),
+                rx.card(
+                    rx.text(t("admin.usage.top"), weight="bold", size="2"),
+                    _table(
+                        [
+                            "admin.col.user",
+                            "admin.usage.credits",
+                            "admin.usage.tokens",
+                            "admin.usage.answers",
+                        ],
+                        AdminState.top_users,
+                        _top_row,
+                    ),
+                    width="100%",
+                ),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="3",
+                width="100%",
             ),
-            width="100%",
         ),
         width="100%",
         spacing="3",

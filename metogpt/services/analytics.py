@@ -41,7 +41,6 @@ class Bucket:
 class Usage:
     by_day: list[Bucket]  # every day of the range, oldest first, empty days included
     by_model: list[Bucket]  # most credits first
-    top_users: list[Bucket]  # key: email; most credits first
     total: Bucket
 
 
@@ -126,6 +125,19 @@ def usage(session: Session, actor: Actor, days: int = 30) -> Usage:
                 into[i] += value
     total = [sum(v[i] for v in per_model.values()) for i in range(3)]
     by_model = sorted(per_model.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    return Usage(
+        by_day=[_bucket(d.isoformat(), *v) for d, v in sorted(per_day.items())],
+        by_model=[_bucket(m, *v) for m, v in by_model],
+        total=_bucket("total", *total),
+    )
+
+
+def top_users(session: Session, actor: Actor, days: int = 30) -> list[Bucket]:
+    """The users who were charged the most in the range (key: email), most first. Sums
+    one rollup row per active user and day: the slowest figure of the page (~0.1 s for
+    50,000 such rows on SQLite), so the page asks for it after the rest."""
+    actor.require("ANALYTICS", "READ")
+    first = first_day(days)
     credits = func.sum(UsageUserDaily.credits)
     top = session.exec(
         select(UsageUserDaily.user_id, func.sum(UsageUserDaily.tokens), credits,
@@ -135,15 +147,9 @@ def usage(session: Session, actor: Actor, days: int = 30) -> Usage:
         .order_by(credits.desc(), UsageUserDaily.user_id)
         .limit(TOP_USERS)
     ).all()  # fmt: skip
-    emails = dict(
-        session.exec(select(User.id, User.email).where(col(User.id).in_([r[0] for r in top]))).all()
-    )
-    return Usage(
-        by_day=[_bucket(d.isoformat(), *v) for d, v in sorted(per_day.items())],
-        by_model=[_bucket(m, *v) for m, v in by_model],
-        top_users=[_bucket(emails.get(uid, uid), *sums) for uid, *sums in top],
-        total=_bucket("total", *total),
-    )
+    ids = [row[0] for row in top]
+    emails = dict(session.exec(select(User.id, User.email).where(col(User.id).in_(ids))).all())
+    return [_bucket(emails.get(uid, uid), *sums) for uid, *sums in top]
 
 
 def ledger_csv(session: Session, actor: Actor, days: int = 30) -> str:

@@ -32,6 +32,13 @@ def _user_row(u: Any) -> dict[str, Any]:
     }
 
 
+def _buckets(buckets: list[analytics.Bucket]) -> list[dict[str, Any]]:
+    return [
+        {"key": b.key, "tokens": b.tokens, "credits": b.credits, "answers": b.answers}
+        for b in buckets
+    ]
+
+
 def _entry_row(e: Any) -> dict[str, Any]:
     return {
         "id": e.id,
@@ -94,6 +101,9 @@ class AdminState(SessionState):
     top_users: list[dict[str, Any]] = []
     total_credits: int = 0
     total_tokens: int = 0
+    total_answers: int = 0
+    top_loading: bool = False  # top spenders are asked for after the rest of the page
+    metric: str = "credits"  # what the charts show: "credits" or "tokens"
 
     async def _admin(self) -> Actor | None:
         caller = await self._caller()
@@ -116,9 +126,11 @@ class AdminState(SessionState):
 
     @rx.event
     async def load(self):
-        actor = await self._admin()
+        """on_load of /admin: the signed-in user (or /login) and the first tab, in one
+        event, so the first screen costs one round trip."""
+        actor = await self._enter()
         if actor is None:
-            return
+            return rx.redirect("/login")
         self._flags(actor)
         self.balance_user_id, self.editing_role, self.notice, self.problem = "", "", "", ""
         first = [
@@ -130,6 +142,7 @@ class AdminState(SessionState):
         if self.tab not in allowed:
             self.tab = allowed[0] if allowed else ""
         await self._load_tab(actor)
+        return self._then()
 
     async def _load_tab(self, actor: Actor) -> None:
         self.problem = ""
@@ -143,12 +156,18 @@ class AdminState(SessionState):
         except ServiceError as exc:
             self._say(exc)
 
+    def _then(self) -> Any:
+        """What to load once the first screen is out: the usage tab's top spenders."""
+        return AdminState.load_top_users if self.tab == "usage" and self.top_loading else None
+
     @rx.event
     async def set_tab(self, tab: str):
         self.tab = tab
         actor = await self._admin()
-        if actor is not None:
-            await self._load_tab(actor)
+        if actor is None:
+            return None
+        await self._load_tab(actor)
+        return self._then()
 
     # ---- users -------------------------------------------------------------------------
 
@@ -406,26 +425,37 @@ class AdminState(SessionState):
 
     async def _load_usage(self, actor: Actor) -> None:
         report = await in_read(analytics.usage, actor, int(self.days))
-
-        def rows(buckets: list[analytics.Bucket]) -> list[dict[str, Any]]:
-            return [
-                {"key": b.key, "tokens": b.tokens, "credits": b.credits, "answers": b.answers}
-                for b in buckets
-            ]
-
-        self.by_day, self.by_model = rows(report.by_day), rows(report.by_model)
-        self.top_users = rows(report.top_users)
+        self.by_day, self.by_model = _buckets(report.by_day), _buckets(report.by_model)
         self.total_credits, self.total_tokens = report.total.credits, report.total.tokens
+        self.total_answers = report.total.answers
+        self.top_loading = True
+
+    @rx.event
+    async def load_top_users(self):
+        actor = await self._admin()
+        if actor is None:
+            return
+        try:
+            self.top_users = _buckets(await in_read(analytics.top_users, actor, int(self.days)))
+        except ServiceError as exc:
+            self._say(exc)
+        self.top_loading = False
+
+    @rx.event
+    def set_metric(self, value: str | list[str]):
+        self.metric = value if value in ("credits", "tokens") else "credits"
 
     @rx.event
     async def set_days(self, value: str):
         self.days = value if value in RANGES else "30"
         actor = await self._admin()
-        if actor is not None:
-            try:
-                await self._load_usage(actor)
-            except ServiceError as exc:
-                self._say(exc)
+        if actor is None:
+            return None
+        try:
+            await self._load_usage(actor)
+        except ServiceError as exc:
+            self._say(exc)
+        return self._then()
 
     @rx.event
     async def export_csv(self):

@@ -93,19 +93,24 @@ class SessionState(rx.State):
         self.balance = 0
         self.can_admin = False
 
-    @rx.event
-    async def require_login(self):
-        """on_load of signed-in pages: show the user, or send them to sign in."""
+    async def _enter(self) -> Actor | None:
+        """Opening a signed-in page: show the user and their models; None for a visitor
+        who is not (or no longer) signed in, who is then forgotten."""
         try:
             user, actor = await self._actor()
         except ServiceError:
             self._forget()
-            return rx.redirect("/login")
+            return None
         self.lang = i18n.normalize_lang(user.locale)
         self._show(user, actor)
         offers = await in_read(users.models_of, user)
         self.models = [{"model": o.model, "coefficient": o.coefficient} for o in offers]
-        return None
+        return actor
+
+    @rx.event
+    async def require_login(self):
+        """on_load of signed-in pages: show the user, or send them to sign in."""
+        return None if await self._enter() else rx.redirect("/login")
 
     @rx.event
     async def redirect_if_signed_in(self):

@@ -78,9 +78,11 @@ def test_report_sums_charges_by_day_model_and_user(database: str, admin: Account
         ("gpt-4", 170, 340, 2),
         ("gpt-4o-mini", 11, 6, 1),
     ]
-    assert [(b.key, b.credits) for b in report.top_users] == [
-        (alice.user.email, 306),
-        (bob.user.email, 40),
+    with read_session() as s:
+        top = analytics.top_users(s, admin.actor(), 7)
+    assert [(b.key, b.tokens, b.credits, b.answers) for b in top] == [
+        (alice.user.email, 161, 306, 2),
+        (bob.user.email, 20, 40, 1),
     ]
     today = utcnow().date()
     assert [b.key for b in report.by_day] == [
@@ -162,6 +164,8 @@ def test_report_needs_analytics_read(database: str) -> None:
     with read_session() as s:
         with pytest.raises(Forbidden):
             analytics.usage(s, plain.actor(), 30)
+        with pytest.raises(Forbidden):
+            analytics.top_users(s, plain.actor(), 30)
         with pytest.raises(Forbidden):
             analytics.ledger_csv(s, plain.actor(), 30)
 
