@@ -5,6 +5,7 @@ charts; then every admin page in both languages on a desktop and a phone screen.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import httpx
@@ -145,3 +146,13 @@ def test_admin_pages_in_both_languages(
             screenshot(page, f"admin-{tab}-{lang}-{size}")
     page.click("#lang-switch")  # leave the admin's language as it was for other tests
     expect(page.locator("#lang-switch")).to_have_text("Русский")
+
+
+def test_build_files_are_cached_for_good_and_pages_are_not(app_server: AppServer) -> None:
+    page = httpx.get(f"{app_server.base_url}/admin", follow_redirects=True)
+    scripts = re.findall(r"/assets/[\w.-]+\.js", page.text)
+    assert scripts, "the page names its scripts"
+    script = httpx.get(f"{app_server.base_url}{scripts[0]}")
+    assert script.status_code == 200
+    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "immutable" not in page.headers.get("cache-control", "")
