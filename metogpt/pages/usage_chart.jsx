@@ -17,7 +17,7 @@ const tick = { fontSize: 11, fill: "var(--gray-11)" };
 function short(label) {
   const text = String(label);
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text.slice(5);
-  return text.length > 24 ? `${text.slice(0, 23)}…` : text;
+  return text.length > 22 ? `${text.slice(0, 21)}…` : text;
 }
 
 export function UsageChart({ id, data, valueKey, labelKey, series, height = 240, vertical = false }) {
@@ -30,7 +30,7 @@ export function UsageChart({ id, data, valueKey, labelKey, series, height = 240,
         dataKey={labelKey}
         tick={tick}
         tickFormatter={short}
-        width={160}
+        width={172}
         interval={0}
       />
     : <XAxis dataKey={labelKey} tick={tick} tickFormatter={short} minTickGap={12} />;

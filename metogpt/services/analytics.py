@@ -10,12 +10,14 @@ last `days` days, today included.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, delete, func, insert, literal_column
+from sqlalchemy import Connection, Date, bindparam, cast, delete, func, insert, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -58,29 +60,45 @@ def _utc_day(moment: datetime) -> date:
 # ---- writing -----------------------------------------------------------------------------
 
 
-def _add(session: Session, table: Any, keys: dict[str, Any], tokens: int, credits: int) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    row = dialect.insert(table).values(**keys, tokens=tokens, credits=credits, answers=1)
-    c = table.__table__.c
-    session.exec(
-        row.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={
-                "tokens": c.tokens + row.excluded.tokens,
-                "credits": c.credits + row.excluded.credits,
-                "answers": c.answers + 1,
-            },
+@functools.cache
+def _rollup_upserts(dialect: str) -> tuple[Any, Any]:
+    """INSERT … ON CONFLICT DO UPDATE adding one charge to each rollup, built once per
+    database dialect (SQLite and PostgreSQL spell it alike)."""
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upserts = []
+    for model, key in ((UsageDaily, "model"), (UsageUserDaily, "user_id")):
+        table = model.__table__  # type: ignore[attr-defined]
+        row = insert_for(table).values(
+            day=bindparam("day"),
+            **{key: bindparam(f"{key}_key")},
+            tokens=bindparam("tokens"),
+            credits=bindparam("credits"),
+            answers=1,
         )
-    )
+        upserts.append(
+            row.on_conflict_do_update(
+                index_elements=["day", key],
+                set_={
+                    "tokens": table.c.tokens + row.excluded.tokens,
+                    "credits": table.c.credits + row.excluded.credits,
+                    "answers": table.c.answers + 1,
+                },
+            )
+        )
+    return upserts[0], upserts[1]
 
 
-def record_charge(session: Session, entry: LedgerEntry) -> None:
-    """Add a `charge` ledger row to the rollups; call in the transaction that wrote it."""
-    day = _utc_day(entry.created_at)
-    tokens = (entry.prompt_tokens or 0) + (entry.completion_tokens or 0)
-    model = {"day": day, "model": entry.model or ""}
-    _add(session, UsageDaily, model, tokens, -entry.amount)
-    _add(session, UsageUserDaily, {"day": day, "user_id": entry.user_id}, tokens, -entry.amount)
+def record_charge(conn: Connection, entry: Mapping[str, Any]) -> None:
+    """Add a `charge` ledger row (its column values) to the rollups; call in the
+    transaction that wrote it."""
+    per_model, per_user = _rollup_upserts(conn.dialect.name)
+    sums = {
+        "day": _utc_day(entry["created_at"]),
+        "tokens": (entry["prompt_tokens"] or 0) + (entry["completion_tokens"] or 0),
+        "credits": -entry["amount"],
+    }
+    conn.execute(per_model, {**sums, "model_key": entry["model"] or ""})
+    conn.execute(per_user, {**sums, "user_id_key": entry["user_id"]})
 
 
 def rebuild_usage(session: Session) -> None:

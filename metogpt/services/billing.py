@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, update
 from sqlmodel import Session, col, select
 
-from metogpt.models import LedgerEntry, Reservation, User, utcnow
+from metogpt.models import LedgerEntry, Reservation, User, new_id, utcnow
 from metogpt.services import analytics, coefficients
 from metogpt.services.db import is_key
 from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
@@ -159,6 +159,55 @@ class Hold:
     coefficient: str
 
 
+# ---- the answer path ---------------------------------------------------------------------
+# Every chat answer runs reserve and settle. They use SQLAlchemy Core statements built once
+# (a built statement keeps its cache key): the ORM spent ~4 ms of CPU per answer building
+# statements and flushing objects, five times what the database itself needs
+# (bench/billing_throughput.py, bench/README.md).
+
+_USER, _HOLDS, _LEDGER = User.__table__, Reservation.__table__, LedgerEntry.__table__  # type: ignore[attr-defined]
+_AVAILABLE = select(_USER.c.balance, _USER.c.reserved).where(_USER.c.id == bindparam("user_id"))
+_HOLD = (
+    update(_USER)
+    .where(
+        _USER.c.id == bindparam("user_id"),
+        _USER.c.balance - _USER.c.reserved >= bindparam("amount", type_=BigInteger),
+    )
+    .values(reserved=_USER.c.reserved + bindparam("amount", type_=BigInteger))
+)
+_ADD_HOLD = insert(_HOLDS)
+# The DELETE is the claim: of two concurrent settles exactly one gets the row back.
+_CLAIM = (
+    delete(_HOLDS)
+    .where(_HOLDS.c.id == bindparam("reservation_id"))
+    .returning(_HOLDS.c.user_id, _HOLDS.c.amount, _HOLDS.c.model, _HOLDS.c.coefficient,
+               _HOLDS.c.conversation_id, _HOLDS.c.message_id)
+)  # fmt: skip
+_CHARGE = (
+    update(_USER)
+    .where(
+        _USER.c.id == bindparam("user_id"),
+        _USER.c.balance - bindparam("charge", type_=BigInteger)
+        >= _USER.c.reserved - bindparam("held", type_=BigInteger),
+    )
+    .values(
+        balance=_USER.c.balance - bindparam("charge", type_=BigInteger),
+        reserved=_USER.c.reserved - bindparam("held", type_=BigInteger),
+    )
+    .returning(_USER.c.balance)
+)
+_ADD_ENTRY = insert(_LEDGER).returning(_LEDGER.c.id)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """The `charge` ledger row a settlement wrote."""
+
+    entry_id: int
+    amount: int  # negative: the credits taken
+    balance_after: int
+
+
 def reserve(
     session: Session,
     user_id: str,
@@ -173,10 +222,12 @@ def reserve(
     """Hold credits for the prompt plus the largest answer the balance can pay (capped at
     the model's output limit). Refused, before any provider call, when the balance cannot
     pay for the prompt plus one answer token."""
+    conn = session.connection()
     for _ in range(20):
-        user = _user_or_404(session, user_id)
-        session.refresh(user)
-        available = user.balance - user.reserved
+        row = conn.execute(_AVAILABLE, {"user_id": user_id}).first() if is_key(user_id) else None
+        if row is None:
+            raise NotFound("user not found", code="user_not_found")
+        available = row.balance - row.reserved
         max_tokens = min(
             max_output, coefficients.affordable_tokens(available, coefficient) - prompt_tokens
         )
@@ -188,84 +239,74 @@ def reserve(
                 needed=coefficients.cost(prompt_tokens + 1, coefficient),
             )
         amount = coefficients.cost(prompt_tokens + max_tokens, coefficient)
-        held = session.exec(
-            update(User)
-            .where(col(User.id) == user_id, col(User.balance) - col(User.reserved) >= amount)
-            .values(reserved=col(User.reserved) + amount)
-        ).rowcount
-        if held == 1:
-            res = Reservation(
-                user_id=user_id,
-                amount=amount,
-                model=model,
-                coefficient=coefficient,
-                prompt_tokens=prompt_tokens,
-                max_tokens=max_tokens,
-                conversation_id=conversation_id,
-                message_id=message_id,
+        if conn.execute(_HOLD, {"user_id": user_id, "amount": amount}).rowcount == 1:
+            hold_id = new_id()
+            conn.execute(
+                _ADD_HOLD,
+                {
+                    "id": hold_id,
+                    "user_id": user_id,
+                    "amount": amount,
+                    "model": model,
+                    "coefficient": coefficient,
+                    "prompt_tokens": prompt_tokens,
+                    "max_tokens": max_tokens,
+                    "conversation_id": conversation_id,
+                    "message_id": message_id,
+                    "created_at": utcnow(),
+                },
             )
-            session.add(res)
-            session.flush()
-            return Hold(res.id, amount, max_tokens, coefficient)
+            return Hold(hold_id, amount, max_tokens, coefficient)
         # Another request took part of the balance between our read and our update.
     raise Conflict("the balance kept changing; try again", code="busy")
 
 
 def settle(
     session: Session, reservation_id: str, prompt_tokens: int, completion_tokens: int
-) -> LedgerEntry | None:
+) -> Charge | None:
     """Close a reservation: charge ceil(tokens × coefficient), return the rest. With no
     tokens used nothing is charged. Settling twice is a no-op (the row is gone)."""
     if prompt_tokens < 0 or completion_tokens < 0:
         raise ValueError("token counts cannot be negative")
-    res = session.get(Reservation, reservation_id)
+    conn = session.connection()
+    res = conn.execute(_CLAIM, {"reservation_id": reservation_id}).first()
     if res is None:
-        return None
-    # The DELETE is the claim: of two concurrent settles exactly one sees rowcount 1.
-    claimed = session.exec(
-        delete(Reservation).where(col(Reservation.id) == reservation_id)
-    ).rowcount
-    if claimed != 1:
         return None
     tokens = prompt_tokens + completion_tokens
     charge = coefficients.cost(tokens, res.coefficient)
-    after = _release_and_charge(session, res, charge)
+    after = _release_and_charge(conn, res.user_id, res.amount, charge)
     note = None
     if after is None:
         # The provider used more than was held and the rest of the balance is gone too:
         # charge what was held, never more than the user has.
         charge = res.amount
-        after = _release_and_charge(session, res, charge)
+        after = _release_and_charge(conn, res.user_id, res.amount, charge)
         note = "charge capped at the reserved amount"
     if charge == 0:
         return None
-    entry = _ledger(
-        session,
-        res.user_id,
-        CHARGE,
-        -charge,
-        after,
-        model=res.model,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        coefficient=res.coefficient,
-        conversation_id=res.conversation_id,
-        message_id=res.message_id,
-        reason=note,
-    )
-    analytics.record_charge(session, entry)
-    return entry
+    row = {
+        "user_id": res.user_id,
+        "kind": CHARGE,
+        "amount": -charge,
+        "balance_after": after,
+        "model": res.model,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "coefficient": res.coefficient,
+        "conversation_id": res.conversation_id,
+        "message_id": res.message_id,
+        "reason": note,
+        "actor_id": None,
+        "created_at": utcnow(),
+    }
+    entry_id = conn.execute(_ADD_ENTRY, row).scalar_one()
+    analytics.record_charge(conn, row)
+    return Charge(entry_id, -charge, after)
 
 
-def _release_and_charge(session: Session, res: Reservation, charge: int) -> int | None:
-    return session.exec(
-        update(User)
-        .where(
-            col(User.id) == res.user_id,
-            col(User.balance) - charge >= col(User.reserved) - res.amount,
-        )
-        .values(balance=col(User.balance) - charge, reserved=col(User.reserved) - res.amount)
-        .returning(col(User.balance))
+def _release_and_charge(conn: Connection, user_id: str, held: int, charge: int) -> int | None:
+    return conn.execute(
+        _CHARGE, {"user_id": user_id, "charge": charge, "held": held}
     ).scalar_one_or_none()
 
 
