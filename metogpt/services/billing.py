@@ -319,15 +319,17 @@ def recover_stale(
     session: Session,
     older_than: timedelta,
     used_tokens: Callable[[Reservation], tuple[int, int]] | None = None,
-) -> int:
+) -> list[tuple[Reservation, Charge | None]]:
     """Settle reservations left behind by a crashed process: charge what the stored answer
-    shows was used (if a callback can tell), return the rest. Returns how many."""
+    shows was used (if a callback can tell), return the rest. Returns each reservation
+    with the charge it came to."""
     cutoff = utcnow() - older_than
     stale = session.exec(select(Reservation).where(col(Reservation.created_at) < cutoff)).all()
+    settled = []
     for res in stale:
         prompt, completion = used_tokens(res) if used_tokens else (0, 0)
-        settle(session, res.id, prompt, completion)
-    return len(stale)
+        settled.append((res, settle(session, res.id, prompt, completion)))
+    return settled
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, or_
@@ -267,6 +268,19 @@ def finish_answer(
     session.add(msg)
     session.flush()
     return msg
+
+
+def recover(session: Session, older_than: timedelta) -> int:
+    """Settle the answers a crashed worker left open (reservations older than
+    `older_than`): each is charged for the text it had saved, which it keeps, marked cut,
+    with its charge. Returns how many."""
+    settled = billing.recover_stale(session, older_than, lambda r: used_tokens(session, r))
+    for res, charge in settled:
+        msg = session.get(Message, res.message_id) if res.message_id else None
+        if msg is not None:
+            msg.charged = -charge.amount if charge else 0
+            session.add(msg)
+    return len(settled)
 
 
 def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:

@@ -179,9 +179,13 @@ def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> No
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
     _tx(chat.save_partial, p.assistant_message_id, "partial answer text")
     with write_session() as s:  # what the next start does
-        billing.recover_stale(s, timedelta(0), lambda r: chat.used_tokens(s, r))
+        assert chat.recover(s, timedelta(0)) == 1
     charges = _charges(acc.id)
     assert len(charges) == 1 and charges[0].completion_tokens and charges[0].amount < 0
+    with read_session() as s:  # the answer keeps its text and shows what it cost
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None and msg.status == chat.CUT
+        assert msg.content == "partial answer text" and msg.charged == -charges[0].amount
     assert _user(acc.id).reserved == 0
     with read_session() as s:
         assert billing.reconcile(s) == []

@@ -107,7 +107,7 @@ def test_an_answer_cut_before_any_saved_text_is_closed_and_costs_nothing(databas
     acc = make_account(balance=2000)
     p = _ask(acc.id, "the worker died at once")
     with write_session() as s:  # what the next start (or the recovery loop) does
-        billing.recover_stale(s, timedelta(0), lambda r: chat.used_tokens(s, r))
+        assert chat.recover(s, timedelta(0)) == 1
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
         assert msg is not None and msg.status == chat.FAILED  # not "streaming" for ever
