@@ -43,7 +43,11 @@ NATIVE_SELECT = {
 }
 
 
-def _sort_header(label_key: str, column: str) -> rx.Component:
+# Columns a phone screen leaves out (below 48em), so that each row's controls fit on it.
+WIDE_ONLY = ["none", "none", "table-cell"]
+
+
+def _sort_header(label_key: str, column: str, **props: Any) -> rx.Component:
     return rx.table.column_header_cell(
         rx.hstack(
             rx.text(t(label_key)),
@@ -56,11 +60,12 @@ def _sort_header(label_key: str, column: str) -> rx.Component:
             spacing="1",
             on_click=AdminState.sort_by(column),
         ),
+        **props,
     )
 
 
-def _cell(*children: rx.Component | rx.Var) -> rx.Component:
-    return rx.el.td(*children, class_name="rt-TableCell")
+def _cell(*children: rx.Component | rx.Var, **props: Any) -> rx.Component:
+    return rx.el.td(*children, class_name="rt-TableCell", **props)
 
 
 def _small(value: rx.Var, gray: bool = False) -> rx.Component:
@@ -102,17 +107,18 @@ def _user_row(row: rx.Var) -> rx.Component:
                 on_change=lambda v: AdminState.set_enabled(row["id"], v),
             )
         ),
-        _cell(_small(row["active"])),
-        _cell(_small(row["created"])),
+        _cell(_small(row["active"]), display=WIDE_ONLY),
+        _cell(_small(row["created"]), display=WIDE_ONLY),
         _cell(
             rx.cond(
                 AdminState.can_balance_read,
                 rx.button(
                     rx.icon("coins", size=14),
-                    t("admin.balance.edit"),
+                    rx.el.span(t("admin.balance.edit"), display=["none", "none", "inline"]),
                     size="1",
                     variant="soft",
                     class_name="open-balance",
+                    aria_label=t("admin.balance.edit"),
                     on_click=AdminState.open_balance(row["id"]),
                 ),
             )
@@ -147,8 +153,8 @@ def users_tab() -> rx.Component:
                     _sort_header("admin.col.role", "role"),
                     _sort_header("admin.col.balance", "balance"),
                     "admin.col.enabled",
-                    _sort_header("admin.col.active", "active"),
-                    _sort_header("admin.col.created", "created"),
+                    _sort_header("admin.col.active", "active", display=WIDE_ONLY),
+                    _sort_header("admin.col.created", "created", display=WIDE_ONLY),
                     "admin.col.actions",
                 ],
                 AdminState.rows,

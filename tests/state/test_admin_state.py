@@ -10,7 +10,7 @@ import reflex as rx
 from sqlmodel import func, select
 
 from metogpt.models import LedgerEntry, User
-from metogpt.services import roles
+from metogpt.services import billing, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor, full_matrix
 from metogpt.state.admin import AdminState
@@ -101,3 +101,28 @@ def test_a_forged_token_gets_nothing(database: str) -> None:
     state.balance_user_id, state.balance_amount, state.balance_reason = victim.id, "1", "x"
     _call(state, AdminState.save_balance)
     assert _books(victim.id) == (2000, 1)
+
+
+def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> None:
+    spender = make_account(balance=5000)
+    with write_session() as s:
+        hold = billing.reserve(
+            s, spender.id, model="gpt-4", coefficient="2", prompt_tokens=10, max_output=10
+        )
+    with write_session() as s:
+        billing.settle(s, hold.reservation_id, 10, 10)  # 40 credits
+
+    support = _state(_support_account())  # USER_MANAGEMENT.READ only
+    _call(support, AdminState.set_tab, "usage")
+    assert "ANALYTICS.READ" in support.problem
+    _call(support, AdminState.set_days, "7")
+    _call(support, AdminState.load_top_users)
+    assert (support.total_credits, support.by_day, support.top_users) == (0, [], [])
+
+    state = _state(admin)
+    state.tab = "usage"
+    _call(state, AdminState.load)
+    assert state.total_credits == 40 and state.top_loading  # top spenders come next
+    _call(state, AdminState.load_top_users)
+    assert [u["key"] for u in state.top_users] == [spender.user.email]
+    assert not state.top_loading
