@@ -124,7 +124,14 @@ def signed_in(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]
             demo_banner(),
             rx.cond(
                 SessionState.signed_in,
-                rx.flex(content(), flex="1", min_height="0", width="100%", overflow_y="auto"),
+                rx.flex(
+                    content(),
+                    flex="1",
+                    min_height="0",
+                    width="100%",
+                    overflow_y="auto",
+                    id="page-body",
+                ),
                 rx.center(rx.spinner(size="3"), padding="4em", width="100%"),
             ),
             spacing="0",
