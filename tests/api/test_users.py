@@ -80,6 +80,23 @@ def test_list_users_searches_email_username_and_name_case_insensitively(
     assert len(found("")) == 5
 
 
+def test_list_users_search_folds_case_beyond_ascii(api: TestClient, admin: Account) -> None:
+    ivan = _register("ivan@example.com", "ezhik", "Иван Петров")
+    _register("olga@example.com", "olga", "Ольга Смирнова")
+
+    def found(search: str) -> set[str]:
+        r = api.get(USERS, params={"search": search}, headers=admin.headers)
+        assert r.status_code == 200, r.text
+        return {u["_id"] for u in r.json()["users"]}
+
+    assert found("иван") == found("ИВАН") == found("ИвАн") == {ivan}
+    assert found("петров") == {ivan}
+    assert found("смирнов ") == found("СМИРНОВ") != {ivan}
+    assert found("ivan") == {ivan}  # ASCII still matches the e-mail
+    odysseus = _register("odysseus@example.com", "odysseus", "ΟΔΥΣΣΕΥΣ Λαέρτιος")
+    assert found("δυσ") == found("ΛΑΈΡΤ") == found("λαέρτ") == {odysseus}
+
+
 def test_list_users_pagination_totals_are_right(api: TestClient, admin: Account) -> None:
     ids = {admin.id} | {make_account().id for _ in range(6)}
     seen: list[str] = []
