@@ -25,8 +25,8 @@ def _user_id(email: str) -> str:
     return found
 
 
-def cmd_bootstrap(_: argparse.Namespace) -> int:
-    password = setup.bootstrap()
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    password = setup.bootstrap(recover_all=not args.no_recover)
     if password:
         from metogpt.settings import settings
 
@@ -89,7 +89,13 @@ def cmd_list_balances(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m metogpt")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("bootstrap", help="migrate, seed roles, ensure an admin, recover reservations")
+    p = sub.add_parser("bootstrap", help="migrate, seed roles, ensure an admin, settle leftovers")
+    p.add_argument(
+        "--no-recover",
+        action="store_true",
+        help="leave open reservations alone (other instances of the service still run, e.g. "
+        "in a rolling deploy; their recovery loop settles abandoned ones)",
+    )
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("reconcile", help="check balance == sum(ledger) for every user")
     p = sub.add_parser("create-admin", help="create a user with role ADMIN")

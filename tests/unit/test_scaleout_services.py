@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from metogpt import cli
 from metogpt.models import LedgerEntry, Message, Reservation, User
 from metogpt.services import billing, chat, setup
 from metogpt.services.catalog import reset_catalog_cache
@@ -176,3 +177,15 @@ def test_a_slow_flush_makes_the_stream_flush_less_often(
     assert slow_shown == ["tok0"]
     assert quick.text == slow.text and slow.text.endswith("tok49")
     assert slow.status == chat.DONE and slow.charged == quick.charged > 0
+
+
+def test_bootstrap_settles_open_answers_unless_told_not_to(database: str) -> None:
+    acc = make_account(balance=50_000)
+    answer = _ask(acc.id, "in flight while another instance starts")
+    assert cli.main(["bootstrap", "--no-recover"]) == 0  # e.g. a rolling deploy
+    with read_session() as s:
+        assert s.get(Reservation, answer.reservation_id) is not None
+    assert cli.main(["bootstrap"]) == 0  # the only instance: nothing can still be running
+    with read_session() as s:
+        assert s.get(Reservation, answer.reservation_id) is None
+        assert billing.reconcile(s) == []
