@@ -2,9 +2,9 @@
 
 Each `charge` row of the ledger is also added, in the same transaction, to two small
 rollup tables (`record_charge`): per UTC day and model, and per UTC day and user. The
-charts and top spenders read those — a few hundred rows for a month — never the ledger,
-so the page stays fast however long the ledger grows. A range is whole UTC days: the
-last `days` days, today included.
+charts read the first (a few hundred rows for a month), top spenders the second (one row
+per active user and day), never the ledger, so the page does not slow down as the ledger
+grows. A range is whole UTC days: the last `days` days, today included.
 """
 
 from __future__ import annotations
