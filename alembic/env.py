@@ -24,6 +24,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=db.in_models,
     )
     with context.begin_transaction():
         context.run_migrations()

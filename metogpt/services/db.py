@@ -103,3 +103,9 @@ def is_key(value: object, max_len: int = 32) -> bool:
     """Could `value` be one of our string primary keys? Anything else is simply not found
     (and PostgreSQL would refuse a NUL inside a query parameter with an error)."""
     return isinstance(value, str) and 0 < len(value) <= max_len and "\x00" not in value
+
+
+def in_models(name: str | None, type_: str, _parents: object = None) -> bool:
+    """For Alembic's comparisons: the SQLite search index (user_search and the tables FTS5
+    keeps for it, made by migration 0005) is not described by the models."""
+    return not (type_ == "table" and name is not None and name.startswith("user_search"))

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -272,6 +272,8 @@ def list_users(
     if not needle:
         total = session.exec(select(func.count()).select_from(User)).one()
         return _window(session, select(User), order, flipped, limit, offset, total), total
+    if session.get_bind().dialect.name == "sqlite" and len(needle) >= 3:
+        return _search_indexed(session, needle, sort, order, flipped, limit, offset)
     match = _search_match(session, needle)
     ids = select(User.id).where(match)
     batch = session.exec(ids.order_by(*order).limit(SEARCH_BATCH + 1)).all()
@@ -283,6 +285,42 @@ def list_users(
             page = batch[offset : offset + limit]
         else:
             page = _window(session, ids, order, flipped, limit, offset, total)
+    if not page:
+        return [], total
+    rows = session.exec(select(User).where(col(User.id).in_(page)).order_by(*order)).all()
+    return list(rows), total
+
+
+def _search_indexed(
+    session: Session,
+    needle: str,
+    sort: str,
+    order: tuple[Any, ...],
+    flipped: tuple[Any, ...],
+    limit: int,
+    offset: int,
+) -> tuple[list[User], int]:
+    """SQLite, a needle of 3+ characters: the FTS5 trigram index `user_search` (migration
+    0005) gives the exact total and the matching rows at once. Up to SEARCH_BATCH matches
+    are sorted whole; beyond that, newest first, the listing index is walked in order and
+    each row tested against the matches, which stops as soon as the page is full."""
+    phrase = '"' + needle.replace('"', '""') + '"'
+    total = session.exec(
+        select(func.count()).select_from(text("user_search")).where(text("user_search MATCH :q")),
+        params={"q": phrase},
+    ).one()
+    hits = (
+        text("SELECT rowid FROM user_search WHERE user_search MATCH :q")
+        .bindparams(q=phrase)
+        .columns(column("rowid"))
+    )
+    ids = select(User.id).where(literal_column('"user".rowid').in_(hits))
+    if total <= SEARCH_BATCH:
+        page = session.exec(ids.order_by(*order)).all()[offset : offset + limit]
+    else:
+        if sort == "created":
+            ids = ids.with_hint(User, "INDEXED BY ix_user_listing", "sqlite")
+        page = _window(session, ids, order, flipped, limit, offset, total)
     if not page:
         return [], total
     rows = session.exec(select(User).where(col(User.id).in_(page)).order_by(*order)).all()

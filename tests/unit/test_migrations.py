@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
+from metogpt.models import User
 from metogpt.services import db
+from tests.conftest import make_account
 
 
 def test_models_match_migrations(database: str) -> None:
     # `database` ran every migration on a fresh schema; autogenerate must find nothing left.
     with db.engines().write.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": db.in_models})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
+
+
+def test_the_sqlite_search_index_follows_the_user_table(database: str) -> None:
+    if database != "sqlite":
+        pytest.skip("the FTS5 search index exists on SQLite only")
+    acc = make_account()
+    with db.write_session() as session:
+        user = session.get(User, acc.id)
+        assert user is not None
+        user.name = "Renamed Person"
+        session.add(user)
+
+    def found(needle: str) -> list[str]:
+        with db.read_session() as session:
+            rows = session.exec(
+                text('SELECT "user".id FROM user_search JOIN "user" ON "user".rowid = '
+                     "user_search.rowid WHERE user_search MATCH :q"),
+                params={"q": f'"{needle}"'},
+            )  # fmt: skip
+            return [r[0] for r in rows]
+
+    assert found("renamed pers") == [acc.id]
+    assert found(acc.user.name) == []  # the old name is gone from the index
+    with db.write_session() as session:
+        # FTS5's own check: the index holds exactly the table's rows (raises if not).
+        session.exec(text("INSERT INTO user_search(user_search) VALUES ('integrity-check')"))
