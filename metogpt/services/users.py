@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import secrets
 import unicodedata
@@ -13,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_,
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from metogpt.models import Role, User
+from metogpt.models import GRANT, Role, User
 from metogpt.services import billing, permissions, roles
 from metogpt.services.auth import hash_password
 from metogpt.services.db import is_key, write_session
@@ -108,7 +107,7 @@ def _insert(
     session.add(user)
     session.flush()
     if start:
-        billing.apply_delta(session, user.id, start, billing.GRANT, reason="registration")
+        billing.apply_delta(session, user.id, start, GRANT, reason="registration")
     session.refresh(user)
     return user
 
@@ -166,29 +165,6 @@ def page_args(limit: Any, offset: Any) -> tuple[int, int]:
     return limit, offset
 
 
-@functools.cache
-def _upper_forms() -> dict[str, frozenset[str]]:
-    """For each character, the other characters whose lower-casing holds it ("и": "И";
-    "ς": "Σ" at a word's end). Every cased character is below U+1FFFF. Built on the first
-    search for a non-ASCII needle (~0.2 s), once per process."""
-    forms: dict[str, set[str]] = {}
-    for point in range(0x20000):
-        char = chr(point)
-        for lowered in set(char.lower() + ("a" + char).lower()[1:]) - {char}:
-            forms.setdefault(lowered, set()).add(char)
-    return {lowered: frozenset(chars) for lowered, chars in forms.items()}
-
-
-def _unicode_folded(column: Any, needle: str, pattern: str, escape: dict[str, str]) -> Any:
-    """SQLite: `unicode_lower(column) LIKE pattern` for a non-ASCII needle, run only on the
-    rows that hold some form of the needle's first non-ASCII character (an exact LIKE in
-    C first): the Python function then sees a few rows instead of every one."""
-    first = next(char for char in needle if not char.isascii())
-    forms = sorted({first} | _upper_forms().get(first, frozenset()))
-    holds_it = or_(*(column.like(f"%{form}%") for form in forms))
-    return holds_it & func.unicode_lower(column).like(pattern, **escape)
-
-
 def _search_match(session: Session, needle: str) -> ColumnElement[bool]:
     """Case-insensitive substring match of a lower-cased needle on email (stored lower-cased),
     username and name."""
@@ -196,22 +172,19 @@ def _search_match(session: Session, needle: str) -> ColumnElement[bool]:
     pattern = f"%{escaped}%"
     # ESCAPE only when there is something to escape: it makes SQLite's LIKE slower.
     escape = {"escape": "\\"} if escaped != needle else {}
-
     # PostgreSQL's LIKE is case-sensitive: lower() on both sides. SQLite's LIKE already
     # ignores ASCII case, which is all an ASCII needle can meet, so there the columns are
     # compared as stored (lower() would double the scan); a needle with other letters
-    # needs their case folded too, by unicode_lower (services/db.py, in Python).
-    def folded(column: Any) -> Any:
-        if session.get_bind().dialect.name != "sqlite":
-            return func.lower(column).like(pattern, **escape)
-        if needle.isascii():
-            return column.like(pattern, **escape)
-        return _unicode_folded(column, needle, pattern, escape)
-
+    # (1-2 characters: longer ones use the search index) needs unicode_lower
+    # (services/db.py), as SQLite's lower() folds ASCII only.
+    if session.get_bind().dialect.name != "sqlite":
+        fold: Any = func.lower
+    else:
+        fold = (lambda column: column) if needle.isascii() else func.unicode_lower
     return or_(
         col(User.email).like(pattern, **escape),
-        folded(col(User.username)),
-        folded(col(User.name)),
+        fold(col(User.username)).like(pattern, **escape),
+        fold(col(User.name)).like(pattern, **escape),
     )
 
 
@@ -273,7 +246,24 @@ def list_users(
         total = session.exec(select(func.count()).select_from(User)).one()
         return _window(session, select(User), order, flipped, limit, offset, total), total
     if session.get_bind().dialect.name == "sqlite" and len(needle) >= 3:
-        return _search_indexed(session, needle, sort, order, flipped, limit, offset)
+        page, total = _search_indexed(session, needle, sort, order, flipped, limit, offset)
+    else:
+        page, total = _search_walk(session, needle, order, flipped, limit, offset)
+    if not page:
+        return [], total
+    rows = session.exec(select(User).where(col(User.id).in_(page)).order_by(*order)).all()
+    return list(rows), total
+
+
+def _search_walk(
+    session: Session,
+    needle: str,
+    order: tuple[Any, ...],
+    flipped: tuple[Any, ...],
+    limit: int,
+    offset: int,
+) -> tuple[list[str], int]:
+    """The ids of the page and the total, by walking the user list with LIKE."""
     match = _search_match(session, needle)
     ids = select(User.id).where(match)
     batch = session.exec(ids.order_by(*order).limit(SEARCH_BATCH + 1)).all()
@@ -285,10 +275,7 @@ def list_users(
             page = batch[offset : offset + limit]
         else:
             page = _window(session, ids, order, flipped, limit, offset, total)
-    if not page:
-        return [], total
-    rows = session.exec(select(User).where(col(User.id).in_(page)).order_by(*order)).all()
-    return list(rows), total
+    return list(page), total
 
 
 def _search_indexed(
@@ -299,32 +286,24 @@ def _search_indexed(
     flipped: tuple[Any, ...],
     limit: int,
     offset: int,
-) -> tuple[list[User], int]:
+) -> tuple[list[str], int]:
     """SQLite, a needle of 3+ characters: the FTS5 trigram index `user_search` (migration
     0005) gives the exact total and the matching rows at once. Up to SEARCH_BATCH matches
     are sorted whole; beyond that, newest first, the listing index is walked in order and
     each row tested against the matches, which stops as soon as the page is full."""
     phrase = '"' + needle.replace('"', '""') + '"'
-    total = session.exec(
-        select(func.count()).select_from(text("user_search")).where(text("user_search MATCH :q")),
-        params={"q": phrase},
-    ).one()
     hits = (
         text("SELECT rowid FROM user_search WHERE user_search MATCH :q")
         .bindparams(q=phrase)
         .columns(column("rowid"))
     )
+    total = session.exec(select(func.count()).select_from(hits.subquery())).one()
     ids = select(User.id).where(literal_column('"user".rowid').in_(hits))
     if total <= SEARCH_BATCH:
-        page = session.exec(ids.order_by(*order)).all()[offset : offset + limit]
-    else:
-        if sort == "created":
-            ids = ids.with_hint(User, "INDEXED BY ix_user_listing", "sqlite")
-        page = _window(session, ids, order, flipped, limit, offset, total)
-    if not page:
-        return [], total
-    rows = session.exec(select(User).where(col(User.id).in_(page)).order_by(*order)).all()
-    return list(rows), total
+        return list(session.exec(ids.order_by(*order)).all()[offset : offset + limit]), total
+    if sort == "created":
+        ids = ids.with_hint(User, "INDEXED BY ix_user_listing", "sqlite")
+    return list(_window(session, ids, order, flipped, limit, offset, total)), total
 
 
 def _guard_target(session: Session, actor: Actor, user: User) -> None:
