@@ -69,6 +69,10 @@ class User(SQLModel, table=True):
     )
 
 
+# The kinds of ledger rows (LedgerEntry.kind).
+GRANT, CHARGE, ADJUSTMENT, REFUND = "grant", "charge", "adjustment", "refund"
+
+
 class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (

@@ -21,14 +21,13 @@ from sqlalchemy import Connection, Date, bindparam, cast, delete, func, insert, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from metogpt.models import LedgerEntry, UsageDaily, UsageUserDaily, User, utcnow
+from metogpt.models import CHARGE, LedgerEntry, UsageDaily, UsageUserDaily, User, utcnow
 from metogpt.services.errors import InvalidInput
 from metogpt.services.permissions import Actor
 
 MAX_DAYS = 366
 EXPORT_LIMIT = 1_000_000
 TOP_USERS = 10
-CHARGE = "charge"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,15 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, update
 from sqlmodel import Session, col, select
 
-from metogpt.models import LedgerEntry, Reservation, User, new_id, utcnow
+from metogpt.models import (
+    ADJUSTMENT,
+    CHARGE,
+    LedgerEntry,
+    Reservation,
+    User,
+    new_id,
+    utcnow,
+)
 from metogpt.services import analytics, coefficients
 from metogpt.services.db import is_key
 from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
@@ -27,7 +35,6 @@ from metogpt.services.permissions import Actor
 
 MAX_BALANCE = 10**12
 MAX_REASON = 500
-GRANT, CHARGE, ADJUSTMENT, REFUND = "grant", "charge", "adjustment", "refund"
 
 
 def _user_or_404(session: Session, user_id: Any) -> User:
