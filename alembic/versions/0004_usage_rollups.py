@@ -55,14 +55,14 @@ def _backfill() -> None:
         "SUM(COALESCE(prompt_tokens, 0) + COALESCE(completion_tokens, 0)), -SUM(amount), COUNT(*) "
         "FROM ledger_entry WHERE kind = 'charge' GROUP BY 1, 2"
     )
-    op.execute(
-        "INSERT INTO usage_daily (day, model, tokens, credits, answers) "
-        f"SELECT {day}, COALESCE(model, ''), {sums}"
-    )
-    op.execute(
-        "INSERT INTO usage_user_daily (day, user_id, tokens, credits, answers) "
-        f"SELECT {day}, user_id, {sums}"
-    )
+    for table, key, value in (
+        ("usage_daily", "model", "COALESCE(model, '')"),
+        ("usage_user_daily", "user_id", "user_id"),
+    ):
+        op.execute(
+            f"INSERT INTO {table} (day, {key}, tokens, credits, answers) "
+            f"SELECT {day}, {value}, {sums}"
+        )
 
 
 def downgrade() -> None:
