@@ -68,9 +68,12 @@ def _cell(*children: rx.Component | rx.Var, **props: Any) -> rx.Component:
     return rx.el.td(*children, class_name="rt-TableCell", **props)
 
 
-def _small(value: rx.Var, gray: bool = False) -> rx.Component:
+def _text(value: rx.Var, size: str = "1", gray: bool = False, extra: str = "") -> rx.Component:
+    """What rx.text renders (a Radix Text's classes on a plain element)."""
     return rx.el.div(
-        value, class_name="rt-Text rt-r-size-1", data_accent_color="gray" if gray else None
+        value,
+        class_name=f"rt-Text rt-r-size-{size} {extra}".strip(),
+        data_accent_color="gray" if gray else None,
     )
 
 
@@ -81,8 +84,8 @@ def _user_row(row: rx.Var) -> rx.Component:
     (bench/admin_first_screen.py)."""
     return rx.el.tr(
         _cell(
-            rx.el.div(row["name"], class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
-            _small(row["email"], gray=True),
+            _text(row["name"], size="2", extra="rt-r-weight-medium"),
+            _text(row["email"], gray=True),
         ),
         _cell(
             rx.cond(
@@ -99,7 +102,7 @@ def _user_row(row: rx.Var) -> rx.Component:
                 rx.badge(row["role"]),
             )
         ),
-        _cell(rx.el.div(row["balance"], class_name="rt-Text rt-r-size-2 user-balance")),
+        _cell(_text(row["balance"], size="2", extra="user-balance")),
         _cell(
             rx.switch(
                 checked=row["enabled"].to(bool),
@@ -107,8 +110,8 @@ def _user_row(row: rx.Var) -> rx.Component:
                 on_change=lambda v: AdminState.set_enabled(row["id"], v),
             )
         ),
-        _cell(_small(row["active"]), display=WIDE_ONLY),
-        _cell(_small(row["created"]), display=WIDE_ONLY),
+        _cell(_text(row["active"]), display=WIDE_ONLY),
+        _cell(_text(row["created"]), display=WIDE_ONLY),
         _cell(
             rx.cond(
                 AdminState.can_balance_read,
