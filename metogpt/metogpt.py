@@ -16,6 +16,7 @@ from metogpt.state.session import SessionState
 app = rx.App(
     api_transformer=build_api(),
     html_lang="en",
+    stylesheets=["/metogpt.css"],
 )
 app.add_page(
     login_page,

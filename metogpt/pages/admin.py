@@ -32,20 +32,6 @@ def _table(
 
 # ---- users --------------------------------------------------------------------------------
 
-NATIVE_SELECT = {
-    "font_size": "var(--font-size-1)",
-    "height": "var(--space-5)",
-    "padding": "0 var(--space-1)",
-    "border": "1px solid var(--gray-a7)",
-    "border_radius": "var(--radius-2)",
-    "background": "var(--color-surface)",
-    "color": "var(--gray-12)",
-}
-
-
-# Columns a phone screen leaves out (below 48em), so that each row's controls fit on it.
-WIDE_ONLY = ["none", "none", "table-cell"]
-
 
 def _sort_header(label_key: str, column: str, **props: Any) -> rx.Component:
     return rx.table.column_header_cell(
@@ -53,7 +39,13 @@ def _sort_header(label_key: str, column: str, **props: Any) -> rx.Component:
             rx.text(t(label_key)),
             rx.cond(
                 AdminState.sort == column,
-                rx.icon(rx.cond(AdminState.descending, "chevron-down", "chevron-up"), size=14),
+                # Two fixed icons: an icon named by a Var makes Reflex bundle a loader for
+                # every Lucide icon (200 KB more of script for a new tab to evaluate).
+                rx.cond(
+                    AdminState.descending,
+                    rx.icon("chevron-down", size=14),
+                    rx.icon("chevron-up", size=14),
+                ),
             ),
             cursor="pointer",
             align="center",
@@ -64,8 +56,8 @@ def _sort_header(label_key: str, column: str, **props: Any) -> rx.Component:
     )
 
 
-def _cell(*children: rx.Component | rx.Var, **props: Any) -> rx.Component:
-    return rx.el.td(*children, class_name="rt-TableCell", **props)
+def _cell(*children: rx.Component | rx.Var, extra: str = "") -> rx.Component:
+    return rx.el.td(*children, class_name=f"rt-TableCell {extra}".strip())
 
 
 def _text(value: rx.Var, size: str = "1", gray: bool = False, extra: str = "") -> rx.Component:
@@ -77,11 +69,27 @@ def _text(value: rx.Var, size: str = "1", gray: bool = False, extra: str = "") -
     )
 
 
+def _switch(checked: rx.Var, enabled: rx.Var, on_click: rx.EventSpec) -> rx.Component:
+    """What rx.switch renders: a button with role=switch and Radix Themes' classes."""
+    state = rx.cond(checked, "checked", "unchecked")
+    return rx.el.button(
+        rx.el.span(class_name="rt-SwitchThumb", data_state=state),
+        type="button",
+        role="switch",
+        aria_checked=checked,
+        data_state=state,
+        disabled=~enabled,
+        class_name="rt-reset rt-SwitchRoot rt-r-size-2 rt-variant-surface",
+        aria_label=t("admin.col.enabled"),
+        on_click=on_click,
+    )
+
+
 def _user_row(row: rx.Var) -> rx.Component:
-    """One row of the user list. Plain elements wearing Radix Themes' table and text classes
-    look the same as rx.table.cell / rx.text but skip their per-element React components,
-    which takes about a quarter off the time 25 rows take to render
-    (bench/admin_first_screen.py)."""
+    """One row of the user list: plain elements wearing Radix Themes' classes, styled by
+    assets/metogpt.css. They look the same as rx.table.cell, rx.text, rx.switch and
+    rx.button but skip those per-element React components and style props, which a new
+    browser tab pays for in full (bench/admin_first_screen.py)."""
     return rx.el.tr(
         _cell(
             _text(row["name"], size="2", extra="rt-r-weight-medium"),
@@ -97,30 +105,29 @@ def _user_row(row: rx.Var) -> rx.Component:
                     on_change=lambda v: AdminState.change_role(row["id"], v),
                     class_name="role-select",
                     aria_label=t("admin.col.role"),
-                    style=NATIVE_SELECT,
                 ),
                 rx.badge(row["role"]),
             )
         ),
         _cell(_text(row["balance"], size="2", extra="user-balance")),
         _cell(
-            rx.switch(
-                checked=row["enabled"].to(bool),
-                disabled=~AdminState.can_users_update,
-                on_change=lambda v: AdminState.set_enabled(row["id"], v),
+            _switch(
+                row["enabled"].to(bool),
+                AdminState.can_users_update,
+                AdminState.set_enabled(row["id"], ~row["enabled"].to(bool)),
             )
         ),
-        _cell(_text(row["active"]), display=WIDE_ONLY),
-        _cell(_text(row["created"]), display=WIDE_ONLY),
+        _cell(_text(row["active"]), extra="wide-only"),
+        _cell(_text(row["created"]), extra="wide-only"),
         _cell(
             rx.cond(
                 AdminState.can_balance_read,
-                rx.button(
-                    rx.icon("coins", size=14),
-                    rx.el.span(t("admin.balance.edit"), display=["none", "none", "inline"]),
-                    size="1",
-                    variant="soft",
-                    class_name="open-balance",
+                rx.el.button(
+                    rx.el.span(class_name="icon-coins"),
+                    rx.el.span(t("admin.balance.edit"), class_name="wide-label"),
+                    type="button",
+                    class_name="rt-reset rt-BaseButton rt-r-size-1 rt-variant-soft rt-Button"
+                    " open-balance",
                     aria_label=t("admin.balance.edit"),
                     on_click=AdminState.open_balance(row["id"]),
                 ),
@@ -156,8 +163,8 @@ def users_tab() -> rx.Component:
                     _sort_header("admin.col.role", "role"),
                     _sort_header("admin.col.balance", "balance"),
                     "admin.col.enabled",
-                    _sort_header("admin.col.active", "active", display=WIDE_ONLY),
-                    _sort_header("admin.col.created", "created", display=WIDE_ONLY),
+                    _sort_header("admin.col.active", "active", class_name="wide-only"),
+                    _sort_header("admin.col.created", "created", class_name="wide-only"),
                     "admin.col.actions",
                 ],
                 AdminState.rows,

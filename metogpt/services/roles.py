@@ -158,6 +158,13 @@ def list_roles(session: Session, actor: permissions.Actor) -> list[RoleView]:
     return [_view(session, r, counts.get(r.name, 0)) for r in roles]
 
 
+def names(session: Session, actor: permissions.Actor) -> list[str]:
+    """The role names in list_roles' order, without its per-role user counts (which read
+    the whole user table): what a role picker needs."""
+    actor.require("ROLE_MANAGEMENT", "READ")
+    return list(session.exec(select(Role.name).order_by(Role.created_at, Role.name)).all())
+
+
 def view(session: Session, actor: permissions.Actor, name: str) -> RoleView:
     actor.require("ROLE_MANAGEMENT", "READ")
     return _view(session, get(session, name))

@@ -183,7 +183,7 @@ class AdminState(SessionState):
         )
         self.rows, self.total = [_user_row(u) for u in found], total
         if actor.can("ROLE_MANAGEMENT", "READ"):
-            self.role_names = [r.name for r in await in_read(roles.list_roles, actor)]
+            self.role_names = await in_read(roles.names, actor)
         else:
             self.role_names = sorted({r["role"] for r in self.rows})
 

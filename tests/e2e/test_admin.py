@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Person, Screenshot, charges, sign_in
+from tests.e2e.helpers import Person, Screenshot, admin_headers, charges, sign_in
 from tests.e2e.server import AppServer
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
@@ -106,6 +106,35 @@ def test_admin_creates_role_assigns_it_sets_balance_and_sees_the_charge(
     expect(admin.locator("#chart-model .recharts-bar-rectangle").first).to_be_visible()
     expect(admin.locator("#chart-day .recharts-bar-rectangle").first).to_be_visible()
     screenshot(admin, "admin-usage")
+
+
+def test_admin_disables_and_enables_a_user_with_the_switch(
+    new_page: Callable[[], Page], http: httpx.Client, app_server: AppServer
+) -> None:
+    person = Person.new("switch")
+    person.register_via_api(http)
+    admin = new_page()
+    _admin_page(admin, app_server)
+
+    def enabled() -> bool:
+        found = http.get(
+            "/api/admin/users",
+            params={"search": person.email},
+            headers=admin_headers(http, app_server),
+        ).json()
+        return found["users"][0]["enabled"]
+
+    switch = _find_user(admin, person.email).get_by_role("switch")
+    expect(switch).to_have_attribute("aria-checked", "true")
+    switch.click()
+    expect(switch).to_have_attribute("aria-checked", "false")
+    expect(switch).to_have_attribute("data-state", "unchecked")
+    assert not enabled()
+    login = http.post("/api/auth/login", json={"email": person.email, "password": person.password})
+    assert login.status_code == 401 and "account_disabled" in login.text, login.text
+    switch.click()
+    expect(switch).to_have_attribute("aria-checked", "true")
+    assert enabled()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["desktop", "phone"])

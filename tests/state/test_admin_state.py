@@ -81,6 +81,19 @@ def test_balance_handler_works_for_an_admin(database: str, admin: Account) -> No
     assert state.problem and _books(victim.id) == (5000, 2)
 
 
+def test_role_picker_offers_every_role_only_to_role_readers(database: str, admin: Account) -> None:
+    support = _support_account()  # USER_MANAGEMENT.READ, no ROLE_MANAGEMENT.READ
+    state = _state(admin)
+    _call(state, AdminState.load)
+    with read_session() as s:
+        every = [r.name for r in roles.list_roles(s, Actor("test", "ADMIN", full_matrix()))]
+    assert state.role_names == every and READ_ONLY_MANAGER in every
+    limited = _state(support)
+    _call(limited, AdminState.load)  # only the roles its rows show, no role list
+    assert limited.role_names == sorted({row["role"] for row in limited.rows})
+    assert limited.role_names != every
+
+
 def test_role_and_enable_handlers_refuse_without_user_update(database: str) -> None:
     support = _support_account()
     victim = make_account()
