@@ -328,7 +328,8 @@ class ChatState(SessionState):
 
         async def show(text: str) -> bool:
             async with self:
-                self.stream_text = text
+                if text != self.stream_text:  # a silent provider's polls change nothing
+                    self.stream_text = text
                 return self._stop_requested
 
         outcome = await chat.stream_answer(prepared, show)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -125,6 +126,42 @@ def test_stop_charges_only_what_was_used(database: str, fake) -> None:
     assert outcome.charged == expected
     assert _user(acc.id).balance == 5000 - expected
     assert expected < coefficients.cost(msg.prompt_tokens + 400, "1")
+
+
+def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    fake.behavior = FakeBehavior(first_token_delay=30)  # a provider that thinks for long
+    asked: list[str] = []
+
+    async def stop_on_second_look(text: str) -> bool:
+        asked.append(text)
+        return len(asked) >= 2  # the user presses Stop while nothing has arrived
+
+    p = _ask(acc.id, "Think hard", "gpt-3.5-turbo")
+    began = time.monotonic()
+    outcome = asyncio.run(chat.stream_answer(p, stop_on_second_look, poll_seconds=0.05))
+    assert time.monotonic() - began < 10  # not the 30 s the first token would take
+    assert asked == ["", ""]
+    assert (outcome.status, outcome.text, outcome.charged) == (chat.STOPPED, "", 0)
+    assert _user(acc.id).balance == 5000 and _user(acc.id).reserved == 0
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None and msg.status == chat.STOPPED
+
+
+def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    fake.behavior = FakeBehavior(status=429, retry_after=4)  # open_stream waits 2 x 4 s
+
+    async def stop_at_once(_: str) -> bool:
+        return True
+
+    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    began = time.monotonic()
+    outcome = asyncio.run(chat.stream_answer(p, stop_at_once, poll_seconds=0.05))
+    assert time.monotonic() - began < 3  # not the 8 s of retry waits
+    assert (outcome.status, outcome.charged) == (chat.STOPPED, 0)
+    assert _user(acc.id).reserved == 0 and _charges(acc.id) == []
 
 
 def test_provider_error_before_output_charges_nothing(database: str, fake) -> None:
