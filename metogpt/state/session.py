@@ -93,9 +93,10 @@ class SessionState(rx.State):
         self.balance = 0
         self.can_admin = False
 
-    async def _enter(self) -> Actor | None:
-        """Opening a signed-in page: show the user and their models; None for a visitor
-        who is not (or no longer) signed in, who is then forgotten."""
+    async def _enter(self, *, models: bool = True) -> Actor | None:
+        """Opening a signed-in page: show the user and (for a page that offers them) their
+        models; None for a visitor who is not (or no longer) signed in, who is then
+        forgotten."""
         try:
             user, actor = await self._actor()
         except ServiceError:
@@ -103,8 +104,9 @@ class SessionState(rx.State):
             return None
         self.lang = i18n.normalize_lang(user.locale)
         self._show(user, actor)
-        offers = await in_read(users.models_of, user)
-        self.models = [{"model": o.model, "coefficient": o.coefficient} for o in offers]
+        if models:
+            offers = await in_read(users.models_of, user)
+            self.models = [{"model": o.model, "coefficient": o.coefficient} for o in offers]
         return actor
 
     @rx.event
