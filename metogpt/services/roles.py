@@ -122,6 +122,13 @@ def effective_model_access(role: Role, catalog: Catalog | None = None) -> dict[s
     return result
 
 
+def access_to_store(name: str, table: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A role editor's model table (every model, enabled or not) reduced to what needs
+    storing: a disabled model is kept only for ADMIN, which would otherwise get it by
+    default (see effective_model_access)."""
+    return {m: row for m, row in table.items() if row.get("enabled") is True or name == ADMIN}
+
+
 def enabled_models(role: Role, catalog: Catalog | None = None) -> dict[str, str]:
     """model -> coefficient for the models this role may use."""
     return {m: g.coefficient for m, g in effective_model_access(role, catalog).items() if g.enabled}

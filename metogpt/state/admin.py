@@ -128,7 +128,7 @@ class AdminState(SessionState):
     async def load(self):
         """on_load of /admin: the signed-in user (or /login) and the first tab, in one
         event, so the first screen costs one round trip."""
-        actor = await self._enter()
+        actor = await self._enter(models=False)  # the model list is the chat page's
         if actor is None:
             return rx.redirect("/login")
         self._flags(actor)
@@ -346,7 +346,7 @@ class AdminState(SessionState):
         except ServiceError as exc:
             self._say(exc)
             return
-        self.problem, self.editing_role, self.role_is_new = "", name, False
+        self.problem, self.editing_role, self.role_is_new = "", view.name, False
         self._fill_editor(view.name, view.permissions, view.model_access)
 
     @rx.event
@@ -386,11 +386,13 @@ class AdminState(SessionState):
         for key, value in self.role_perms.items():
             ptype, action = key.split(".", 1)
             matrix.setdefault(ptype, {})[action] = value
-        access = {
+        table = {
             m["model"]: {"enabled": m["enabled"], "coefficient": m["coefficient"]}
             for m in self.role_models
-            if m["enabled"] or m["model"] in self._explicit_models()
         }
+        access = roles.access_to_store(
+            self.role_name if self.role_is_new else self.editing_role, table
+        )
         try:
             if self.role_is_new:
                 await in_write(roles.create, actor, self.role_name, matrix, access)
@@ -402,10 +404,6 @@ class AdminState(SessionState):
         self.editing_role, self.problem = "", ""
         self.notice = i18n.tr("admin.saved", self.lang)
         await self._load_roles(actor)
-
-    def _explicit_models(self) -> set[str]:
-        # ADMIN gets unlisted models by default: a disabled row must be stored to stick.
-        return {m["model"] for m in self.role_models} if self.editing_role == "ADMIN" else set()
 
     @rx.event
     async def delete_role(self, name: str):

@@ -28,7 +28,9 @@ def _state(account: Account) -> AdminState:
 
 
 def _call(state: AdminState, handler: Any, *args: Any) -> None:
-    asyncio.run(handler.fn(state, *args))
+    result = handler.fn(state, *args)
+    if asyncio.iscoroutine(result):
+        asyncio.run(result)
 
 
 def _books(user_id: str) -> tuple[int, int]:
@@ -92,6 +94,22 @@ def test_role_picker_offers_every_role_only_to_role_readers(database: str, admin
     _call(limited, AdminState.load)  # only the roles its rows show, no role list
     assert limited.role_names == sorted({row["role"] for row in limited.rows})
     assert limited.role_names != every
+
+
+def test_a_model_disabled_in_the_role_editor_stays_disabled(database: str, admin: Account) -> None:
+    state = _state(admin)
+    _call(state, AdminState.load)
+    for name in ("ADMIN", "PRO"):  # ADMIN gets unlisted models: its disabled row is stored
+        _call(state, AdminState.edit_role, name)
+        model = state.role_models[0]["model"]
+        _call(state, AdminState.set_model_enabled, 0, False)
+        _call(state, AdminState.save_role)
+        assert state.problem == ""
+        with read_session() as s:
+            role = roles.get(s, name)
+            assert model not in roles.enabled_models(role)
+            stored = role.model_access or {}
+            assert (model in stored) == (role.name == "ADMIN")
 
 
 def test_role_and_enable_handlers_refuse_without_user_update(database: str) -> None:
