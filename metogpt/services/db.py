@@ -106,6 +106,11 @@ def is_key(value: object, max_len: int = 32) -> bool:
 
 
 def in_models(name: str | None, type_: str, _parents: object = None) -> bool:
-    """For Alembic's comparisons: the SQLite search index (user_search and the tables FTS5
-    keeps for it, made by migration 0005) is not described by the models."""
-    return not (type_ == "table" and name is not None and name.startswith("user_search"))
+    """For Alembic's comparisons: the user search indexes are not described by the models
+    (SQLite: the user_search table and those FTS5 keeps for it, migration 0005;
+    PostgreSQL: the ix_user_trgm_* trigram indexes, migration 0006)."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith("user_search")
+    return not (type_ == "index" and name.startswith("ix_user_trgm_"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 
 from metogpt.models import User
-from metogpt.services import db
+from metogpt.services import db, users
 from tests.conftest import make_account
 
 
@@ -45,3 +45,19 @@ def test_the_sqlite_search_index_follows_the_user_table(database: str) -> None:
     with db.write_session() as session:
         # FTS5's own check: the index holds exactly the table's rows (raises if not).
         session.exec(text("INSERT INTO user_search(user_search) VALUES ('integrity-check')"))
+
+
+@pytest.mark.parametrize("needle", ["smith", "exa", "o'b%_\\x"])
+def test_the_postgresql_user_search_can_use_the_trigram_indexes(database: str, needle: str) -> None:
+    if database != "postgres":
+        pytest.skip("the trigram indexes exist on PostgreSQL only")
+    with db.read_session() as session:
+        query = select(func.count()).select_from(User).where(users._search_match(session, needle))
+        sql = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        # Without table scans on offer, the plan shows whether the search's expressions
+        # (escaped or not) are the indexed ones: otherwise it still has to scan.
+        for kind in ("seqscan", "indexscan", "indexonlyscan"):
+            session.exec(text(f"SET LOCAL enable_{kind} = off"))
+        plan = "\n".join(row[0] for row in session.exec(text(f"EXPLAIN {sql}")))
+    for index in ("ix_user_trgm_email", "ix_user_trgm_username", "ix_user_trgm_name"):
+        assert index in plan, plan
