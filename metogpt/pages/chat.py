@@ -248,6 +248,14 @@ def _answer_footer(msg: rx.Var) -> rx.Component:
     )
 
 
+@rx.memo
+def answer_text(content: rx.Var[str]) -> rx.Component:
+    """An answer as Markdown, rendered again only when its text changes. The message list
+    is one component that every state update re-renders (each flush of a streaming
+    answer among them): without this, every earlier answer was parsed again each time."""
+    return rx.markdown(content, use_raw=False, class_name="msg-text")
+
+
 def _assistant_message(msg: rx.Var) -> rx.Component:
     live = msg["id"] == ChatState.stream_message_id
     return rx.vstack(
@@ -261,11 +269,11 @@ def _assistant_message(msg: rx.Var) -> rx.Component:
                         rx.text(t("chat.thinking"), size="2"),
                         color=rx.color("gray", 10),
                     ),
-                    rx.markdown(ChatState.stream_text, use_raw=False, class_name="msg-text"),
+                    answer_text(content=ChatState.stream_text),
                 ),
                 rx.cond(
                     msg["content"] != "",
-                    rx.markdown(msg["content"].to(str), use_raw=False, class_name="msg-text"),
+                    answer_text(content=msg["content"].to(str)),
                     rx.text("—", color_scheme="gray"),
                 ),
             ),
