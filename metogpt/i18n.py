@@ -46,6 +46,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.chat": ("Chat", "Чат"),
     "nav.admin": ("Admin", "Админка"),
     "shell.balance": ("Balance", "Баланс"),
+    "shell.offline": (
+        "No connection to the server. Reconnecting…",
+        "Нет связи с сервером. Переподключаемся…",
+    ),
     "shell.role": ("Role", "Роль"),
     "shell.credits": ("credits", "кредитов"),
     "shell.demo_banner": (

@@ -6,6 +6,7 @@ from metogpt.api import build_api
 from metogpt.i18n import MESSAGES
 from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page
+from metogpt.pages.layout import offline_notice
 from metogpt.pages.login import login_page, register_page
 from metogpt.services.setup import recovery_loop
 from metogpt.state.admin import AdminState
@@ -17,7 +18,10 @@ app = rx.App(
     api_transformer=build_api(),
     html_lang="en",
     stylesheets=["/metogpt.css"],
+    toaster=None,  # nothing shows toasts: the connection notice is offline_notice
 )
+# Reflex's own connection toast and pulser speak English only: ours follows the language.
+app.app_wraps[(5, "Overlay")] = lambda stateful: offline_notice() if stateful else None
 app.add_page(
     login_page,
     route="/login",

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 import reflex as rx
+from reflex_components_core.core.banner import has_too_many_connection_errors
 
 from metogpt.i18n import t
 from metogpt.pages.components import lang_switch
@@ -91,6 +92,27 @@ def header() -> rx.Component:
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         width="100%",
         background=rx.color("gray", 1),
+    )
+
+
+def offline_notice() -> rx.Component:
+    """Replaces Reflex's connection toast and pulser (English only): shown, in the user's
+    language, while the socket to the server keeps failing to connect."""
+    return rx.cond(
+        has_too_many_connection_errors,
+        rx.callout(
+            t("shell.offline"),
+            icon="wifi_off",
+            color_scheme="red",
+            role="alert",
+            id="offline-notice",
+            position="fixed",
+            bottom="1em",
+            left="50%",
+            transform="translateX(-50%)",
+            z_index="1000",
+            max_width="calc(100vw - 2em)",
+        ),
     )
 
 

@@ -242,3 +242,24 @@ def test_accounts_roles_and_admin_edits_survive_a_restart(
 
     sign_in(page, person.email, person.password)
     expect_shell(page, person, balance=1234)
+
+
+@pytest.mark.restarts_app
+def test_a_lost_connection_is_announced_in_the_users_language(
+    app_server: AppServer, http: httpx.Client, page: Page, screenshot: Screenshot
+) -> None:
+    person = Person.new("offline")
+    person.register_via_api(http)
+    sign_in(page, person.email, person.password)
+    page.click("#lang-switch")
+    expect(page.locator("#lang-switch")).to_have_text("English")  # the page is in Russian
+    notice = page.locator("#offline-notice")
+    expect(notice).to_have_count(0)
+    app_server.stop()
+    try:
+        expect(notice).to_contain_text("Нет связи с сервером", timeout=30_000)
+        screenshot(page, "offline-ru")
+    finally:
+        app_server.start()
+    expect(notice).to_have_count(0, timeout=60_000)  # reconnected: the notice goes away
+    expect(page.locator("#composer")).to_be_visible()
