@@ -30,7 +30,7 @@ from sqlalchemy import text
 
 from bench._browser import load_note, machine, summary, table
 from bench._env import WORK, write_section
-from bench.seed_large import make_users
+from bench.seed_large import _chunks, make_users
 
 SCENARIOS: tuple[tuple[str, str, int], ...] = (
     ("first page", "", 0),
@@ -54,8 +54,8 @@ def _load(database_url: str, count: int) -> None:
     rows = make_users(random.Random(SEED), count, datetime.now(UTC), "x")
     insert = User.__table__.insert()  # type: ignore[attr-defined]
     with db.engines().write.begin() as conn:
-        for start in range(0, len(rows), 5_000):
-            conn.execute(insert, rows[start : start + 5_000])
+        for chunk in _chunks(rows, 5_000):
+            conn.execute(insert, list(chunk))
     with db.engines().write.connect() as conn:
         # What autovacuum does on its own shortly after such a load (visibility map, stats).
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
@@ -83,11 +83,18 @@ def _time_all(runs: int) -> dict[str, dict[str, Any]]:
 
 
 def _drop_indexes() -> None:
+    """Drop the trigram indexes of migration 0006 (named there; found by their prefix)."""
     from metogpt.services.db import engines
 
     with engines().write.begin() as conn:
-        for name in ("ix_user_trgm_email", "ix_user_trgm_username", "ix_user_trgm_name"):
-            conn.execute(text(f"DROP INDEX {name}"))
+        found = conn.execute(
+            text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix\\_user\\_trgm\\_%'")
+        ).scalars()
+        names = list(found)
+        if not names:
+            raise SystemExit("no trigram indexes to drop: did migration 0006 create them?")
+        for name in names:
+            conn.execute(text(f'DROP INDEX "{name}"'))
 
 
 def measure(server_url: str, count: int, runs: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from metogpt.models import Meta, Role, User, utcnow
 from metogpt.services import coefficients, permissions
@@ -158,10 +158,14 @@ def get(session: Session, name: str) -> Role:
     return role
 
 
+# The order of the role list and of the role picker: oldest first (the seeded roles lead).
+_LISTING = (col(Role.created_at), col(Role.name))
+
+
 def list_roles(session: Session, actor: permissions.Actor) -> list[RoleView]:
     actor.require("ROLE_MANAGEMENT", "READ")
     counts = dict(session.exec(select(User.role, func.count()).group_by(User.role)).all())
-    roles = session.exec(select(Role).order_by(Role.created_at, Role.name)).all()
+    roles = session.exec(select(Role).order_by(*_LISTING)).all()
     return [_view(session, r, counts.get(r.name, 0)) for r in roles]
 
 
@@ -169,7 +173,7 @@ def names(session: Session, actor: permissions.Actor) -> list[str]:
     """The role names in list_roles' order, without its per-role user counts (which read
     the whole user table): what a role picker needs."""
     actor.require("ROLE_MANAGEMENT", "READ")
-    return list(session.exec(select(Role.name).order_by(Role.created_at, Role.name)).all())
+    return list(session.exec(select(Role.name).order_by(*_LISTING)).all())
 
 
 def view(session: Session, actor: permissions.Actor, name: str) -> RoleView:

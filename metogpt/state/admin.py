@@ -390,9 +390,7 @@ class AdminState(SessionState):
             m["model"]: {"enabled": m["enabled"], "coefficient": m["coefficient"]}
             for m in self.role_models
         }
-        access = roles.access_to_store(
-            self.role_name if self.role_is_new else self.editing_role, table
-        )
+        access = roles.access_to_store(self.editing_role, table)  # "+" for a new role
         try:
             if self.role_is_new:
                 await in_write(roles.create, actor, self.role_name, matrix, access)
