@@ -1,16 +1,19 @@
 """Reserve + settle pairs per second on the large database, in one process.
 
-How: a pair is what one chat answer does to the books. `billing.reserve` holds credits in
-its own `write_session()` (SQLite: BEGIN IMMEDIATE), then `billing.settle` charges the
-tokens used and returns the rest in another, as metogpt.services.chat does around the
-provider call (the message rows it also writes are left out: this measures billing).
+How: a pair is what one answer does to the books. `holds.reserve` holds credits in its
+own transaction (`db.write_tx()`: the driver's connection, SQLite: BEGIN IMMEDIATE), then
+`holds.settle` charges the tokens used and returns the rest in another, as an answer does
+around the provider call (the message rows the chat also writes are left out: this
+measures billing). `--session` runs them in ORM sessions (`db.write_session()`) instead,
+as the chat's answer path does today.
 Each pair picks a random user among those with credits, a prompt of 20-600 tokens and an
 answer of 1-500 tokens, at the seeded USER coefficient. The loop runs for a fixed time,
 first on one thread, then on four threads sharing the process (and its engines). A
 refusal for lack of credits still counts as a reserve, not as a pair. At the end
 `billing.reconcile()` must be empty and no reservation may be left open.
 
-Usage: python -m bench.billing_throughput [DB_PATH] [--seconds S] [--threads N] [--json F]
+Usage: python -m bench.billing_throughput [DB_PATH] [--seconds S] [--threads N] [--session]
+       [--json F]
 """
 
 from __future__ import annotations
@@ -56,9 +59,13 @@ def _percentile(sorted_ms: list[float], p: float) -> float:
     return sorted_ms[max(0, math.ceil(p / 100 * len(sorted_ms)) - 1)] if sorted_ms else 0.0
 
 
-def _worker(user_ids: list[str], until: float, seed: int, max_output: int, tally: Tally) -> None:
-    from metogpt.services import billing
-    from metogpt.services.db import write_session
+def _worker(
+    user_ids: list[str], until: float, seed: int, max_output: int, session: bool, tally: Tally
+) -> None:
+    from metogpt.services import holds
+    from metogpt.services.db import write_session, write_tx
+
+    transaction = write_session if session else write_tx
     from metogpt.services.errors import InsufficientBalance
 
     rng = random.Random(seed)
@@ -67,9 +74,9 @@ def _worker(user_ids: list[str], until: float, seed: int, max_output: int, tally
         prompt = rng.randint(20, 600)
         began = time.perf_counter()
         try:
-            with write_session() as session:
-                hold = billing.reserve(
-                    session,
+            with transaction() as tx:
+                hold = holds.reserve(
+                    tx,
                     user_id,
                     model=MODEL,
                     coefficient=COEFFICIENT,
@@ -80,18 +87,23 @@ def _worker(user_ids: list[str], until: float, seed: int, max_output: int, tally
             tally.refused += 1
             continue
         completion = rng.randint(1, min(500, hold.max_tokens))
-        with write_session() as session:
-            billing.settle(session, hold.reservation_id, prompt, completion)
+        with transaction() as tx:
+            holds.settle(tx, hold.reservation_id, prompt, completion)
         tally.latencies_ms.append((time.perf_counter() - began) * 1000)
         tally.pairs += 1
 
 
-def run_pairs(user_ids: list[str], threads: int, seconds: float, max_output: int) -> Run:
+def run_pairs(
+    user_ids: list[str], threads: int, seconds: float, max_output: int, session: bool
+) -> Run:
     tallies = [Tally() for _ in range(threads)]
     until = time.perf_counter() + seconds
     began, cpu_began = time.perf_counter(), time.process_time()
     workers = [
-        threading.Thread(target=_worker, args=(user_ids, until, 1000 + i, max_output, tally))
+        threading.Thread(
+            target=_worker,
+            args=(user_ids, until, 1000 + i, max_output, session, tally),
+        )
         for i, tally in enumerate(tallies)
     ]
     for worker in workers:
@@ -114,7 +126,7 @@ def run_pairs(user_ids: list[str], threads: int, seconds: float, max_output: int
     )
 
 
-def run(db_path: Path, seconds: float, threads: int) -> dict[str, Any]:
+def run(db_path: Path, seconds: float, threads: int, session: bool) -> dict[str, Any]:
     if not db_path.exists():
         raise SystemExit(f"{db_path} does not exist: run python -m bench.seed_large first")
     use_database(db_path)
@@ -133,7 +145,7 @@ def run(db_path: Path, seconds: float, threads: int) -> dict[str, Any]:
     print(f"{len(user_ids):,} users with at least 1000 credits", flush=True)
     runs = []
     for n in sorted({1, threads}):
-        result = run_pairs(user_ids, n, seconds, max_output)
+        result = run_pairs(user_ids, n, seconds, max_output, session)
         print(
             f"{n} thread(s): {result.pairs_per_s:,.0f} pairs/s ({result.pairs:,} pairs, "
             f"{result.refused} refused; pair p50 {result.pair_p50_ms} ms, "
@@ -169,9 +181,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("db", nargs="?", type=Path, default=DEFAULT_DB)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--session", action="store_true", help="ORM sessions, as the chat's answer path"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    figures = run(args.db, args.seconds, args.threads)
+    figures = run(args.db, args.seconds, args.threads, args.session)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

@@ -10,18 +10,16 @@ grows. A range is whole UTC days: the last `days` days, today included.
 from __future__ import annotations
 
 import csv
-import functools
 import io
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, bindparam, cast, delete, func, insert, literal_column
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, cast, delete, func, insert, literal_column
 from sqlmodel import Session, col, select
 
 from metogpt.models import CHARGE, LedgerEntry, UsageDaily, UsageUserDaily, User, utcnow
+from metogpt.services.db import Sql, Tx
 from metogpt.services.errors import InvalidInput
 from metogpt.services.permissions import Actor
 
@@ -52,52 +50,30 @@ def first_day(days: int) -> date:
     return utcnow().date() - timedelta(days=days - 1)
 
 
-def _utc_day(moment: datetime) -> date:
-    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
-
-
 # ---- writing -----------------------------------------------------------------------------
 
 
-@functools.cache
-def _rollup_upserts(dialect: str) -> tuple[Any, Any]:
-    """INSERT … ON CONFLICT DO UPDATE adding one charge to each rollup, built once per
-    database dialect (SQLite and PostgreSQL spell it alike)."""
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    upserts = []
-    for model, key in ((UsageDaily, "model"), (UsageUserDaily, "user_id")):
-        table = model.__table__  # type: ignore[attr-defined]
-        row = insert_for(table).values(
-            day=bindparam("day"),
-            **{key: bindparam(f"{key}_key")},
-            tokens=bindparam("tokens"),
-            credits=bindparam("credits"),
-            answers=1,
-        )
-        upserts.append(
-            row.on_conflict_do_update(
-                index_elements=["day", key],
-                set_={
-                    "tokens": table.c.tokens + row.excluded.tokens,
-                    "credits": table.c.credits + row.excluded.credits,
-                    "answers": table.c.answers + 1,
-                },
-            )
-        )
-    return upserts[0], upserts[1]
+def _rollup(table: str, key: str) -> Sql:
+    return Sql(
+        f"INSERT INTO {table} (day, {key}, tokens, credits, answers) "
+        f"VALUES (:day, :{key}, :tokens, :credits, 1) "
+        f"ON CONFLICT (day, {key}) DO UPDATE SET tokens = {table}.tokens + excluded.tokens, "
+        f"credits = {table}.credits + excluded.credits, answers = {table}.answers + 1"
+    )
 
 
-def record_charge(conn: Connection, entry: Mapping[str, Any]) -> None:
-    """Add a `charge` ledger row (its column values) to the rollups; call in the
-    transaction that wrote it."""
-    per_model, per_user = _rollup_upserts(conn.dialect.name)
-    sums = {
-        "day": _utc_day(entry["created_at"]),
-        "tokens": (entry["prompt_tokens"] or 0) + (entry["completion_tokens"] or 0),
-        "credits": -entry["amount"],
-    }
-    conn.execute(per_model, {**sums, "model_key": entry["model"] or ""})
-    conn.execute(per_user, {**sums, "user_id_key": entry["user_id"]})
+# SQLite and PostgreSQL spell the upsert alike.
+_PER_MODEL, _PER_USER = _rollup("usage_daily", "model"), _rollup("usage_user_daily", "user_id")
+
+
+def record_charge(
+    tx: Tx, *, day: date, model: str | None, user_id: str, tokens: int, credits: int
+) -> None:
+    """Add one `charge` ledger row to the rollups; call in the transaction that wrote it
+    (`day`: the row's UTC day)."""
+    sums = {"day": tx.day(day), "tokens": tokens, "credits": credits}
+    tx.run(_PER_MODEL, {**sums, "model": model or ""})
+    tx.run(_PER_USER, {**sums, "user_id": user_id})
 
 
 def rebuild_usage(session: Session) -> None:

@@ -11,24 +11,18 @@ Invariants, kept by construction:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from metogpt.models import (
     ADJUSTMENT,
-    CHARGE,
     LedgerEntry,
     Reservation,
     User,
-    new_id,
-    utcnow,
 )
-from metogpt.services import analytics, coefficients
 from metogpt.services.db import is_key
 from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
@@ -156,187 +150,6 @@ def set_balance(
                 session, user_id, ADJUSTMENT, delta, target, reason=reason, actor_id=actor.user_id
             )
     raise Conflict("the balance kept changing; try again", code="busy")
-
-
-@dataclass(frozen=True)
-class Hold:
-    reservation_id: str
-    amount: int
-    max_tokens: int
-    coefficient: str
-
-
-# ---- the answer path ---------------------------------------------------------------------
-# Every chat answer runs reserve and settle. They use SQLAlchemy Core statements built once
-# (a built statement keeps its cache key): the ORM spent ~4 ms of CPU per answer building
-# statements and flushing objects, five times what the database itself needs
-# (bench/billing_throughput.py, bench/README.md).
-
-_USER, _HOLDS, _LEDGER = User.__table__, Reservation.__table__, LedgerEntry.__table__  # type: ignore[attr-defined]
-_AVAILABLE = select(_USER.c.balance, _USER.c.reserved).where(_USER.c.id == bindparam("user_id"))
-_HOLD = (
-    update(_USER)
-    .where(
-        _USER.c.id == bindparam("user_id"),
-        _USER.c.balance - _USER.c.reserved >= bindparam("amount", type_=BigInteger),
-    )
-    .values(reserved=_USER.c.reserved + bindparam("amount", type_=BigInteger))
-)
-_ADD_HOLD = insert(_HOLDS)
-# The DELETE is the claim: of two concurrent settles exactly one gets the row back.
-_CLAIM = (
-    delete(_HOLDS)
-    .where(_HOLDS.c.id == bindparam("reservation_id"))
-    .returning(_HOLDS.c.user_id, _HOLDS.c.amount, _HOLDS.c.model, _HOLDS.c.coefficient,
-               _HOLDS.c.conversation_id, _HOLDS.c.message_id)
-)  # fmt: skip
-_CHARGE = (
-    update(_USER)
-    .where(
-        _USER.c.id == bindparam("user_id"),
-        _USER.c.balance - bindparam("charge", type_=BigInteger)
-        >= _USER.c.reserved - bindparam("held", type_=BigInteger),
-    )
-    .values(
-        balance=_USER.c.balance - bindparam("charge", type_=BigInteger),
-        reserved=_USER.c.reserved - bindparam("held", type_=BigInteger),
-    )
-    .returning(_USER.c.balance)
-)
-_ADD_ENTRY = insert(_LEDGER).returning(_LEDGER.c.id)
-
-
-@dataclass(frozen=True)
-class Charge:
-    """The `charge` ledger row a settlement wrote."""
-
-    entry_id: int
-    amount: int  # negative: the credits taken
-    balance_after: int
-
-
-def reserve(
-    session: Session,
-    user_id: str,
-    *,
-    model: str,
-    coefficient: str,
-    prompt_tokens: int,
-    max_output: int,
-    conversation_id: str | None = None,
-    message_id: str | None = None,
-) -> Hold:
-    """Hold credits for the prompt plus the largest answer the balance can pay (capped at
-    the model's output limit). Refused, before any provider call, when the balance cannot
-    pay for the prompt plus one answer token."""
-    conn = session.connection()
-    for _ in range(20):
-        row = conn.execute(_AVAILABLE, {"user_id": user_id}).first() if is_key(user_id) else None
-        if row is None:
-            raise NotFound("user not found", code="user_not_found")
-        available = row.balance - row.reserved
-        max_tokens = min(
-            max_output, coefficients.affordable_tokens(available, coefficient) - prompt_tokens
-        )
-        if max_tokens < 1:
-            raise InsufficientBalance(
-                f"insufficient balance: {available} credits available, this message needs "
-                f"at least {coefficients.cost(prompt_tokens + 1, coefficient)}",
-                available=available,
-                needed=coefficients.cost(prompt_tokens + 1, coefficient),
-            )
-        amount = coefficients.cost(prompt_tokens + max_tokens, coefficient)
-        if conn.execute(_HOLD, {"user_id": user_id, "amount": amount}).rowcount == 1:
-            hold_id = new_id()
-            conn.execute(
-                _ADD_HOLD,
-                {
-                    "id": hold_id,
-                    "user_id": user_id,
-                    "amount": amount,
-                    "model": model,
-                    "coefficient": coefficient,
-                    "prompt_tokens": prompt_tokens,
-                    "max_tokens": max_tokens,
-                    "conversation_id": conversation_id,
-                    "message_id": message_id,
-                    "created_at": utcnow(),
-                },
-            )
-            return Hold(hold_id, amount, max_tokens, coefficient)
-        # Another request took part of the balance between our read and our update.
-    raise Conflict("the balance kept changing; try again", code="busy")
-
-
-def settle(
-    session: Session, reservation_id: str, prompt_tokens: int, completion_tokens: int
-) -> Charge | None:
-    """Close a reservation: charge ceil(tokens × coefficient), return the rest. With no
-    tokens used nothing is charged. Settling twice is a no-op (the row is gone)."""
-    if prompt_tokens < 0 or completion_tokens < 0:
-        raise ValueError("token counts cannot be negative")
-    conn = session.connection()
-    res = conn.execute(_CLAIM, {"reservation_id": reservation_id}).first()
-    if res is None:
-        return None
-    tokens = prompt_tokens + completion_tokens
-    charge = coefficients.cost(tokens, res.coefficient)
-    after = _release_and_charge(conn, res.user_id, res.amount, charge)
-    note = None
-    if after is None:
-        # The provider used more than was held and the rest of the balance is gone too:
-        # charge what was held, never more than the user has.
-        charge = res.amount
-        after = _release_and_charge(conn, res.user_id, res.amount, charge)
-        note = "charge capped at the reserved amount"
-    if charge == 0:
-        return None
-    row = {
-        "user_id": res.user_id,
-        "kind": CHARGE,
-        "amount": -charge,
-        "balance_after": after,
-        "model": res.model,
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "coefficient": res.coefficient,
-        "conversation_id": res.conversation_id,
-        "message_id": res.message_id,
-        "reason": note,
-        "actor_id": None,
-        "created_at": utcnow(),
-    }
-    entry_id = conn.execute(_ADD_ENTRY, row).scalar_one()
-    analytics.record_charge(conn, row)
-    return Charge(entry_id, -charge, after)
-
-
-def _release_and_charge(conn: Connection, user_id: str, held: int, charge: int) -> int | None:
-    return conn.execute(
-        _CHARGE, {"user_id": user_id, "charge": charge, "held": held}
-    ).scalar_one_or_none()
-
-
-def release(session: Session, reservation_id: str) -> None:
-    """Return a reservation whole (provider failed before any output)."""
-    settle(session, reservation_id, 0, 0)
-
-
-def recover_stale(
-    session: Session,
-    older_than: timedelta,
-    used_tokens: Callable[[Reservation], tuple[int, int]] | None = None,
-) -> list[tuple[Reservation, Charge | None]]:
-    """Settle reservations left behind by a crashed process: charge what the stored answer
-    shows was used (if a callback can tell), return the rest. Returns each reservation
-    with the charge it came to."""
-    cutoff = utcnow() - older_than
-    stale = session.exec(select(Reservation).where(col(Reservation.created_at) < cutoff)).all()
-    settled = []
-    for res in stale:
-        prompt, completion = used_tokens(res) if used_tokens else (0, 0)
-        settled.append((res, settle(session, res.id, prompt, completion)))
-    return settled
 
 
 @dataclass(frozen=True)

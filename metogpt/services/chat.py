@@ -23,7 +23,7 @@ from sqlalchemy import delete, exists, or_
 from sqlmodel import Session, col, func, select
 
 from metogpt.models import Conversation, Message, Reservation, Role, User, new_id, utcnow
-from metogpt.services import billing, providers, roles
+from metogpt.services import holds, providers, roles
 from metogpt.services.catalog import ModelSpec, get_catalog
 from metogpt.services.db import is_key, write_session
 from metogpt.services.errors import Forbidden, InvalidInput, NotFound
@@ -195,7 +195,7 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     messages = _prompt(conv, _path(session, conv.id, user_msg.id), spec)
     prompt_tokens = count_prompt_tokens(messages)
     answer_id = new_id()
-    hold = billing.reserve(
+    hold = holds.reserve(
         session,
         user.id,
         model=spec.name,
@@ -256,7 +256,7 @@ def finish_answer(
     completion = (usage.completion_tokens if usage else 0) or count_text_tokens(text)
     if not text:
         prompt = completion = 0
-    entry = billing.settle(session, answer.reservation_id, prompt, completion)
+    entry = holds.settle(session, answer.reservation_id, prompt, completion)
     msg = session.get(Message, answer.assistant_message_id)
     if msg is None:  # the conversation was deleted meanwhile; the books are still right
         return None
@@ -275,7 +275,7 @@ def recover(session: Session, older_than: timedelta) -> int:
     """Settle the answers a crashed worker left open (reservations older than
     `older_than`): each is charged for the text it had saved, which it keeps, marked cut,
     with its charge. Returns how many."""
-    settled = billing.recover_stale(session, older_than, lambda r: used_tokens(session, r))
+    settled = holds.recover_stale(session, older_than, lambda r: used_tokens(session, r))
     for res, charge in settled:
         msg = session.get(Message, res.message_id) if res.message_id else None
         if msg is not None:

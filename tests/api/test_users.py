@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from metogpt.services import billing, users
+from metogpt.services import holds, users
 from metogpt.services.billing import MAX_BALANCE
 from metogpt.services.db import write_session
 from tests.api.helpers import (
@@ -323,7 +323,7 @@ def test_going_over_the_maximum_by_delta_is_422(api: TestClient, admin: Account)
 def test_setting_below_what_answers_in_flight_hold_is_409(api: TestClient, admin: Account) -> None:
     acc = make_account(balance=1000)
     with write_session() as s:
-        hold = billing.reserve(
+        hold = holds.reserve(
             s, acc.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=500
         )
     assert hold.amount == 510

@@ -10,7 +10,7 @@ import reflex as rx
 from sqlmodel import func, select
 
 from metogpt.models import LedgerEntry, User
-from metogpt.services import billing, roles
+from metogpt.services import holds, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor, full_matrix
 from metogpt.state.admin import AdminState
@@ -137,11 +137,11 @@ def test_a_forged_token_gets_nothing(database: str) -> None:
 def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> None:
     spender = make_account(balance=5000)
     with write_session() as s:
-        hold = billing.reserve(
+        hold = holds.reserve(
             s, spender.id, model="gpt-4", coefficient="2", prompt_tokens=10, max_output=10
         )
     with write_session() as s:
-        billing.settle(s, hold.reservation_id, 10, 10)  # 40 credits
+        holds.settle(s, hold.reservation_id, 10, 10)  # 40 credits
 
     support = _state(_support_account())  # USER_MANAGEMENT.READ only
     _call(support, AdminState.set_tab, "usage")

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from alembic import command
 from metogpt.models import LedgerEntry, UsageDaily, UsageUserDaily, utcnow
-from metogpt.services import analytics, billing, db, setup
+from metogpt.services import analytics, billing, db, holds, setup
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InvalidInput
 from tests.conftest import Account, make_account
@@ -25,11 +25,11 @@ Sums = dict[tuple[str, str], tuple[int, int, int]]
 
 def _charge(user_id: str, model: str, coef: str, prompt: int, completion: int) -> None:
     with write_session() as s:
-        hold = billing.reserve(
+        hold = holds.reserve(
             s, user_id, model=model, coefficient=coef, prompt_tokens=prompt, max_output=500
         )
     with write_session() as s:
-        billing.settle(s, hold.reservation_id, prompt, completion)
+        holds.settle(s, hold.reservation_id, prompt, completion)
 
 
 def _from_ledger() -> tuple[Sums, Sums]:

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import func, select
 
 from metogpt.models import LedgerEntry, Reservation, User
-from metogpt.services import billing, coefficients
-from metogpt.services.db import read_session, write_session
+from metogpt.services import billing, coefficients, holds
+from metogpt.services.db import read_session, write_session, write_tx
 from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput
 from tests.conftest import make_account
 
@@ -34,11 +34,9 @@ def _ledger_sum(user_id: str) -> int:
         )
 
 
-def _reserve(
-    user_id: str, prompt: int = 10, max_output: int = 100, coef: str = "1"
-) -> billing.Hold:
+def _reserve(user_id: str, prompt: int = 10, max_output: int = 100, coef: str = "1") -> holds.Hold:
     with write_session() as s:
-        return billing.reserve(
+        return holds.reserve(
             s, user_id, model="gpt-4", coefficient=coef, prompt_tokens=prompt, max_output=max_output
         )
 
@@ -58,12 +56,12 @@ def test_reserve_caps_answer_and_settle_charges_exactly(database: str) -> None:
     assert hold.amount == coefficients.cost(666, "1.5") == 999
     assert _balance(acc.id) == (1000, 999)
     with write_session() as s:
-        entry = billing.settle(s, hold.reservation_id, 100, 33)
+        entry = holds.settle(s, hold.reservation_id, 100, 33)
     assert entry is not None and entry.amount == -200  # ceil(133 × 1.5) = 199.5 → 200
     assert _balance(acc.id) == (800, 0)
     assert _ledger_sum(acc.id) == 800
     with write_session() as s:  # settling again changes nothing
-        assert billing.settle(s, hold.reservation_id, 100, 33) is None
+        assert holds.settle(s, hold.reservation_id, 100, 33) is None
     assert _balance(acc.id) == (800, 0)
 
 
@@ -80,7 +78,7 @@ def test_release_returns_everything(database: str) -> None:
     acc = make_account(balance=500)
     hold = _reserve(acc.id)
     with write_session() as s:
-        billing.release(s, hold.reservation_id)
+        holds.release(s, hold.reservation_id)
     assert _balance(acc.id) == (500, 0)
     assert _ledger_sum(acc.id) == 500
 
@@ -119,8 +117,8 @@ def test_recover_stale_returns_crash_leftovers(database: str) -> None:
     _reserve(acc.id)
     _reserve(acc.id)
     with write_session() as s:
-        assert billing.recover_stale(s, timedelta(hours=1)) == []  # too young: maybe alive
-        assert len(billing.recover_stale(s, timedelta(0))) == 2
+        assert holds.recover_stale(s, timedelta(hours=1)) == []  # too young: maybe alive
+        assert len(holds.recover_stale(s, timedelta(0))) == 2
     assert _balance(acc.id) == (1000, 0)
     with read_session() as s:
         assert billing.reconcile(s) == []
@@ -137,8 +135,20 @@ def test_reconcile_finds_a_tampered_balance(database: str) -> None:
     assert [(m.user_id, m.balance, m.ledger_sum) for m in bad] == [(acc.id, 999, 1000)]
 
 
-def test_200_parallel_reservations_never_overdraw(database: str) -> None:
-    """One user, 200 requests at once; the balance pays for about a third of them."""
+def test_a_failed_transaction_of_its_own_leaves_nothing(database: str) -> None:
+    acc = make_account(balance=1000)
+    with pytest.raises(RuntimeError), write_tx() as tx:
+        holds.reserve(tx, acc.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=50)
+        raise RuntimeError("the caller failed after reserving")
+    assert _balance(acc.id) == (1000, 0)
+    with read_session() as s:
+        assert s.exec(select(func.count()).select_from(Reservation)).one() == 0
+
+
+@pytest.mark.parametrize("transaction", [write_session, write_tx], ids=["session", "tx"])
+def test_200_parallel_reservations_never_overdraw(database: str, transaction) -> None:
+    """One user, 200 requests at once; the balance pays for about a third of them. In ORM
+    sessions (the chat) and in transactions of their own (the hot path)."""
     acc = make_account(balance=7000)
     start = threading.Barrier(20)
 
@@ -146,11 +156,14 @@ def test_200_parallel_reservations_never_overdraw(database: str) -> None:
         if i < 20:
             start.wait()
         try:
-            hold = _reserve(acc.id, prompt=10, max_output=90)  # 100 credits each
+            with transaction() as tx:  # 100 credits each
+                hold = holds.reserve(
+                    tx, acc.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=90
+                )
         except InsufficientBalance:
             return "refused"
-        with write_session() as s:
-            billing.settle(s, hold.reservation_id, 10, 90 if i % 2 else 40)
+        with transaction() as tx:
+            holds.settle(tx, hold.reservation_id, 10, 90 if i % 2 else 40)
         return "charged"
 
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -170,9 +183,12 @@ def test_admin_edits_racing_with_charges_lose_nothing(database: str, admin) -> N
     actor = admin.actor()
 
     def charge(_: int) -> int:
-        hold = _reserve(acc.id, prompt=5, max_output=20)
-        with write_session() as s:
-            entry = billing.settle(s, hold.reservation_id, 5, 15)
+        with write_tx() as tx:
+            hold = holds.reserve(
+                tx, acc.id, model="gpt-4", coefficient="1", prompt_tokens=5, max_output=20
+            )
+        with write_tx() as tx:
+            entry = holds.settle(tx, hold.reservation_id, 5, 15)
         return entry.amount if entry else 0
 
     def grant(_: int) -> int:

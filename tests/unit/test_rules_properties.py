@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from metogpt.models import LedgerEntry, Reservation, Role, User
-from metogpt.services import billing, coefficients, permissions, roles
+from metogpt.services import coefficients, holds, permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput
 from metogpt.services.permissions import CATALOG, Actor
@@ -174,7 +174,7 @@ def test_reserve_caps_the_answer_to_what_the_balance_pays_and_settle_charges_exa
     expected = min(max_output, affordable - prompt)
     try:
         with write_session() as s:
-            hold = billing.reserve(
+            hold = holds.reserve(
                 s,
                 acc.id,
                 model="gpt-4",
@@ -196,7 +196,7 @@ def test_reserve_caps_the_answer_to_what_the_balance_pays_and_settle_charges_exa
 
     completion = int(expected * used_share)
     with write_session() as s:
-        entry = billing.settle(s, hold.reservation_id, prompt, completion)
+        entry = holds.settle(s, hold.reservation_id, prompt, completion)
     charged = coefficients.cost(prompt + completion, coefficient)
     assert charged <= hold.amount
     assert (entry.amount if entry else 0) == -charged

@@ -1,0 +1,203 @@
+"""Holding credits for an answer and paying for it: the books' side of every answer.
+
+`reserve` runs before the provider is called: it holds the prompt plus the largest answer
+the balance can pay for (capped at the model's output limit), or refuses. `settle` runs
+after: it charges ceil(tokens × coefficient) with one `charge` ledger row, adds it to the
+usage rollups and returns the rest of the hold. Both are conditional updates checked by
+the database itself, so parallel answers (tabs, workers, the API) cannot overdraw.
+
+They run on every answer, so their statements are written once in SQL and executed on the
+driver's connection (services/db.Tx): through SQLAlchemy they cost five times as much CPU
+(bench/billing_throughput.py). They take a Session (its transaction, alongside the ORM
+writes of the same use case) or a Tx of their own (`db.write_tx()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from metogpt.models import CHARGE, Reservation, new_id, utcnow
+from metogpt.services import analytics, coefficients
+from metogpt.services.db import Sql, Tx, as_tx, is_key
+from metogpt.services.errors import Conflict, InsufficientBalance, NotFound
+
+
+@dataclass(frozen=True)
+class Hold:
+    reservation_id: str
+    amount: int
+    max_tokens: int
+    coefficient: str
+
+
+@dataclass(frozen=True)
+class Charge:
+    """The `charge` ledger row a settlement wrote."""
+
+    entry_id: int
+    amount: int  # negative: the credits taken
+    balance_after: int
+
+
+_AVAILABLE = Sql('SELECT balance, reserved FROM "user" WHERE id = :user_id')
+_HOLD = Sql(
+    'UPDATE "user" SET reserved = reserved + :amount '
+    "WHERE id = :user_id AND balance - reserved >= :amount"
+)
+_ADD_HOLD = Sql(
+    "INSERT INTO reservation (id, user_id, amount, model, coefficient, prompt_tokens, "
+    "max_tokens, conversation_id, message_id, created_at) VALUES (:id, :user_id, :amount, "
+    ":model, :coefficient, :prompt_tokens, :max_tokens, :conversation_id, :message_id, "
+    ":created_at)"
+)
+# The DELETE is the claim: of two concurrent settles exactly one gets the row back.
+_CLAIM = Sql(
+    "DELETE FROM reservation WHERE id = :reservation_id "
+    "RETURNING user_id, amount, model, coefficient, conversation_id, message_id"
+)
+_CHARGE = Sql(
+    'UPDATE "user" SET balance = balance - :charge, reserved = reserved - :held '
+    "WHERE id = :user_id AND balance - :charge >= reserved - :held RETURNING balance"
+)
+_ADD_ENTRY = Sql(
+    "INSERT INTO ledger_entry (user_id, kind, amount, balance_after, model, prompt_tokens, "
+    "completion_tokens, coefficient, conversation_id, message_id, reason, actor_id, "
+    "created_at) VALUES (:user_id, :kind, :amount, :balance_after, :model, :prompt_tokens, "
+    ":completion_tokens, :coefficient, :conversation_id, :message_id, :reason, NULL, "
+    ":created_at) RETURNING id"
+)
+
+
+def reserve(
+    session: Session | Tx,
+    user_id: str,
+    *,
+    model: str,
+    coefficient: str,
+    prompt_tokens: int,
+    max_output: int,
+    conversation_id: str | None = None,
+    message_id: str | None = None,
+) -> Hold:
+    """Hold credits for the prompt plus the largest answer the balance can pay (capped at
+    the model's output limit). Refused, before any provider call, when the balance cannot
+    pay for the prompt plus one answer token."""
+    tx = as_tx(session)
+    for _ in range(20):
+        row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone() if is_key(user_id) else None
+        if row is None:
+            raise NotFound("user not found", code="user_not_found")
+        available = row[0] - row[1]
+        max_tokens = min(
+            max_output, coefficients.affordable_tokens(available, coefficient) - prompt_tokens
+        )
+        if max_tokens < 1:
+            needed = coefficients.cost(prompt_tokens + 1, coefficient)
+            raise InsufficientBalance(
+                f"insufficient balance: {available} credits available, this message needs "
+                f"at least {needed}",
+                available=available,
+                needed=needed,
+            )
+        amount = coefficients.cost(prompt_tokens + max_tokens, coefficient)
+        if tx.run(_HOLD, {"user_id": user_id, "amount": amount}).rowcount == 1:
+            hold_id = new_id()
+            tx.run(
+                _ADD_HOLD,
+                {
+                    "id": hold_id,
+                    "user_id": user_id,
+                    "amount": amount,
+                    "model": model,
+                    "coefficient": coefficient,
+                    "prompt_tokens": prompt_tokens,
+                    "max_tokens": max_tokens,
+                    "conversation_id": conversation_id,
+                    "message_id": message_id,
+                    "created_at": tx.moment(utcnow()),
+                },
+            )
+            return Hold(hold_id, amount, max_tokens, coefficient)
+        # Another request took part of the balance between our read and our update.
+    raise Conflict("the balance kept changing; try again", code="busy")
+
+
+def settle(
+    session: Session | Tx, reservation_id: str, prompt_tokens: int, completion_tokens: int
+) -> Charge | None:
+    """Close a reservation: charge ceil(tokens × coefficient), return the rest. With no
+    tokens used nothing is charged. Settling twice is a no-op (the row is gone)."""
+    if prompt_tokens < 0 or completion_tokens < 0:
+        raise ValueError("token counts cannot be negative")
+    tx = as_tx(session)
+    claimed = tx.run(_CLAIM, {"reservation_id": reservation_id}).fetchone()
+    if claimed is None:
+        return None
+    user_id, held, model, coefficient, conversation_id, message_id = claimed
+    charge = coefficients.cost(prompt_tokens + completion_tokens, coefficient)
+    after = _release_and_charge(tx, user_id, held, charge)
+    note = None
+    if after is None:
+        # The provider used more than was held and the rest of the balance is gone too:
+        # charge what was held, never more than the user has.
+        charge = held
+        after = _release_and_charge(tx, user_id, held, charge)
+        note = "charge capped at the reserved amount"
+    if charge == 0:
+        return None
+    now = utcnow()
+    entry = {
+        "user_id": user_id,
+        "kind": CHARGE,
+        "amount": -charge,
+        "balance_after": after,
+        "model": model,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "coefficient": coefficient,
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+        "reason": note,
+        "created_at": tx.moment(now),
+    }
+    entry_id = tx.run(_ADD_ENTRY, entry).fetchone()[0]
+    analytics.record_charge(
+        tx,
+        day=now.date(),
+        model=model,
+        user_id=user_id,
+        tokens=prompt_tokens + completion_tokens,
+        credits=charge,
+    )
+    return Charge(entry_id, -charge, after)
+
+
+def _release_and_charge(tx: Tx, user_id: str, held: int, charge: int) -> int | None:
+    row = tx.run(_CHARGE, {"user_id": user_id, "charge": charge, "held": held}).fetchone()
+    return None if row is None else row[0]
+
+
+def release(session: Session | Tx, reservation_id: str) -> None:
+    """Return a reservation whole (provider failed before any output)."""
+    settle(session, reservation_id, 0, 0)
+
+
+def recover_stale(
+    session: Session,
+    older_than: timedelta,
+    used_tokens: Callable[[Reservation], tuple[int, int]] | None = None,
+) -> list[tuple[Reservation, Charge | None]]:
+    """Settle reservations left behind by a crashed process: charge what the stored answer
+    shows was used (if a callback can tell), return the rest. Returns each reservation
+    with the charge it came to."""
+    cutoff = utcnow() - older_than
+    stale = session.exec(select(Reservation).where(col(Reservation.created_at) < cutoff)).all()
+    settled = []
+    for res in stale:
+        prompt, completion = used_tokens(res) if used_tokens else (0, 0)
+        settled.append((res, settle(session, res.id, prompt, completion)))
+    return settled
