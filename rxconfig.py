@@ -1,13 +1,10 @@
 """Reflex configuration. Everything deployment-specific comes from the environment."""
 
 import functools
-import os
 
 import reflex as rx
 
 from metogpt.settings import settings
-
-_port = int(os.environ.get("PORT", "3000"))
 
 
 def _respawn_failed_workers() -> None:
@@ -22,7 +19,7 @@ def _respawn_failed_workers() -> None:
     GRANIAN_RESPAWN_FAILED_WORKERS=false turns it off again. A worker that keeps dying
     within seconds still stops the server (granian's crash-loop guard).
     tests/e2e/test_scaleout.py kills a worker and fails if this stops working."""
-    if os.environ.get("GRANIAN_RESPAWN_FAILED_WORKERS", "").strip().lower() in {"0", "false"}:
+    if not settings.respawn_failed_workers:
         return
     try:
         from granian.server.common import AbstractServer
@@ -45,8 +42,8 @@ def _workers_need_redis() -> None:
     """Refuse several workers without Redis. Reflex passes GRANIAN_WORKERS to granian even
     without REFLEX_REDIS_URL; each worker would then keep its own in-memory state, and a
     tab's events would find a different state from one connection to the next."""
-    workers = os.environ.get("GRANIAN_WORKERS", "").strip()
-    if workers.isdigit() and int(workers) > 1 and not os.environ.get("REFLEX_REDIS_URL"):
+    workers = settings.granian_workers
+    if workers.isdigit() and int(workers) > 1 and not settings.redis_url:
         raise SystemExit(
             f"GRANIAN_WORKERS={workers} needs REFLEX_REDIS_URL: several workers share the "
             "state of the open tabs through Redis (README, Deployment)."
@@ -59,11 +56,11 @@ _respawn_failed_workers()
 config = rx.Config(
     app_name="metogpt",
     db_url=settings.database_url,
-    redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
+    redis_url=settings.redis_url,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    frontend_port=_port,
-    backend_port=_port,
+    frontend_port=settings.port,
+    backend_port=settings.port,
     cors_allowed_origins=settings.cors_origins,
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large")),

@@ -1,13 +1,25 @@
-"""Process-wide settings read once from the environment (see PRODUCT.md §1)."""
+"""Every environment variable the app reads, read here (see PRODUCT.md §1 and the README's
+configuration tables, which list the same names).
+
+Most are read once, when this module is imported (`settings`). A few are read at each use,
+because tests and the e2e servers change them within one process: the demo provider's pace
+and the crash recovery's timings. The model catalog reads the provider variables through
+`catalog_environment()`: its TOML file may name further key variables of its own."""
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DATA_DIR = Path(os.environ.get("METOGPT_DATA_DIR", "data"))
+
+DEFAULT_DEMO_DELAY = 0.02  # seconds per token the demo provider waits
+RECOVERY_STALE_SECONDS = 15 * 60.0  # far longer than any answer may stream
+RECOVERY_EVERY_SECONDS = 60.0
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -15,6 +27,17 @@ def _bool(name: str, default: bool) -> bool:
     if raw is None or raw.strip() == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _seconds(name: str, default: float, *, zero_allowed: bool) -> float:
+    """A number of seconds from the environment; the default when unset or invalid (a bad
+    value must not make the recovery settle live answers or spin)."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    in_range = value >= 0 if zero_allowed else value > 0
+    return value if math.isfinite(value) and in_range else default
 
 
 def _jwt_secret() -> str:
@@ -70,6 +93,44 @@ class Settings:
     bcrypt_rounds: int = field(
         default_factory=lambda: int(os.environ.get("METOGPT_BCRYPT_ROUNDS", "12"))
     )
+    # Serving (rxconfig.py): the one port of UI, websocket and REST, Reflex's state store,
+    # and granian's worker processes.
+    port: int = field(default_factory=lambda: int(os.environ.get("PORT", "3000")))
+    redis_url: str | None = field(
+        default_factory=lambda: os.environ.get("REFLEX_REDIS_URL") or None
+    )
+    granian_workers: str = field(
+        default_factory=lambda: os.environ.get("GRANIAN_WORKERS", "").strip()
+    )
+    respawn_failed_workers: bool = field(
+        default_factory=lambda: (
+            os.environ.get("GRANIAN_RESPAWN_FAILED_WORKERS", "").strip().lower()
+            not in {"0", "false"}
+        )
+    )
 
 
 settings = Settings()
+
+
+def demo_delay() -> float:
+    """Seconds per token the demo provider waits between words (METOGPT_DEMO_DELAY, ≥ 0)."""
+    return _seconds("METOGPT_DEMO_DELAY", DEFAULT_DEMO_DELAY, zero_allowed=True)
+
+
+def recovery_stale_seconds() -> float:
+    """How old a reservation must be before the recovery may settle it
+    (METOGPT_RECOVERY_STALE_SECONDS, > 0)."""
+    return _seconds("METOGPT_RECOVERY_STALE_SECONDS", RECOVERY_STALE_SECONDS, zero_allowed=False)
+
+
+def recovery_every_seconds() -> float:
+    """The pause between two recovery passes (METOGPT_RECOVERY_EVERY_SECONDS, > 0)."""
+    return _seconds("METOGPT_RECOVERY_EVERY_SECONDS", RECOVERY_EVERY_SECONDS, zero_allowed=False)
+
+
+def catalog_environment() -> Mapping[str, str]:
+    """Where the model catalog finds METOGPT_CONFIG, OPENAI_API_KEY, OPENAI_BASE_URL,
+    ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL and the key variables its TOML file names
+    (`api_key_env`): the process environment, read when the catalog is loaded."""
+    return os.environ

@@ -9,12 +9,13 @@ the offline demo provider instead.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from metogpt.settings import catalog_environment
 
 ProviderKind = Literal["openai", "anthropic", "openai_compatible", "demo"]
 
@@ -135,7 +136,7 @@ _BUILTIN_MODELS = (
 
 def load_catalog(config_path: str | None = None, env: Mapping[str, str] | None = None) -> Catalog:
     """Build the catalog from the built-ins, the TOML file (if any) and the keys in `env`."""
-    env = os.environ if env is None else env
+    env = catalog_environment() if env is None else env
     config_path = config_path or env.get("METOGPT_CONFIG") or None
     providers = {provider.name: provider for provider in _builtin_providers(env)}
     models = {model.name: model for model in _BUILTIN_MODELS}

@@ -24,8 +24,6 @@ import asyncio
 import contextlib
 import email.utils
 import functools
-import math
-import os
 import re
 import ssl
 import time
@@ -40,6 +38,7 @@ import openai
 
 from metogpt.services.catalog import Catalog, ModelSpec, ProviderSpec, get_catalog
 from metogpt.services.tokens import count_prompt_tokens, count_text_tokens
+from metogpt.settings import demo_delay
 
 ErrorKind = Literal["auth", "rate_limit", "unavailable", "bad_request", "timeout", "cut"]
 FinishReason = Literal["stop", "length", "cancelled", "error"]
@@ -49,7 +48,6 @@ RETRY_BASE_DELAY = 0.25  # seconds; doubled on each retry
 # A longer retry-after is not waited for: the user learns at once instead of staring at a
 # spinner, and the error carries retry_after for the UI to show.
 MAX_RETRY_WAIT = 5.0
-DEFAULT_DEMO_DELAY = 0.02  # seconds per token, overridden by METOGPT_DEMO_DELAY
 
 _RETRYABLE: frozenset[ErrorKind] = frozenset({"unavailable", "rate_limit"})
 
@@ -490,7 +488,7 @@ _DEMO_OPENINGS = ("Happy to help!", "Good question!", "Sure thing!", "Let's see.
 
 def _demo_connect(request: _Request) -> _Upstream:
     text = demo_answer(request.model, request.messages)
-    delay = _demo_delay()
+    delay = demo_delay()
     stopped = asyncio.Event()
 
     async def events() -> AsyncIterator[_Event]:
@@ -513,14 +511,6 @@ def _demo_connect(request: _Request) -> _Upstream:
         stopped.set()
 
     return _Upstream(events(), close)
-
-
-def _demo_delay() -> float:
-    try:
-        delay = float(os.environ.get("METOGPT_DEMO_DELAY", DEFAULT_DEMO_DELAY))
-    except ValueError:
-        return DEFAULT_DEMO_DELAY
-    return delay if math.isfinite(delay) and delay >= 0 else DEFAULT_DEMO_DELAY
 
 
 def demo_answer(model: ModelSpec, messages: Sequence[ChatMessage]) -> str:

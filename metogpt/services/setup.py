@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import os
 from datetime import timedelta
 from pathlib import Path
 
 from alembic.config import Config
 
 from alembic import command
+from metogpt import settings
 from metogpt.services import chat, roles, users
 from metogpt.services.db import engines, write_session
 
@@ -45,32 +44,20 @@ def bootstrap(recover_all: bool = True) -> str | None:
     return users.ensure_admin()
 
 
-STALE_AFTER = timedelta(minutes=15)  # far longer than any answer may stream
-RECOVERY_EVERY_SECONDS = 60.0
-
-
-def _seconds_from_env(name: str, default: float) -> float:
-    """A positive number of seconds from the environment; the default when unset or invalid
-    (a bad value must not make the recovery settle live answers or spin)."""
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
+STALE_AFTER = timedelta(seconds=settings.RECOVERY_STALE_SECONDS)
+RECOVERY_EVERY_SECONDS = settings.RECOVERY_EVERY_SECONDS
 
 
 def stale_after() -> timedelta:
     """How old a reservation must be before the recovery may settle it. It must exceed the
     longest answer: a younger reservation may belong to an answer still streaming on
     another worker. METOGPT_RECOVERY_STALE_SECONDS overrides it (tests use a few seconds)."""
-    return timedelta(
-        seconds=_seconds_from_env("METOGPT_RECOVERY_STALE_SECONDS", STALE_AFTER.total_seconds())
-    )
+    return timedelta(seconds=settings.recovery_stale_seconds())
 
 
 def recovery_every_seconds() -> float:
     """The pause between two recovery passes (METOGPT_RECOVERY_EVERY_SECONDS)."""
-    return _seconds_from_env("METOGPT_RECOVERY_EVERY_SECONDS", RECOVERY_EVERY_SECONDS)
+    return settings.recovery_every_seconds()
 
 
 def recover_abandoned() -> int:
