@@ -18,10 +18,16 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 .PHONY: run test lint format bench migrate reconcile clean
 
+# Two stamps: the runtime (make run, migrate, reconcile) and the development tools on top
+# (make test, lint, format, bench). Each is redone when a file it installs from changes.
 .venv/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+.venv/.installed-dev: .venv/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 registry = $(shell .venv/bin/npm config get registry 2>/dev/null)
@@ -31,14 +37,14 @@ run: .venv/.installed
 	NPM_CONFIG_REGISTRY=$(registry) .venv/bin/reflex run --env prod \
 		--backend-port $(PORT) --frontend-port $(PORT) --backend-host 0.0.0.0
 
-test: .venv/.installed
+test: .venv/.installed-dev
 	NPM_CONFIG_REGISTRY=$(registry) $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: .venv/.installed
+lint: .venv/.installed-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-format: .venv/.installed
+format: .venv/.installed-dev
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
@@ -48,7 +54,7 @@ migrate: .venv/.installed
 reconcile: .venv/.installed
 	$(PY) -m metogpt reconcile
 
-bench: .venv/.installed
+bench: .venv/.installed-dev
 	NPM_CONFIG_REGISTRY=$(registry) $(PY) -m bench.run_all
 
 clean:
