@@ -28,7 +28,7 @@ import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bench._env import WORK
-from tests.e2e.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer
+from tests.support.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer
 
 VIEWPORT = {"width": 1280, "height": 800}
 

@@ -67,7 +67,7 @@ from bench._browser import (
     table,
 )
 from bench._env import ADMIN_EMAIL, ADMIN_PASSWORD, WORK, sqlite_url, write_section
-from tests.e2e.server import free_port
+from tests.support.server import free_port
 
 DB = WORK / "chromium-admin.db"
 USERS, LEDGER, SEED = 100_000, 1_000_000, 20261124

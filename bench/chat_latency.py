@@ -68,8 +68,8 @@ from bench._browser import (
     table,
 )
 from bench._env import WORK, write_section
-from tests.e2e.server import free_port
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
+from tests.support.server import free_port
 
 FIRST_TOKENS = 20  # length of the answers timed for the first token
 LONG_TOKENS = 2000

@@ -3,7 +3,7 @@ the production stack (PostgreSQL + Redis + several granian workers on one port).
 
 What runs: the fake provider server (tests/fixtures/fake_providers.py, a process of its
 own) answers every model with a streamed, token-paced reply; the real app starts as in
-the e2e tests (`reflex run --env prod`, tests/e2e/server.py) on a fresh PostgreSQL
+the e2e tests (`reflex run --env prod`, tests/support/server.py) on a fresh PostgreSQL
 database created for the run (dropped afterwards) and Redis, with `--workers` workers and
 REFLEX_OPLOCK_ENABLED as compose.yaml runs it. Then two phases on that one app: a light
 "baseline" (10 chats + 5 REST clients, 20 s: the figures of a machine with room to spare),
@@ -90,7 +90,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def fresh_database(server_url: str) -> contextlib.AbstractContextManager[str]:
     """A new database on `server_url`'s server for this run, dropped afterwards."""
-    from tests.e2e.server import fresh_postgres_database
+    from tests.support.server import fresh_postgres_database
 
     return fresh_postgres_database(server_url, f"metogpt_load_{os.getpid()}")
 
@@ -99,7 +99,7 @@ def fresh_database(server_url: str) -> contextlib.AbstractContextManager[str]:
 def fake_provider(reply_tokens: int, tokens_per_second: float) -> Iterator[tuple[str, int]]:
     """The fake provider in a process of its own (it must not share this one's CPU time
     slices with the load generator); yields its base URL and process id."""
-    from tests.e2e.server import free_port
+    from tests.support.server import free_port
 
     port = free_port()
     process = subprocess.Popen(
@@ -437,7 +437,7 @@ async def drive(
     """Register the users, then run the phases one after the other on the same app."""
     limits = httpx.Limits(max_connections=20)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
-        from tests.e2e.server import ADMIN_EMAIL, ADMIN_PASSWORD
+        from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
 
         login = await http.post(
             "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
@@ -529,7 +529,7 @@ def check_books(database_url: str, phases: list[Phase]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> tuple[list[Phase], list[str]]:
-    from tests.e2e.server import AppServer, free_port
+    from tests.support.server import AppServer, free_port
 
     phases = []
     if args.baseline_seconds > 0:

@@ -98,7 +98,7 @@ def _drop_indexes() -> None:
 
 
 def measure(server_url: str, count: int, runs: int) -> dict[str, Any]:
-    from tests.e2e.server import fresh_postgres_database
+    from tests.support.server import fresh_postgres_database
 
     with fresh_postgres_database(server_url, f"metogpt_search_{os.getpid()}") as url:
         began = time.perf_counter()

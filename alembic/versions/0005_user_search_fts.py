@@ -5,7 +5,7 @@ triggers: the admin user search finds the rows of a needle of 3 or more characte
 without walking the whole user list (bench/README.md). Nothing on PostgreSQL.
 
 Any later migration that rebuilds `user` on SQLite (batch mode recreates the table)
-drops these triggers: it must create them again (tests/unit/test_migrations.py checks
+drops these triggers: it must create them again (tests/services/test_migrations.py checks
 the index against the table after every migration).
 
 Revision ID: 0005

@@ -23,8 +23,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.e2e.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, free_port
 from tests.fixtures.fake_providers import FakeProviderServer
+from tests.support.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, free_port
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.server import AppServer
+from tests.support.server import AppServer
 
 Screenshot = Callable[[Page, str], Path]
 

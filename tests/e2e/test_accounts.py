@@ -18,7 +18,7 @@ from metogpt.models import LedgerEntry, User
 from metogpt.services.auth import THROTTLE_TRIES
 from metogpt.services.permissions import full_matrix
 from tests.e2e.helpers import Person, Screenshot, admin_token, sign_in
-from tests.e2e.server import AppServer
+from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 

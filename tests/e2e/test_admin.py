@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import Person, Screenshot, admin_headers, charges, sign_in
-from tests.e2e.server import AppServer
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
+from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 

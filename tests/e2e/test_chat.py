@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import Person, charges, member, sign_in
-from tests.e2e.server import AppServer
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
+from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 Screenshot = Callable[[Page, str], Path]

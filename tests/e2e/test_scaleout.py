@@ -41,9 +41,9 @@ from sqlmodel import Session, col, select
 from metogpt.models import LedgerEntry, Message, Reservation, User
 from metogpt.services import billing
 from tests.e2e.helpers import Person, sign_in
-from tests.e2e.server import ARTIFACTS, AppServer, free_port, fresh_postgres_database
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, CHAT, SESSION, ReflexTab
+from tests.support.server import ARTIFACTS, AppServer, free_port, fresh_postgres_database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
