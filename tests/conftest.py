@@ -1,10 +1,12 @@
-"""Shared fixtures: a migrated database on SQLite and (when TEST_POSTGRES_URL is set) on
-PostgreSQL, seeded roles, users with tokens, and a REST client."""
+"""Shared fixtures: a migrated database on SQLite and (when there is one, see
+tests/support/services.py) on PostgreSQL, seeded roles, users with tokens, and a REST
+client. The run's summary says which PostgreSQL and Redis were used and what was skipped."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,23 +27,43 @@ from sqlmodel import SQLModel  # noqa: E402
 from metogpt.models import User  # noqa: E402
 from metogpt.services import auth, db, roles, setup, users  # noqa: E402
 from metogpt.services.permissions import Actor  # noqa: E402
+from tests.support import services  # noqa: E402
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+_services: list[services.Service] = []
 _migrated: set[str] = set()
 
 
-def _backends() -> list:
-    skip = pytest.mark.skip(reason="PostgreSQL tests skipped: TEST_POSTGRES_URL is not set")
-    return [
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=[] if POSTGRES_URL else [skip]),
-    ]
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection: test modules read TEST_POSTGRES_URL / TEST_REDIS_URL when imported.
+    _services[:] = services.resolve()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Which PostgreSQL and Redis the run used, and every skip reason with its count."""
+    terminalreporter.section("test services and skipped tests")
+    for service in _services:
+        terminalreporter.line(service.describe())
+    reasons = Counter(
+        str(report.longrepr[2]).removeprefix("Skipped: ")
+        if isinstance(report.longrepr, tuple)
+        else str(report.longrepr)
+        for report in terminalreporter.stats.get("skipped", [])
+    )
+    for reason, count in reasons.most_common():
+        terminalreporter.line(f"{count:5d} skipped: {reason}", yellow=True)
+    if not reasons:
+        terminalreporter.line("nothing skipped", green=True)
+
+
+def _postgres() -> services.Service:
+    return next(service for service in _services if service.variable == "TEST_POSTGRES_URL")
 
 
 def _url(backend: str) -> str:
     if backend == "postgres":
-        assert POSTGRES_URL
-        return POSTGRES_URL
+        url = _postgres().url
+        assert url
+        return url
     return f"sqlite:///{_DATA}/test.db"
 
 
@@ -62,9 +84,11 @@ def _wipe() -> None:
             session.exec(text(f'DELETE FROM "{table.name}"'))
 
 
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=["sqlite", "postgres"])
 def database(request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated, empty database with the seeded roles; yields the backend name."""
+    if request.param == "postgres" and not _postgres().url:
+        pytest.skip(f"PostgreSQL tests skipped: {_postgres().why}")
     url = _url(request.param)
     if url not in _migrated:
         if request.param == "postgres":
