@@ -6,7 +6,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -45,6 +55,11 @@ class User(SQLModel, table=True):
         # search and its exact count all walk this one index in order, without a sort and
         # without reading the table rows (bench/RESULTS.md has the figures).
         Index("ix_user_listing", "created_at", "id", "email", "username", "name"),
+        # The ledger invariants' last line of defence (services/billing.py keeps them with
+        # conditional updates; a write that bypassed it is refused here): 0 <= reserved <=
+        # balance, so the balance is never negative either.
+        CheckConstraint("reserved >= 0", name="ck_user_reserved_not_negative"),
+        CheckConstraint("reserved <= balance", name="ck_user_reserved_within_balance"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -78,6 +93,7 @@ class LedgerEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ledger_user_id_id", "user_id", "id"),
         Index("ix_ledger_created_at", "created_at"),
+        CheckConstraint("balance_after >= 0", name="ck_ledger_entry_balance_after_not_negative"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -128,6 +144,8 @@ class UsageUserDaily(SQLModel, table=True):
 
 class Reservation(SQLModel, table=True):
     """Credits held for one answer in flight. The row exists only while the answer runs."""
+
+    __table_args__ = (CheckConstraint("amount >= 0", name="ck_reservation_amount_not_negative"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     user_id: str = Field(foreign_key="user.id", max_length=32, index=True)

@@ -23,11 +23,31 @@ def alembic_config() -> Config:
     return cfg
 
 
-def migrate() -> None:
-    with engines().write.begin() as connection:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+def migrate(revision: str = "head", *, down: bool = False) -> None:
+    """Upgrade the database to `revision`, the latest unless a test asks for an older one
+    (or with `down`, downgrade it to that revision).
+
+    On SQLite, batch migrations rebuild a table (copy, drop, rename), and dropping a table
+    that other rows refer to fails while foreign keys are enforced: as SQLite prescribes,
+    they are off while the migrations run (the pragma cannot change inside a transaction)
+    and every reference is checked before the commit."""
+    with engines().write.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                cfg = alembic_config()
+                cfg.attributes["connection"] = connection
+                (command.downgrade if down else command.upgrade)(cfg, revision)
+                if sqlite and (
+                    broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                ):
+                    raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")
 
 
 def bootstrap(recover_all: bool = True) -> str | None:

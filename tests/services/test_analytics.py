@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from alembic import command
 from metogpt.models import LedgerEntry, UsageDaily, UsageUserDaily, utcnow
-from metogpt.services import analytics, billing, db, holds, setup
+from metogpt.services import analytics, billing, holds, setup
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InvalidInput
 from tests.conftest import Account, make_account
@@ -118,11 +117,8 @@ def test_migration_fills_the_rollups_from_an_existing_ledger(database: str) -> N
                .values(created_at=utcnow() - timedelta(days=2)))  # fmt: skip
     expected = _from_ledger()
     assert len(expected[0]) == 2
-    with db.engines().write.begin() as connection:
-        cfg = setup.alembic_config()
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0003")
-        command.upgrade(cfg, "head")
+    setup.migrate("0003", down=True)
+    setup.migrate()
     assert _rollups() == expected
 
 

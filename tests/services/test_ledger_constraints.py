@@ -1,0 +1,138 @@
+"""The database's CHECK constraints (migration 0007): a write that bypasses services/billing.py
+and breaks a ledger invariant is refused by the database itself, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import CheckConstraint, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, select
+
+from metogpt.models import LedgerEntry, User
+from metogpt.services import billing, db, roles, setup, users
+from metogpt.services.db import read_session, write_session
+from tests.conftest import make_account
+from tests.support.server import fresh_postgres_database
+
+
+def _row(user_id: str) -> tuple[int, int, list[int]]:
+    with read_session() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        after = s.exec(select(LedgerEntry.balance_after).where(LedgerEntry.user_id == user_id))
+        return user.balance, user.reserved, list(after)
+
+
+def _hold(user_id: str) -> billing.Hold:
+    with write_session() as s:
+        return billing.reserve(
+            s, user_id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=10
+        )
+
+
+BROKEN = {
+    "more reserved than the balance": 'UPDATE "user" SET reserved = balance + 1 WHERE id = :id',
+    "negative reserved": 'UPDATE "user" SET reserved = -1 WHERE id = :id',
+    "negative balance": 'UPDATE "user" SET balance = -5, reserved = 0 WHERE id = :id',
+    "balance below reserved": 'UPDATE "user" SET balance = reserved - 1 WHERE id = :id',
+    "negative balance after": "UPDATE ledger_entry SET balance_after = -1 WHERE user_id = :id",
+    "negative reservation": "UPDATE reservation SET amount = -1 WHERE user_id = :id",
+}
+
+
+@pytest.mark.parametrize("statement", BROKEN.values(), ids=BROKEN.keys())
+def test_the_database_refuses_a_write_that_breaks_an_invariant(
+    database: str, statement: str
+) -> None:
+    acc = make_account(balance=500)
+    _hold(acc.id)
+    before = _row(acc.id)
+    with pytest.raises(IntegrityError, match=r"(?i)check"), write_session() as s:
+        s.exec(text(statement), params={"id": acc.id})
+    assert _row(acc.id) == before
+    with read_session() as s:
+        assert billing.reconcile(s) == []
+
+
+def test_a_write_within_the_invariants_passes(database: str) -> None:
+    # The control: the constraints refuse the broken rows above, not every direct write.
+    acc = make_account(balance=500)
+    with write_session() as s:
+        s.exec(text('UPDATE "user" SET reserved = balance WHERE id = :id'), params={"id": acc.id})
+    assert _row(acc.id)[:2] == (500, 500)
+
+
+def test_the_database_has_the_constraints_of_the_models(database: str) -> None:
+    # Alembic's autogenerate does not compare CHECK constraints: this does.
+    with db.engines().write.connect() as conn:
+        inspector = inspect(conn)
+        for table in SQLModel.metadata.sorted_tables:
+            declared = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+            found = {c["name"] for c in inspector.get_check_constraints(table.name)}
+            assert found == declared, table.name
+
+
+@contextmanager
+def _fresh_database(backend: str, tmp_path: Path) -> Iterator[None]:
+    if backend == "sqlite":
+        db.configure(f"sqlite:///{tmp_path}/upgrade.db")
+        yield
+        return
+    server = os.environ["TEST_POSTGRES_URL"]
+    with fresh_postgres_database(server, f"metogpt_upgrade_{os.getpid()}") as url:
+        db.configure(url)
+        try:
+            yield
+        finally:
+            db.engines().write.dispose()
+
+
+def _search_index_holds(user_id: str) -> None:
+    """The user search index of migration 0005 (SQLite) or 0006 (PostgreSQL) is there and
+    finds the user."""
+    with read_session() as s:
+        if s.get_bind().dialect.name == "sqlite":
+            # FTS5's own check: the index holds exactly the table's rows (raises if not).
+            s.exec(text("INSERT INTO user_search(user_search) VALUES ('integrity-check')"))
+            found = s.exec(
+                text('SELECT "user".id FROM user_search JOIN "user" ON "user".rowid = '
+                     "user_search.rowid WHERE user_search MATCH '\"quartz\"'")
+            )  # fmt: skip
+            assert [row[0] for row in found] == [user_id]
+        else:
+            indexes = {i["name"] for i in inspect(s.connection()).get_indexes("user")}
+            assert {"ix_user_trgm_email", "ix_user_trgm_name"} <= indexes
+
+
+def test_0007_keeps_the_rows_and_the_search_index(database: str, tmp_path: Path) -> None:
+    """An installation with users, ledger rows and a reservation migrates to 0007 and back
+    (on SQLite batch mode rebuilds the tables that other tables' rows refer to)."""
+    with _fresh_database(database, tmp_path):
+        setup.migrate("0006")
+        with write_session() as s:
+            roles.seed_roles(s)
+        user = users.register("zoe@example.com", "zoe_q", "Zoë Quartz", "password-1", balance=700)
+        hold = _hold(user.id)
+        before = _row(user.id)
+
+        setup.migrate()
+        assert _row(user.id) == before
+        _search_index_holds(user.id)
+        broken = BROKEN["more reserved than the balance"]
+        with pytest.raises(IntegrityError), write_session() as s:
+            s.exec(text(broken), params={"id": user.id})
+
+        setup.migrate("0006", down=True)
+        assert _row(user.id) == before
+        _search_index_holds(user.id)
+        setup.migrate()
+        with write_session() as s:
+            assert billing.settle(s, hold.reservation_id, 10, 5) is not None
+        _search_index_holds(user.id)
+        with read_session() as s:
+            assert billing.reconcile(s) == []
