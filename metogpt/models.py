@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -89,7 +89,7 @@ GRANT, CHARGE, ADJUSTMENT, REFUND = "grant", "charge", "adjustment", "refund"
 
 
 class LedgerEntry(SQLModel, table=True):
-    __tablename__ = "ledger_entry"
+    __tablename__: ClassVar[str] = "ledger_entry"
     __table_args__ = (
         Index("ix_ledger_user_id_id", "user_id", "id"),
         Index("ix_ledger_created_at", "created_at"),
@@ -121,7 +121,7 @@ class UsageDaily(SQLModel, table=True):
     transaction as each charge (services/analytics.record_charge). The usage charts read
     these few rows instead of the ledger."""
 
-    __tablename__ = "usage_daily"
+    __tablename__: ClassVar[str] = "usage_daily"
 
     day: date = Field(primary_key=True)
     model: str = Field(primary_key=True, max_length=64)
@@ -133,7 +133,7 @@ class UsageDaily(SQLModel, table=True):
 class UsageUserDaily(SQLModel, table=True):
     """The same sums per UTC day and user: top spenders over a range read these."""
 
-    __tablename__ = "usage_user_daily"
+    __tablename__: ClassVar[str] = "usage_user_daily"
 
     day: date = Field(primary_key=True)
     user_id: str = Field(primary_key=True, foreign_key="user.id", max_length=32)
@@ -160,7 +160,7 @@ class Reservation(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    __tablename__ = "login_failure"
+    __tablename__: ClassVar[str] = "login_failure"
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=400, index=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, delete, func, insert, literal_column
+from sqlalchemy import Date, cast, delete, func, insert, inspect, literal_column
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from metogpt.models import CHARGE, LedgerEntry, UsageDaily, UsageUserDaily, User, utcnow
@@ -91,8 +92,8 @@ def rebuild_usage(session: Session) -> None:
         (UsageUserDaily, col(LedgerEntry.user_id)),
     ):
         session.exec(delete(table))
-        names = [c.name for c in table.__table__.c]  # day, key, tokens, credits, answers
-        rows = select(day, key, *sums).where(charges).group_by(day, key)
+        names = [c.name for c in inspect(table).columns]  # day, key, tokens, credits, answers
+        rows = sa_select(day, key, *sums).where(charges).group_by(day, key)
         session.exec(insert(table).from_select(names, rows))
 
 
@@ -106,10 +107,12 @@ def _bucket(key: Any, tokens: Any, credits: Any, answers: Any) -> Bucket:
 def usage(session: Session, actor: Actor, days: int = 30) -> Usage:
     actor.require("ANALYTICS", "READ")
     first = first_day(days)
-    rows = session.exec(
-        select(UsageDaily.day, UsageDaily.model, UsageDaily.tokens, UsageDaily.credits,
-               UsageDaily.answers).where(col(UsageDaily.day) >= first)
-    ).all()  # fmt: skip
+    # SQLAlchemy's select: SQLModel's typed one takes at most four columns.
+    rows = session.connection().execute(
+        sa_select(col(UsageDaily.day), col(UsageDaily.model), col(UsageDaily.tokens),
+                  col(UsageDaily.credits), col(UsageDaily.answers))
+        .where(col(UsageDaily.day) >= first)
+    )  # fmt: skip
     per_day: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
     per_model: dict[str, list[int]] = {}
     for day, model, *sums in rows:

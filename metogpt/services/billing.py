@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from metogpt.models import (
@@ -174,21 +175,26 @@ def reconcile(session: Session) -> list[Mismatch]:
         .group_by(Reservation.user_id)
         .subquery()
     )
-    rows = session.exec(
-        select(
-            User.id,
-            User.balance,
-            func.coalesce(ledger.c.total, 0),
-            User.reserved,
-            func.coalesce(holds.c.total, 0),
+    # SQLAlchemy's select: SQLModel's typed one takes at most four columns.
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(User.id),
+                col(User.balance),
+                func.coalesce(ledger.c.total, 0),
+                col(User.reserved),
+                func.coalesce(holds.c.total, 0),
+            )
+            .outerjoin(ledger, ledger.c.user_id == User.id)
+            .outerjoin(holds, holds.c.user_id == User.id)
+            .where(
+                (col(User.balance) != func.coalesce(ledger.c.total, 0))
+                | (col(User.reserved) != func.coalesce(holds.c.total, 0))
+            )
         )
-        .outerjoin(ledger, ledger.c.user_id == User.id)
-        .outerjoin(holds, holds.c.user_id == User.id)
-        .where(
-            (User.balance != func.coalesce(ledger.c.total, 0))
-            | (User.reserved != func.coalesce(holds.c.total, 0))
-        )
-    ).all()
+        .all()
+    )
     return [Mismatch(*map(_plain, row)) for row in rows]
 
 

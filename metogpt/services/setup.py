@@ -34,6 +34,7 @@ def migrate(revision: str = "head", *, down: bool = False) -> None:
     with engines().write.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         driver = connection.connection.driver_connection
+        assert driver is not None  # a live connection has its driver's connection
         if sqlite:
             driver.execute("PRAGMA foreign_keys=OFF")
         try:

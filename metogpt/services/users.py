@@ -8,9 +8,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_, text
+from sqlalchemy import ColumnElement, column, func, literal_column, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from metogpt.models import GRANT, Role, User
 from metogpt.services import billing, permissions, roles
@@ -96,7 +97,7 @@ def _insert(
 ) -> User:
     taken = session.exec(
         select(User.email, User.username).where(
-            or_(User.email == email, func.lower(User.username) == username.lower())
+            or_(col(User.email) == email, func.lower(User.username) == username.lower())
         )
     ).first()
     if taken is not None:
@@ -190,7 +191,7 @@ def _search_match(session: Session, needle: str) -> ColumnElement[bool]:
 
 def _window(
     session: Session,
-    query: Select[Any],
+    query: SelectOfScalar[Any],
     order: tuple[Any, ...],
     flipped: tuple[Any, ...],
     limit: int,
@@ -253,7 +254,7 @@ def list_users(
             # The best plan depends on the needle (the trigram indexes of migration 0006 for
             # a rare one, the listing index for a common one): no generic plan of a
             # prepared statement may choose for all needles (bench.pg_search).
-            session.exec(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+            session.connection().execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         page, total = _search_walk(session, needle, order, flipped, limit, offset)
     if not page:
         return [], total
