@@ -61,7 +61,7 @@ def _load(database_url: str, count: int) -> list[str]:
 def measure(
     server_url: str, count: int, seconds: float, threads: int, session: bool
 ) -> dict[str, Any]:
-    from tests.e2e.server import fresh_postgres_database
+    from tests.support.server import fresh_postgres_database
 
     with fresh_postgres_database(server_url, f"metogpt_billing_{os.getpid()}") as url:
         user_ids = _load(url, count)

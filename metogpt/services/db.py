@@ -168,6 +168,7 @@ def write_tx() -> Iterator[Tx]:
         pooled = current.write.raw_connection()
         try:
             raw = pooled.dbapi_connection
+            assert raw is not None  # a pooled connection that is checked out is open
             if sqlite:
                 raw.execute("BEGIN IMMEDIATE")
             try:

@@ -146,6 +146,8 @@ def settle(
         # charge what was held, never more than the user has.
         charge = held
         after = _release_and_charge(tx, user_id, held, charge)
+        # Charging what is held always fits: balance >= reserved (a CHECK constraint too).
+        assert after is not None
         note = "charge capped at the reserved amount"
     if charge == 0:
         return None

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from metogpt.models import LedgerEntry, User
-from metogpt.services import billing, db, roles, setup, users
+from metogpt.services import billing, db, holds, roles, setup, users
 from metogpt.services.db import read_session, write_session
 from tests.conftest import make_account
 from tests.support.server import fresh_postgres_database
@@ -28,9 +28,9 @@ def _row(user_id: str) -> tuple[int, int, list[int]]:
         return user.balance, user.reserved, list(after)
 
 
-def _hold(user_id: str) -> billing.Hold:
+def _hold(user_id: str) -> holds.Hold:
     with write_session() as s:
-        return billing.reserve(
+        return holds.reserve(
             s, user_id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=10
         )
 
@@ -132,7 +132,7 @@ def test_0007_keeps_the_rows_and_the_search_index(database: str, tmp_path: Path)
         _search_index_holds(user.id)
         setup.migrate()
         with write_session() as s:
-            assert billing.settle(s, hold.reservation_id, 10, 5) is not None
+            assert holds.settle(s, hold.reservation_id, 10, 5) is not None
         _search_index_holds(user.id)
         with read_session() as s:
             assert billing.reconcile(s) == []
