@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
@@ -19,7 +20,9 @@ from metogpt.api.schemas import ErrorOut
 from metogpt.services.errors import RateLimited, ServiceError
 
 MAX_BODY = 1_000_000
-_ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429)
+}
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -77,7 +80,7 @@ class BodyLimit:
             return await _too_large()(scope, receive, send)
         seen = 0
 
-        async def limited() -> dict:
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
