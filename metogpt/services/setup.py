@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic.config import Config
 
 from alembic import command
-from metogpt.services import chat, roles, users
+from metogpt.services import answers, roles, users
 from metogpt.services.db import engines, write_session
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +41,7 @@ def bootstrap(recover_all: bool = True) -> str | None:
     with write_session() as session:
         roles.seed_roles(session)
         if recover_all:
-            chat.recover(session, timedelta(0))
+            answers.recover(session, timedelta(0))
     return users.ensure_admin()
 
 
@@ -76,7 +76,7 @@ def recovery_every_seconds() -> float:
 def recover_abandoned() -> int:
     """Settle reservations old enough that no live answer can own them."""
     with write_session() as session:
-        return chat.recover(session, stale_after())
+        return answers.recover(session, stale_after())
 
 
 async def recovery_loop() -> None:

@@ -11,12 +11,12 @@ import reflex as rx
 
 from metogpt import i18n
 from metogpt.models import Message, User
-from metogpt.services import auth, chat, users
+from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.errors import InsufficientBalance, ServiceError
 from metogpt.state.session import SessionState, in_read, in_write
 
 
-def _message_dict(view: chat.MessageView) -> dict[str, Any]:
+def _message_dict(view: conversations.MessageView) -> dict[str, Any]:
     return {
         "id": view.id,
         "role": view.role,
@@ -63,12 +63,12 @@ class ChatState(SessionState):
         caller = await self._caller()
         return caller[0] if caller else None
 
-    async def _screen(self, user: User, conversation_id: str | None = None) -> chat.Screen:
+    async def _screen(self, user: User, conversation_id: str | None = None) -> conversations.Screen:
         """Read the page's data (outside the state lock when called outside it)."""
         wanted = self.current_id if conversation_id is None else conversation_id
-        return await in_read(chat.screen, user, wanted or None, self.search)
+        return await in_read(conversations.screen, user, wanted or None, self.search)
 
-    def _apply(self, view: chat.Screen) -> None:
+    def _apply(self, view: conversations.Screen) -> None:
         self.conversations = [{"id": c.id, "title": c.title or "…"} for c in view.conversations]
         conv = view.current
         self.current_id = conv.id if conv else ""
@@ -138,7 +138,7 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.rename, user, self.rename_id, self.rename_text)
+            await in_write(conversations.rename, user, self.rename_id, self.rename_text)
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
@@ -153,7 +153,7 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.remove, user, conversation_id)
+            await in_write(conversations.remove, user, conversation_id)
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
@@ -183,7 +183,9 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.set_system_prompt, user, self.current_id, self.system_prompt)
+            await in_write(
+                conversations.set_system_prompt, user, self.current_id, self.system_prompt
+            )
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
 
@@ -211,7 +213,7 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.switch_branch, user, message_id)
+            await in_write(conversations.switch_branch, user, message_id)
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
@@ -236,7 +238,12 @@ class ChatState(SessionState):
         try:
             user = await self._signed_in(token)
             msg = await in_write(
-                chat.post_user_message, user, conv_id or None, text, model, system_prompt=system
+                conversations.post_user_message,
+                user,
+                conv_id or None,
+                text,
+                model,
+                system_prompt=system,
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
@@ -252,7 +259,7 @@ class ChatState(SessionState):
             token, model = self.auth_token, self.model
         try:
             user = await self._signed_in(token)
-            prompt = await in_read(chat.regenerate_from, user, message_id)
+            prompt = await in_read(conversations.regenerate_from, user, message_id)
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
@@ -268,7 +275,7 @@ class ChatState(SessionState):
             message_id, text = self.editing_id, self.edit_text
         try:
             user = await self._signed_in(token)
-            msg = await in_write(chat.edit_user_message, user, message_id, text)
+            msg = await in_write(conversations.edit_user_message, user, message_id, text)
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
@@ -312,7 +319,7 @@ class ChatState(SessionState):
         """Reserve, show the empty answer, stream it, settle. One state update before the
         provider is called: every database read happens outside the state lock."""
         try:
-            prepared = await in_write(chat.begin_answer, user, prompt.id, model)
+            prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
             await self._fail_turn(
                 exc, saved_draft=saved_draft, conversation_id=prompt.conversation_id
@@ -332,7 +339,7 @@ class ChatState(SessionState):
                     self.stream_text = text
                 return self._stop_requested
 
-        outcome = await chat.stream_answer(prepared, show)
+        outcome = await relay.stream_answer(prepared, show)
         view = await self._screen(user, prepared.conversation_id)
         fresh = await in_read(users.get, user.id)
         async with self:

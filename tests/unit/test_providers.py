@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import get_args
 
 import anthropic
 import httpx
@@ -19,9 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from metogpt.services import catalog as catalog_module
-from metogpt.services.catalog import Catalog, CatalogError, get_catalog, load_catalog
-from metogpt.services.providers import ChatMessage, ProviderError, Usage, open_stream
-from metogpt.services.tokens import count_prompt_tokens, count_text_tokens
+from metogpt.services.catalog import Catalog, CatalogError, ProviderKind, get_catalog, load_catalog
+from metogpt.services.llm import PROVIDERS, ChatMessage, ProviderError, Usage, open_stream
+from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
 OPENAI_KEY = "sk-test-openai-secret"
@@ -486,6 +487,16 @@ def test_missing_key_serves_models_from_the_demo_provider() -> None:
     assert catalog.provider_for("claude-3").kind == "demo"
     assert not catalog.is_demo("gpt-4")
     assert catalog.uses_demo()
+
+
+def test_every_provider_kind_is_served_by_a_provider_module() -> None:
+    # A new provider is one module in services/llm/ and one line in the registry.
+    assert set(PROVIDERS) == set(get_args(ProviderKind))
+    assert {connect.__module__ for connect in PROVIDERS.values()} == {
+        "metogpt.services.llm.openai",
+        "metogpt.services.llm.anthropic",
+        "metogpt.services.llm.demo",
+    }
 
 
 def test_base_url_comes_from_the_environment() -> None:

@@ -26,10 +26,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from metogpt.services.providers import ChatMessage
+from metogpt.services.llm.types import ChatMessage
 
 # OpenAI's documented chat convention: every message costs its content plus ~4 tokens of
 # framing (role, separators), and every reply is primed with 3 more.
