@@ -137,6 +137,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.empty_message": ("Write a message first.", "Сначала напишите сообщение."),
     "error.message_too_long": ("This message is too long.", "Сообщение слишком длинное."),
+    "error.control_characters": (
+        "This message contains invisible control characters; remove them and send again.",
+        "В сообщении есть невидимые управляющие символы; удалите их и отправьте снова.",
+    ),
     "error.conversation_not_found": (
         "That conversation no longer exists.",
         "Этот разговор больше не существует.",

@@ -18,11 +18,16 @@ from sqlmodel import Session
 
 from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
 from metogpt.services import holds
-from metogpt.services.catalog import ModelSpec
+from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
 from metogpt.services.errors import InvalidInput
 from metogpt.services.llm import ChatMessage, Usage
-from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
+from metogpt.services.llm.tokens import (
+    TOKENS_PER_MESSAGE,
+    TOKENS_PER_REPLY,
+    count_text_tokens,
+    with_margin,
+)
 
 # Answers that go back to the model as context; failed and unfinished ones do not.
 _IN_CONTEXT = (MessageStatus.DONE, MessageStatus.STOPPED, MessageStatus.CUT)
@@ -38,21 +43,41 @@ class PreparedAnswer:
     coefficient: str
     messages: list[ChatMessage]
     max_tokens: int
+    prompt_tokens: int  # the local count of `messages` the reservation was sized on
+    provider_kind: ProviderKind  # whose tokenizer local counts estimate
 
 
-def _prompt(conv: Conversation, path: list[Message], spec: ModelSpec) -> list[ChatMessage]:
+def _prompt(
+    conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
+) -> tuple[list[ChatMessage], int]:
     """System prompt + the branch, oldest turns dropped until it fits the context window
-    with room for an answer."""
+    with room for an answer; and its token count (count_prompt_tokens's, each message
+    encoded once however many turns are dropped)."""
     turns = [
         ChatMessage(m.role, m.content)  # type: ignore[arg-type]
         for m in path
         if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
     ]
     system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
+    sizes = [count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in turns]
+    total = TOKENS_PER_REPLY + sum(
+        count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in system
+    )
+    total += sum(sizes)
     budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
-    while len(turns) > 1 and count_prompt_tokens(system + turns) > budget:
+    while len(turns) > 1 and with_margin(total, kind) > budget:
         turns.pop(0)
-    return system + turns
+        total -= sizes.pop(0)
+    return system + turns, with_margin(total, kind)
+
+
+def _provider_kind(model: str) -> ProviderKind:
+    """The kind of provider serving `model` now; a model gone from the catalog is counted
+    with the margin of a foreign tokenizer."""
+    try:
+        return get_catalog().provider_for(model).kind
+    except KeyError:
+        return "openai_compatible"
 
 
 def begin_answer(session: Session, user: User, user_message_id: str, model: Any) -> PreparedAnswer:
@@ -63,8 +88,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     if user_msg.role != "user":
         raise InvalidInput("an answer follows a user message", code="not_a_prompt")
     spec, coefficient = model_for(session, user, model)
-    messages = _prompt(conv, branch(session, conv.id, user_msg.id), spec)
-    prompt_tokens = count_prompt_tokens(messages)
+    kind = _provider_kind(spec.name)
+    messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
     answer_id = new_id()
     hold = holds.reserve(
         session,
@@ -101,6 +126,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         coefficient,
         messages,
         hold.max_tokens,
+        prompt_tokens,
+        kind,
     )
 
 
@@ -123,8 +150,10 @@ def finish_answer(
 ) -> Message | None:
     """Store the answer and settle its reservation: charge what was used, return the rest.
     No text means no charge (a provider error before any output)."""
-    prompt = usage.prompt_tokens if usage else count_prompt_tokens(answer.messages)
-    completion = (usage.completion_tokens if usage else 0) or count_text_tokens(text)
+    prompt = usage.prompt_tokens if usage else answer.prompt_tokens
+    completion = (usage.completion_tokens if usage else 0) or count_text_tokens(
+        text, answer.provider_kind
+    )
     if not text:
         prompt = completion = 0
     entry = holds.settle(session, answer.reservation_id, prompt, completion)
@@ -167,7 +196,7 @@ def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
         session.add(msg)
         return 0, 0
     msg.status = MessageStatus.CUT
-    msg.completion_tokens = count_text_tokens(msg.content)
+    msg.completion_tokens = count_text_tokens(msg.content, _provider_kind(reservation.model))
     msg.prompt_tokens = reservation.prompt_tokens
     session.add(msg)
     return reservation.prompt_tokens, msg.completion_tokens

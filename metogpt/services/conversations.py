@@ -8,6 +8,7 @@ billed assistant messages) are in answers.py, their streaming in relay.py.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from metogpt.services.errors import Forbidden, InvalidInput, NotFound
 MAX_PROMPT_CHARS = 100_000
 MAX_SYSTEM_CHARS = 20_000
 MAX_TITLE = 200
+# Unicode's control characters (Cc) but tab and newline; CR is folded into newline first.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def model_for(session: Session, user: User, model: Any) -> tuple[ModelSpec, str]:
@@ -58,10 +61,17 @@ def storable(text: str) -> str:
 
 
 def _prompt_text(text: Any) -> str:
+    """A prompt as stored and sent: CR LF and CR become LF; refused when empty, too long,
+    or holding a control character other than tab and newline (invisible, yet each one is
+    paid for: no reason to send them)."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("write a message first", code="empty_message")
-    if "\x00" in text:
-        raise InvalidInput("a message cannot contain NUL characters", code="invalid")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(text):
+        raise InvalidInput(
+            "a message cannot contain control characters other than tab and newline",
+            code="control_characters",
+        )
     if len(text) > MAX_PROMPT_CHARS:
         raise InvalidInput(
             f"a message can be at most {MAX_PROMPT_CHARS} characters", code="message_too_long"

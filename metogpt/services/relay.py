@@ -63,7 +63,7 @@ class _Relay:
     async def run(self) -> str | None:
         """Relay until the provider ends or a stop; "length" if the answer hit its cap."""
         self.stream = stream = await llm.open_stream(
-            self.p.model, self.p.messages, self.p.max_tokens
+            self.p.model, self.p.messages, self.p.max_tokens, prompt_tokens=self.p.prompt_tokens
         )
         saved = time.monotonic()
         interval = self.flush_seconds

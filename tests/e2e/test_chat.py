@@ -89,6 +89,22 @@ def test_low_balance_is_refused_before_any_provider_call(
     assert _balance(page) == 3
 
 
+def test_control_characters_are_refused_and_the_text_stays_in_the_composer(
+    page: Page,
+    http: httpx.Client,
+    app_server: AppServer,
+    fake_provider: FakeProviderServer,
+) -> None:
+    person = member(http, app_server, "USER", 5000)
+    before = fake_provider.request_count
+    _open_chat(page, person)
+    _send(page, "hello\x1cthere")
+    expect(page.locator("#chat-bottom [role=alert]")).to_contain_text("control characters")
+    expect(page.locator("#composer")).to_have_value("hello\x1cthere")
+    expect(page.locator(".msg-user")).to_have_count(0)
+    assert fake_provider.request_count == before
+
+
 def test_stop_charges_only_what_was_used(
     page: Page,
     http: httpx.Client,

@@ -297,3 +297,42 @@ def test_message_status_names_match_their_stored_values() -> None:
         ("CUT", "cut"),
         ("ERROR", "error"),
     ]
+
+
+@pytest.mark.parametrize("filler", ["\u00a0", "\u3000", " "])
+def test_invisible_padding_is_paid_for_before_the_request_leaves(
+    database: str, fake, filler: str
+) -> None:
+    # Issue 12: "hi" + 99,998 blanks was estimated at ~1 token and sent on a 50-credit balance.
+    acc = make_account(balance=50)
+    prompt = "hi" + filler * 99_998
+    msg = _tx(conversations.post_user_message, _user(acc.id), None, prompt, "gpt-3.5-turbo")
+    with pytest.raises(InsufficientBalance) as refused:
+        _tx(answers.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+    assert refused.value.details["needed"] > 700
+    assert fake.request_count == 0
+    assert _user(acc.id).balance == 50 and _user(acc.id).reserved == 0
+
+
+@pytest.mark.parametrize("control", ["\x1c", "\x00", "\x7f", "\x85", "\x0b"])
+def test_control_characters_are_refused_and_nothing_is_stored(
+    database: str, fake, control: str
+) -> None:
+    acc = make_account(balance=5000)
+    user = _user(acc.id)
+    with pytest.raises(InvalidInput) as refused:
+        _tx(conversations.post_user_message, user, None, "hi" + control * 3, "gpt-3.5-turbo")
+    assert refused.value.code == "control_characters" and refused.value.status == 422
+    assert _tx(conversations.listing, user) == [] and fake.request_count == 0
+
+
+def test_tabs_and_line_ends_are_kept_with_cr_folded_into_lf(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    msg = _tx(
+        conversations.post_user_message,
+        _user(acc.id),
+        None,
+        "a\tb\r\nc\rd\ne",
+        "gpt-3.5-turbo",
+    )
+    assert msg.content == "a\tb\nc\nd\ne"

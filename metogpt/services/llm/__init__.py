@@ -43,9 +43,12 @@ async def open_stream(
     *,
     catalog: Catalog | None = None,
     timeout: float = 60.0,
+    prompt_tokens: int | None = None,
 ) -> ChatStream:
     """Send the chat request and return its stream of text deltas.
 
+    `prompt_tokens` is the caller's local count of `messages` (counted here when absent):
+    what the usage says when the provider reports none.
     Raises ProviderError when the request fails before anything is streamed (after retries).
     """
     if max_tokens < 1:
@@ -63,6 +66,8 @@ async def open_stream(
         timeout=timeout,
     )
     connect = PROVIDERS[provider.kind]
-    stream = ChatStream(lambda: connect(request), count_prompt_tokens(messages))
+    if prompt_tokens is None:
+        prompt_tokens = count_prompt_tokens(messages, provider.kind)
+    stream = ChatStream(lambda: connect(request), prompt_tokens, provider.kind)
     await stream.start()
     return stream

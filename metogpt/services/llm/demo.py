@@ -29,7 +29,7 @@ async def connect(request: Request) -> Upstream:
         budget = request.max_tokens
         # Word by word, leading whitespace kept so that the deltas join back into the text.
         for piece in re.findall(r"\s*\S+", text):
-            cost = count_text_tokens(piece)
+            cost = count_text_tokens(piece, "demo")
             if cost > budget:
                 yield Event(finish_reason="length")
                 return

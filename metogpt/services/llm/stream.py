@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx2
 
+from metogpt.services.catalog import ProviderKind
 from metogpt.services.llm.errors import UPSTREAM_ERRORS, ProviderError, to_provider_error
 from metogpt.services.llm.tokens import count_text_tokens
 from metogpt.services.llm.types import ErrorKind, Event, FinishReason, Upstream, Usage
@@ -38,12 +39,16 @@ class ChatStream:
     """Async iterator of text deltas; `usage` and `finish_reason` are set once it has ended."""
 
     def __init__(
-        self, connect: Callable[[], Awaitable[Upstream]], local_prompt_tokens: int
+        self,
+        connect: Callable[[], Awaitable[Upstream]],
+        local_prompt_tokens: int,
+        kind: ProviderKind,
     ) -> None:
         self.usage: Usage | None = None
         self.finish_reason: FinishReason | None = None
         self._connect = connect
         self._local_prompt_tokens = local_prompt_tokens
+        self._kind: ProviderKind = kind  # whose tokens a local count estimates
         self._upstream: Upstream | None = None
         self._parts: list[str] = []
         self._retries = 0
@@ -175,7 +180,9 @@ class ChatStream:
         return Usage(
             prompt_tokens=self._local_prompt_tokens if prompt is None else prompt,
             completion_tokens=(
-                count_text_tokens("".join(self._parts)) if completion is None else completion
+                count_text_tokens("".join(self._parts), self._kind)
+                if completion is None
+                else completion
             ),
             reported=prompt is not None and completion is not None,
         )
