@@ -97,7 +97,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chat.tokens": ("tokens", "токенов"),
     "chat.charged": ("charged", "списано"),
     "chat.you": ("You", "Вы"),
-    "chat.stopped": ("Stopped", "Остановлено"),
+    "chat.stopped.charged": (
+        "Stopped — the prompt had been sent: it is charged",
+        "Остановлено — запрос уже был отправлен: он оплачен",
+    ),
+    "chat.stopped.unsent": (
+        "Stopped before sending — nothing charged",
+        "Остановлено до отправки — ничего не списано",
+    ),
     "chat.thinking": ("Thinking…", "Думаю…"),
     "chat.error.insufficient_balance": (
         "Insufficient balance: {available} credits available, this message needs at least {needed}. Your message is saved; retry after a top-up.",

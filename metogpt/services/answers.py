@@ -3,8 +3,8 @@
 An answer goes: `conversations.post_user_message` (the prompt is saved first: nothing
 typed is lost) → `begin_answer` (access check, prompt built along the branch, credits
 reserved, an empty assistant message created) → the relay (relay.py) streams from the
-provider, calling `save_partial` now and then → `finish_answer` (text saved, reservation
-settled: one `charge` ledger row for what was used, or nothing if nothing came back).
+provider, calling `save_partial` before each flush to the screen → `finish_answer` (text
+saved, reservation settled: one `charge` ledger row for what was used, or none).
 `recover` settles what a crashed worker left open.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
 from metogpt.services import holds
@@ -132,12 +133,13 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
 
 
 def save_partial(session: Session, message_id: str, text: str) -> None:
-    """Keep streamed text in the database as it arrives, so a crash loses little and the
-    recovery at the next start can charge exactly what was shown."""
-    msg = session.get(Message, message_id)
-    if msg is not None and msg.status == MessageStatus.STREAMING:
-        msg.content = storable(text)
-        session.add(msg)
+    """Keep streamed text in the database before it is shown, so that the recovery at the
+    next start charges at least what was shown. One UPDATE: it runs at every flush."""
+    session.exec(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.STREAMING)
+        .values(content=storable(text))
+    )
 
 
 def finish_answer(
@@ -149,13 +151,15 @@ def finish_answer(
     error: str | None = None,
 ) -> Message | None:
     """Store the answer and settle its reservation: charge what was used, return the rest.
-    No text means no charge (a provider error before any output)."""
-    prompt = usage.prompt_tokens if usage else answer.prompt_tokens
-    completion = (usage.completion_tokens if usage else 0) or count_text_tokens(
-        text, answer.provider_kind
-    )
-    if not text:
-        prompt = completion = 0
+
+    `usage` is None when the request never reached the provider (a stop or a failure while
+    connecting): nothing is charged. Otherwise its counts are charged: a stop after the
+    request reached the provider pays at least for the prompt; a provider error before any
+    text comes with 0/0 (llm/stream.py)."""
+    prompt = usage.prompt_tokens if usage else 0
+    completion = usage.completion_tokens if usage else 0
+    if text and not completion:  # text without a count: count it here
+        completion = count_text_tokens(text, answer.provider_kind)
     entry = holds.settle(session, answer.reservation_id, prompt, completion)
     msg = session.get(Message, answer.assistant_message_id)
     if msg is None:  # the conversation was deleted meanwhile; the books are still right

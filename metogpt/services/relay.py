@@ -2,9 +2,14 @@
 
 `stream_answer` runs an answer prepared by answers.begin_answer end to end: it opens the
 provider stream, hands the growing text to a `show` callback (at most every FLUSH_SECONDS,
-less often while `show` is slow; `show` returns True to stop), saves the text now and then
-for crash recovery, and settles the answer whatever happens. The database is never on the
-per-token path: only flushes and periodic saves touch it.
+less often while flushing is slow; `show` returns True to stop), and settles the answer
+whatever happens.
+
+Crash recovery charges the text saved in the database, so no text reaches the screen
+before it is saved: each flush first saves the text it is about to show (answers.
+save_partial, one small UPDATE off the event loop), then shows it. The database is never on
+the per-token path: tokens arriving between flushes are only kept in memory, and a slow
+save slows the flushes down like a slow `show` does (FLUSH_BACKOFF).
 """
 
 from __future__ import annotations
@@ -30,7 +35,6 @@ FLUSH_SECONDS = 0.06  # how often streamed text is handed to the screen
 # cannot keep a worker busy with nothing but flushes. Never slower than MAX_FLUSH_SECONDS.
 FLUSH_BACKOFF = 3.0
 MAX_FLUSH_SECONDS = 1.0
-SAVE_SECONDS = 2.0  # how often streamed text is saved for crash recovery
 STOP_POLL_SECONDS = 0.25  # while the provider is silent, how often a stop is looked for
 
 log = logging.getLogger(__name__)
@@ -55,33 +59,36 @@ class _Relay:
         self.stream: llm.ChatStream | None = None
         self.stopped = False
         self.shown = -math.inf  # the first text goes out at once: it ends the user's wait
+        self.saved = ""  # the text last saved for crash recovery
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+    async def flush(self) -> bool:
+        """Save the text (when it grew since the last save), then show it; True to stop."""
+        text = self.text
+        if text != self.saved:
+            await asyncio.to_thread(_in_tx, save_partial, self.p.assistant_message_id, text)
+            self.saved = text
+        return await self.show(text)
 
     async def run(self) -> str | None:
         """Relay until the provider ends or a stop; "length" if the answer hit its cap."""
         self.stream = stream = await llm.open_stream(
             self.p.model, self.p.messages, self.p.max_tokens, prompt_tokens=self.p.prompt_tokens
         )
-        saved = time.monotonic()
         interval = self.flush_seconds
         async for delta in stream:
             self.parts.append(delta)
             now = time.monotonic()
             if now - self.shown >= interval:
-                if await self.show(self.text):
+                if await self.flush():
                     await self.stop()
                     break
                 self.shown = time.monotonic()
                 took = self.shown - now
                 interval = max(self.flush_seconds, min(FLUSH_BACKOFF * took, MAX_FLUSH_SECONDS))
-            if now - saved >= SAVE_SECONDS:
-                saved = now
-                await asyncio.to_thread(
-                    _in_tx, save_partial, self.p.assistant_message_id, self.text
-                )
         return "length" if not self.stopped and stream.finish_reason == "length" else None
 
     async def watch(self, relay: asyncio.Future[str | None], poll_seconds: float) -> None:
@@ -93,7 +100,7 @@ class _Relay:
             if relay.done() or time.monotonic() - self.shown < poll_seconds:
                 continue
             self.shown = time.monotonic()
-            if await self.show(self.text):
+            if await self.flush():
                 if self.stream is None:
                     relay.cancel()  # still in open_stream: nothing was shown or streamed
                 await self.stop()
@@ -114,7 +121,8 @@ async def stream_answer(
     """Run one answer end to end: relay the provider's text to `show` (at most every
     `flush_seconds`, less often while `show` is slow; it returns True to stop), save it as
     it grows, then settle. While the provider sends nothing, `show` is still asked every
-    `poll_seconds`. A stop before the first token charges nothing.
+    `poll_seconds`. A stop once the request has reached the provider charges at least the
+    prompt; a stop before that (connecting, waiting to retry) charges nothing.
     Whatever happens, the reservation is settled exactly once."""
     relay = _Relay(p, show, flush_seconds)
     task = asyncio.ensure_future(relay.run())
@@ -133,6 +141,8 @@ async def stream_answer(
         status, error = _broken(relay), "unavailable"
     if relay.stopped:
         status, error = MessageStatus.STOPPED, None
+    if relay.stream is not None:
+        await relay.stream.aclose()  # after a bug in the loop: closes it and leaves a usage
     text = relay.text
     usage = relay.stream.usage if relay.stream else None
     msg = await asyncio.to_thread(_in_tx, finish_answer, p, text, usage, status, error)

@@ -15,6 +15,7 @@ from metogpt.services import answers, billing, coefficients, conversations, rela
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
+from metogpt.services.llm.tokens import count_text_tokens
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
@@ -148,11 +149,18 @@ def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake
     outcome = asyncio.run(relay.stream_answer(p, stop_on_second_look, poll_seconds=0.05))
     assert time.monotonic() - began < 10  # not the 30 s the first token would take
     assert asked == ["", ""]
-    assert (outcome.status, outcome.text, outcome.charged) == (MessageStatus.STOPPED, "", 0)
-    assert _user(acc.id).balance == 5000 and _user(acc.id).reserved == 0
+    # The request had reached the provider, which read the prompt: the prompt is charged.
+    prompt_cost = coefficients.cost(p.prompt_tokens, "1")
+    assert (outcome.status, outcome.text) == (MessageStatus.STOPPED, "")
+    assert outcome.charged == prompt_cost > 0
+    assert _user(acc.id).balance == 5000 - prompt_cost and _user(acc.id).reserved == 0
+    [charge] = _charges(acc.id)
+    assert (charge.prompt_tokens, charge.completion_tokens) == (p.prompt_tokens, 0)
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
         assert msg is not None and msg.status == MessageStatus.STOPPED
+        assert (msg.prompt_tokens, msg.charged) == (p.prompt_tokens, prompt_cost)
+        assert billing.reconcile(s) == []
 
 
 def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
@@ -166,8 +174,12 @@ def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
     began = time.monotonic()
     outcome = asyncio.run(relay.stream_answer(p, stop_at_once, poll_seconds=0.05))
     assert time.monotonic() - began < 3  # not the 8 s of retry waits
+    # No request was open at the provider (each was refused): nothing is charged.
     assert (outcome.status, outcome.charged) == (MessageStatus.STOPPED, 0)
     assert _user(acc.id).reserved == 0 and _charges(acc.id) == []
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None and (msg.prompt_tokens, msg.charged) == (0, 0)
 
 
 def test_provider_error_before_output_charges_nothing(database: str, fake) -> None:
@@ -336,3 +348,43 @@ def test_tabs_and_line_ends_are_kept_with_cr_folded_into_lf(database: str, fake)
         "gpt-3.5-turbo",
     )
     assert msg.content == "a\tb\nc\nd\ne"
+
+
+def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
+    # Issue 12: a worker killed mid-stream; the next start charged 266 saved characters
+    # where 358-366 had been on screen. No text may reach the screen unsaved.
+    acc = make_account(balance=5000)
+    fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100)
+    p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
+    shown: list[str] = []
+
+    async def run_until_killed() -> None:
+        killed = asyncio.Event()
+
+        async def show(text: str) -> bool:
+            shown.append(text)
+            if len(text.split()) >= 30:
+                killed.set()
+                await asyncio.sleep(3600)  # this flush never completes: the worker dies
+            return False
+
+        answer = asyncio.ensure_future(relay.stream_answer(p, show, flush_seconds=0.05))
+        await killed.wait()
+        answer.cancel()  # no finish_answer, no settlement: what a kill -9 leaves
+        with pytest.raises(asyncio.CancelledError):
+            await answer
+
+    asyncio.run(run_until_killed())
+    assert _user(acc.id).reserved > 0 and _charges(acc.id) == []  # left open
+    with write_session() as s:  # the next start
+        assert answers.recover(s, timedelta(0)) == 1
+    [charge] = _charges(acc.id)
+    on_screen = shown[-1]
+    assert charge.completion_tokens is not None
+    assert charge.completion_tokens >= count_text_tokens(on_screen) >= 30
+    assert -charge.amount >= coefficients.cost(p.prompt_tokens + count_text_tokens(on_screen), "1")
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None and msg.status == MessageStatus.CUT
+        assert msg.content.startswith(on_screen)
+        assert billing.reconcile(s) == []

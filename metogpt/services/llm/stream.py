@@ -8,6 +8,9 @@ Billing rules this module guarantees (see PRODUCT.md section 3):
   `usage` covering what was produced, so the caller can charge exactly that;
 - a failure before any text raises ProviderError (from open_stream or the iterator) with
   `usage` 0/0: nothing was produced, nothing is to be charged;
+- a stop (aclose, or the reader cancelled) while a request is open at the provider leaves
+  `usage` with at least the prompt, which the provider has received and processed; a stop
+  while no request is open (connecting, waiting to retry) leaves 0/0;
 - `usage` is the provider's report when it sent one, else a local count (tokens.py).
 """
 
@@ -161,8 +164,9 @@ class ChatStream:
 
     async def _finish(self, reason: FinishReason) -> None:
         self.finish_reason = reason
+        at_provider = self._upstream is not None
         await self._close_upstream()
-        self.usage = self._final_usage(reason)
+        self.usage = self._final_usage(at_provider)
 
     async def _close_upstream(self) -> None:
         upstream, self._upstream = self._upstream, None
@@ -172,9 +176,11 @@ class ChatStream:
         with contextlib.suppress(*UPSTREAM_ERRORS):
             await upstream.close()
 
-    def _final_usage(self, reason: FinishReason) -> Usage:
-        if reason == "error" and not self._parts:
-            return Usage(0, 0, reported=False)  # nothing was produced, nothing to charge
+    def _final_usage(self, at_provider: bool) -> Usage:
+        """What the answer used. `at_provider`: a request was open when the stream ended
+        (a failed request is closed before this, so a failure without text costs nothing)."""
+        if not at_provider and not self._parts:
+            return Usage(0, 0, reported=False)  # nothing was sent or produced
         prompt = self._reported_prompt
         completion = self._reported_completion
         return Usage(
