@@ -110,6 +110,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Insufficient balance: {available} credits available, this message needs at least {needed}. Your message is saved; retry after a top-up.",
         "Недостаточно средств: доступно {available} кредитов, нужно не меньше {needed}. Сообщение сохранено — повторите после пополнения.",
     ),
+    "chat.error.balance_held": (
+        "{held} credits are held by {answers} answers in progress (each holds enough for its longest possible reply); {available} are free, this message needs at least {needed}. Your message is saved; retry when an answer finishes.",
+        "{held} кредитов удерживают идущие ответы ({answers}): каждый — под свой самый длинный возможный ответ; свободно {available}, нужно не меньше {needed}. Сообщение сохранено — повторите, когда ответ завершится.",
+    ),
     "chat.error.auth": (
         "The provider refused our credentials. Nothing was charged; please tell an administrator.",
         "Провайдер отклонил ключ доступа. Ничего не списано; сообщите администратору.",

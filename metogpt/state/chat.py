@@ -304,13 +304,8 @@ class ChatState(SessionState):
                 self._apply(await self._screen(user, conversation_id))
 
     def _explain(self, exc: ServiceError) -> str:
-        if isinstance(exc, InsufficientBalance):
-            return i18n.tr(
-                "chat.error.insufficient_balance",
-                self.lang,
-                available=exc.details.get("available", 0),
-                needed=exc.details.get("needed", 0),
-            )
+        if isinstance(exc, InsufficientBalance):  # insufficient_balance or balance_held
+            return i18n.tr(f"chat.error.{exc.code}", self.lang, **exc.details)
         return i18n.error_text(exc.code, exc.message, self.lang)
 
     async def _answer(

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from metogpt import i18n
 from metogpt.models import LedgerEntry, Message, MessageStatus, User
 from metogpt.services import answers, billing, coefficients, conversations, relay
 from metogpt.services.catalog import reset_catalog_cache
@@ -388,3 +389,40 @@ def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
         assert msg is not None and msg.status == MessageStatus.CUT
         assert msg.content.startswith(on_screen)
         assert billing.reconcile(s) == []
+
+
+def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: str, fake) -> None:
+    # Issue 12: a 10,000-credit user with answers in flight was told "0 credits available".
+    acc = make_account(balance=10_000)
+    started: list[answers.PreparedAnswer] = []
+    with pytest.raises(InsufficientBalance) as refused:
+        for i in range(10):
+            started.append(_ask(acc.id, f"Question number {i}", "gpt-3.5-turbo"))
+    assert 1 <= len(started) < 10  # every hold covers its answer's worst case
+    held = _user(acc.id).reserved
+    assert refused.value.code == "balance_held"
+    facts = refused.value.details
+    assert (facts["answers"], facts["held"], facts["available"]) == (
+        len(started),
+        held,
+        10_000 - held,
+    )
+    english = i18n.tr("chat.error.balance_held", "en", **facts)
+    assert f"{held} credits are held by {len(started)} answers in progress" in english
+    assert f"{held} кредитов удерживают идущие ответы ({len(started)})" in i18n.tr(
+        "chat.error.balance_held", "ru", **facts
+    )
+    for answer in started:  # once they finish, the credits are free again
+        asyncio.run(relay.stream_answer(answer, _never_stop))
+    assert _user(acc.id).reserved == 0
+    _ask(acc.id, "One more", "gpt-3.5-turbo")
+
+
+def test_a_balance_too_small_by_itself_is_plain_insufficient(database: str, fake) -> None:
+    acc = make_account(balance=30)
+    _ask(acc.id, "Hi", "gpt-3.5-turbo")  # holds all 30 credits
+    assert _user(acc.id).reserved == 30
+    with pytest.raises(InsufficientBalance) as refused:  # 30 would not pay for this anyway
+        _ask(acc.id, "word " * 100, "gpt-3.5-turbo")
+    assert refused.value.code == "insufficient_balance"
+    assert refused.value.details["needed"] > 30
