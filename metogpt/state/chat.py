@@ -12,6 +12,7 @@ import reflex as rx
 from metogpt import i18n
 from metogpt.models import Message, User
 from metogpt.services import answers, auth, conversations, relay, users
+from metogpt.services.catalog import get_catalog
 from metogpt.services.errors import InsufficientBalance, ServiceError
 from metogpt.state.session import SessionState, in_read, in_write
 
@@ -76,12 +77,16 @@ class ChatState(SessionState):
         self.system_prompt = conv.system_prompt if conv else self.system_prompt
         self.messages = [_message_dict(v) for v in view.thread]
         if conv and conv.model and any(m["model"] == conv.model for m in self.models):
-            self.model = conv.model
+            self._select(conv.model)
 
     def _pick_default_model(self) -> None:
         names = [m["model"] for m in self.models]
-        if self.model not in names:
-            self.model = names[0] if names else ""
+        self._select(self.model if self.model in names else (names[0] if names else ""))
+
+    def _select(self, model: str) -> None:
+        """Select a model; the demo banner shows while it is answered by the demo provider."""
+        self.model = model
+        self.demo_mode = get_catalog().stands_in(model)
 
     @rx.event
     async def load(self):
@@ -169,7 +174,7 @@ class ChatState(SessionState):
 
     @rx.event
     def set_model(self, value: str):
-        self.model = value
+        self._select(value)
 
     @rx.event
     def set_system_prompt(self, value: str):

@@ -481,7 +481,7 @@ def test_builtin_catalog() -> None:
     assert catalog.provider_for("gpt-4").name == "openai"
     assert catalog.provider_for("claude-3").kind == "anthropic"
     assert catalog.provider_for("gpt-4").base_url == "https://api.openai.com/v1"
-    assert not catalog.uses_demo()
+    assert not any(catalog.stands_in(name) for name in catalog.names())
     assert catalog.is_demo("demo") and not catalog.is_demo("gpt-4")
     assert catalog.get("nope") is None
     assert catalog.api_key("openai") == OPENAI_KEY
@@ -495,7 +495,9 @@ def test_missing_key_serves_models_from_the_demo_provider() -> None:
     assert catalog.is_demo("claude-3")
     assert catalog.provider_for("claude-3").kind == "demo"
     assert not catalog.is_demo("gpt-4")
-    assert catalog.uses_demo()
+    # the banner's case: a real model answered by the demo; not the demo model itself
+    assert catalog.stands_in("claude-3") and not catalog.stands_in("gpt-4")
+    assert not catalog.stands_in("demo") and not catalog.stands_in("nope")
 
 
 def test_every_provider_kind_is_served_by_a_provider_module() -> None:
