@@ -137,9 +137,9 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
 
 def _held_or(session: Session, user_id: str, refused: InsufficientBalance) -> InsufficientBalance:
     """When the balance itself would pay for the answer but answers in progress hold the
-    credits (each their worst case, see billing.reserve), say so and how much (code
+    credits (each their worst case, see holds.reserve), say so and how much (code
     `balance_held`): the user has to wait for them, not to top up."""
-    facts = cast(dict[str, int], refused.details)  # billing.reserve's figures
+    facts = cast(dict[str, int], refused.details)  # holds.reserve's figures
     if not facts["reserved"] or facts["balance"] < facts["needed"]:
         return refused
     count, held = session.exec(
