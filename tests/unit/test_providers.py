@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from tiktoken_ext import openai_public
 
 from metogpt.services import catalog as catalog_module
+from metogpt.services import setup
 from metogpt.services.catalog import Catalog, CatalogError, ProviderKind, get_catalog, load_catalog
 from metogpt.services.llm import PROVIDERS, ChatMessage, ProviderError, Usage, open_stream, tokens
 from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
@@ -629,6 +630,12 @@ def test_the_packaged_cl100k_file_is_the_one_tiktoken_expects() -> None:
     assert tokens.CL100K_SHA256 in tiktokens_own
     assert tokens.CL100K_SHA256.startswith("223921b7") and tokens.CL100K_SHA256.endswith("b2a7")
     assert tokens.encoding()._pat_str in tiktokens_own
+
+
+def test_the_tokenizer_is_loaded_at_start() -> None:
+    tokens.encoding.cache_clear()
+    asyncio.run(setup.load_tokenizer())  # a lifespan task of the app
+    assert tokens.encoding.cache_info().currsize == 1
 
 
 def test_counting_needs_no_network(tmp_path: Path) -> None:
