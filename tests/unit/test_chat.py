@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import select
 
 from metogpt import i18n
-from metogpt.models import LedgerEntry, Message, MessageStatus, User
+from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation, User
 from metogpt.services import answers, billing, coefficients, conversations, relay
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
-from metogpt.services.llm.tokens import count_text_tokens
+from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
@@ -426,3 +426,25 @@ def test_a_balance_too_small_by_itself_is_plain_insufficient(database: str, fake
         _ask(acc.id, "word " * 100, "gpt-3.5-turbo")
     assert refused.value.code == "insufficient_balance"
     assert refused.value.details["needed"] > 30
+
+
+@pytest.mark.parametrize("model", ["gpt-4", "claude-3"])
+def test_oldest_turns_are_dropped_to_fit_and_the_reservation_counts_what_is_sent(
+    database: str, fake, model: str
+) -> None:
+    acc = make_account(role="PRO", balance=100_000)
+    user = _user(acc.id)
+    first = _ask(acc.id, "word " * 4000, model)  # gpt-4: 8,192 tokens, 2,048 kept for answers
+    asyncio.run(relay.stream_answer(first, _never_stop))
+    msg = _tx(conversations.post_user_message, user, first.conversation_id, "more " * 3000, model)
+    second = _tx(answers.begin_answer, user, msg.id, model)
+    sent = [m.content for m in second.messages]
+    if model == "gpt-4":
+        # the first question no longer fits; its (short) answer still does
+        assert sent == ["Hello! This is the fake provider.", "more " * 3000]
+    else:  # 200,000 tokens: everything fits
+        assert sent[0] == "word " * 4000 and len(sent) == 3
+    assert second.prompt_tokens == count_prompt_tokens(second.messages, second.provider_kind)
+    with read_session() as s:
+        hold = s.get(Reservation, second.reservation_id)
+        assert hold is not None and hold.prompt_tokens == second.prompt_tokens
