@@ -60,6 +60,9 @@ class _Relay:
         self.stopped = False
         self.shown = -math.inf  # the first text goes out at once: it ends the user's wait
         self.saved = ""  # the text last saved for crash recovery
+        # The loop and the watcher may both flush: one at a time, so no save of an older
+        # text can land after a newer one was shown.
+        self.flushing = asyncio.Lock()
 
     @property
     def text(self) -> str:
@@ -67,11 +70,12 @@ class _Relay:
 
     async def flush(self) -> bool:
         """Save the text (when it grew since the last save), then show it; True to stop."""
-        text = self.text
-        if text != self.saved:
-            await asyncio.to_thread(_in_tx, save_partial, self.p.assistant_message_id, text)
-            self.saved = text
-        return await self.show(text)
+        async with self.flushing:
+            text = self.text
+            if text != self.saved:
+                await asyncio.to_thread(_in_tx, save_partial, self.p.assistant_message_id, text)
+                self.saved = text
+            return await self.show(text)
 
     async def run(self) -> str | None:
         """Relay until the provider ends or a stop; "length" if the answer hit its cap."""
@@ -119,11 +123,11 @@ async def stream_answer(
     poll_seconds: float = STOP_POLL_SECONDS,
 ) -> Outcome:
     """Run one answer end to end: relay the provider's text to `show` (at most every
-    `flush_seconds`, less often while `show` is slow; it returns True to stop), save it as
-    it grows, then settle. While the provider sends nothing, `show` is still asked every
-    `poll_seconds`. A stop once the request has reached the provider charges at least the
-    prompt; a stop before that (connecting, waiting to retry) charges nothing.
-    Whatever happens, the reservation is settled exactly once."""
+    `flush_seconds`, less often while flushing is slow; it returns True to stop), saving
+    each text before it is shown, then settle. While the provider sends nothing, `show` is
+    still asked every `poll_seconds`. A stop once the request has reached the provider
+    charges at least the prompt; a stop before that (connecting, waiting to retry) charges
+    nothing. Whatever happens, the reservation is settled exactly once."""
     relay = _Relay(p, show, flush_seconds)
     task = asyncio.ensure_future(relay.run())
     status, error = MessageStatus.DONE, None
