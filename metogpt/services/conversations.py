@@ -258,7 +258,7 @@ def listing(session: Session, user: User, search: str = "", limit: int = 100) ->
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         in_text = exists().where(
-            Message.conversation_id == Conversation.id,
+            col(Message.conversation_id) == col(Conversation.id),
             func.lower(Message.content).like(pattern, escape="\\"),
         )
         query = query.where(or_(func.lower(Conversation.title).like(pattern, escape="\\"), in_text))

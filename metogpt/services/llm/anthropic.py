@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import anthropic
+from anthropic.types import MessageParam
 
 from metogpt.services.llm.stream import finish_reason, sdk_upstream, tls
 from metogpt.services.llm.types import Event, Request, Upstream
@@ -29,9 +30,14 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
     system = "\n\n".join(m.content for m in request.messages if m.role == "system")
     stream = await client.messages.create(
         model=request.model.upstream_id,
-        messages=[
-            {"role": m.role, "content": m.content} for m in request.messages if m.role != "system"
-        ],
+        messages=cast(
+            list[MessageParam],
+            [
+                {"role": m.role, "content": m.content}
+                for m in request.messages
+                if m.role != "system"
+            ],
+        ),
         system=system or anthropic.omit,
         max_tokens=request.max_tokens,
         stream=True,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from metogpt.services.llm.stream import finish_reason, sdk_upstream, tls
 from metogpt.services.llm.types import Event, Request, Upstream
@@ -27,7 +29,10 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
     cleanup.push_async_callback(client.close)
     stream = await client.chat.completions.create(
         model=request.model.upstream_id,
-        messages=[{"role": m.role, "content": m.content} for m in request.messages],
+        messages=cast(
+            list[ChatCompletionMessageParam],
+            [{"role": m.role, "content": m.content} for m in request.messages],
+        ),
         max_tokens=request.max_tokens,
         stream=True,
         stream_options={"include_usage": True},
