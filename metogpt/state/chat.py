@@ -310,7 +310,8 @@ class ChatState(SessionState):
 
     def _explain(self, exc: ServiceError) -> str:
         if isinstance(exc, InsufficientBalance):  # insufficient_balance or balance_held
-            return i18n.tr(f"chat.error.{exc.code}", self.lang, **exc.details)
+            figures = {"available": 0, "needed": 0, "answers": 0, "held": 0, **exc.details}
+            return i18n.tr(f"chat.error.{exc.code}", self.lang, **figures)
         return i18n.error_text(exc.code, exc.message, self.lang)
 
     async def _answer(
