@@ -9,6 +9,7 @@ import pytest
 import reflex as rx
 
 from metogpt.services.catalog import reset_catalog_cache
+from metogpt.services.errors import InsufficientBalance
 from metogpt.state.chat import ChatState
 from tests.conftest import Account, make_account
 
@@ -52,3 +53,18 @@ def test_a_user_without_stand_in_models_never_sees_the_banner(database: str) -> 
     asyncio.run(ChatState.load.fn(state))
     assert [m["model"] for m in state.models] == ["gpt-3.5-turbo"]
     assert state.demo_mode is False
+
+
+def test_credits_held_by_answers_in_progress_are_explained_in_the_users_language(
+    database: str,
+) -> None:
+    state = _state(make_account(balance=10_000))
+    held = InsufficientBalance(
+        "held", code="balance_held", answers=2, held=9000, available=1000, needed=1200
+    )
+    state.lang = "ru"
+    assert state._explain(held).startswith("9000 кредитов удерживают идущие ответы (2)")
+    state.lang = "en"
+    assert state._explain(held).startswith("9000 credits are held by 2 answers in progress")
+    short = InsufficientBalance("short", available=3, needed=12)
+    assert state._explain(short).startswith("Insufficient balance: 3 credits available")
