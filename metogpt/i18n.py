@@ -97,11 +97,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chat.tokens": ("tokens", "токенов"),
     "chat.charged": ("charged", "списано"),
     "chat.you": ("You", "Вы"),
-    "chat.stopped": ("Stopped", "Остановлено"),
+    "chat.stopped.charged": (
+        "Stopped — the prompt had been sent: it is charged",
+        "Остановлено — запрос уже был отправлен: он оплачен",
+    ),
+    "chat.stopped.unsent": (
+        "Stopped before sending — nothing charged",
+        "Остановлено до отправки — ничего не списано",
+    ),
     "chat.thinking": ("Thinking…", "Думаю…"),
     "chat.error.insufficient_balance": (
         "Insufficient balance: {available} credits available, this message needs at least {needed}. Your message is saved; retry after a top-up.",
         "Недостаточно средств: доступно {available} кредитов, нужно не меньше {needed}. Сообщение сохранено — повторите после пополнения.",
+    ),
+    "chat.error.balance_held": (
+        "{held} credits are held by {answers} answers in progress (each holds enough for its longest possible reply); {available} are free, this message needs at least {needed}. Your message is saved; retry when an answer finishes.",
+        "{held} кредитов удерживают идущие ответы ({answers}): каждый — под свой самый длинный возможный ответ; свободно {available}, нужно не меньше {needed}. Сообщение сохранено — повторите, когда ответ завершится.",
     ),
     "chat.error.auth": (
         "The provider refused our credentials. Nothing was charged; please tell an administrator.",
@@ -137,6 +148,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.empty_message": ("Write a message first.", "Сначала напишите сообщение."),
     "error.message_too_long": ("This message is too long.", "Сообщение слишком длинное."),
+    "error.control_characters": (
+        "This message contains invisible control characters; remove them and send again.",
+        "В сообщении есть невидимые управляющие символы; удалите их и отправьте снова.",
+    ),
     "error.conversation_not_found": (
         "That conversation no longer exists.",
         "Этот разговор больше не существует.",

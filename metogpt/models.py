@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -188,6 +189,16 @@ class Conversation(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class MessageStatus(StrEnum):
+    """Where a message stands (Message.status; stored as its value, a plain string)."""
+
+    STREAMING = "streaming"  # an answer in progress (or left by a crashed worker)
+    DONE = "done"
+    STOPPED = "stopped"  # the user pressed Stop
+    CUT = "cut"  # the provider broke off after some text
+    ERROR = "error"  # the provider failed before any text
+
+
 class Message(SQLModel, table=True):
     """A node of the conversation tree: edits and regenerations add siblings."""
 
@@ -199,8 +210,7 @@ class Message(SQLModel, table=True):
     role: str = Field(max_length=16)  # user | assistant
     content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     model: str | None = Field(default=None, max_length=64)
-    # streaming | done | stopped | cut | error | unpaid (user message refused for balance)
-    status: str = Field(default="done", max_length=16)
+    status: str = Field(default=MessageStatus.DONE, max_length=16)  # a MessageStatus value
     error: str | None = Field(default=None, max_length=64)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None

@@ -229,7 +229,17 @@ def _answer_footer(msg: rx.Var) -> rx.Component:
             ),
         ),
         rx.cond(
-            msg["status"] == "stopped", rx.badge(t("chat.stopped"), color_scheme="amber", size="1")
+            msg["status"] == "stopped",
+            rx.badge(
+                rx.cond(
+                    msg["prompt_tokens"].to(int) > 0,
+                    t("chat.stopped.charged"),
+                    t("chat.stopped.unsent"),
+                ),
+                color_scheme="amber",
+                size="1",
+                class_name="msg-stopped",
+            ),
         ),
         rx.cond(
             (msg["status"] != "streaming") & ~ChatState.streaming,

@@ -87,15 +87,12 @@ class Catalog:
         """True when the model's answers come from the demo provider."""
         return self.provider_for(model_name).kind == "demo"
 
-    def uses_demo(self) -> bool:
-        """True when some real model stands in as a demo for lack of a key (the banner case).
-
-        The explicit `demo` model does not count: it is offered on purpose.
-        """
-        return any(
-            model.provider != DEMO_PROVIDER and self.is_demo(name)
-            for name, model in self.models.items()
-        )
+    def stands_in(self, model_name: str) -> bool:
+        """True when `model_name` is a real model answered by the demo provider for lack of
+        a key (the demo banner's case). Unknown models and the explicit `demo` model (offered
+        on purpose) do not stand in."""
+        model = self.models.get(model_name)
+        return model is not None and model.provider != DEMO_PROVIDER and self.is_demo(model_name)
 
 
 def _builtin_providers(env: Mapping[str, str]) -> list[ProviderSpec]:

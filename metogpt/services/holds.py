@@ -102,6 +102,8 @@ def reserve(
                 f"at least {needed}",
                 available=available,
                 needed=needed,
+                balance=row[0],
+                reserved=row[1],
             )
         amount = coefficients.cost(prompt_tokens + max_tokens, coefficient)
         if tx.run(_HOLD, {"user_id": user_id, "amount": amount}).rowcount == 1:

@@ -11,12 +11,13 @@ import reflex as rx
 
 from metogpt import i18n
 from metogpt.models import Message, User
-from metogpt.services import auth, chat, users
+from metogpt.services import answers, auth, conversations, relay, users
+from metogpt.services.catalog import get_catalog
 from metogpt.services.errors import InsufficientBalance, ServiceError
 from metogpt.state.session import SessionState, in_read, in_write
 
 
-def _message_dict(view: chat.MessageView) -> dict[str, Any]:
+def _message_dict(view: conversations.MessageView) -> dict[str, Any]:
     return {
         "id": view.id,
         "role": view.role,
@@ -63,12 +64,12 @@ class ChatState(SessionState):
         caller = await self._caller()
         return caller[0] if caller else None
 
-    async def _screen(self, user: User, conversation_id: str | None = None) -> chat.Screen:
+    async def _screen(self, user: User, conversation_id: str | None = None) -> conversations.Screen:
         """Read the page's data (outside the state lock when called outside it)."""
         wanted = self.current_id if conversation_id is None else conversation_id
-        return await in_read(chat.screen, user, wanted or None, self.search)
+        return await in_read(conversations.screen, user, wanted or None, self.search)
 
-    def _apply(self, view: chat.Screen) -> None:
+    def _apply(self, view: conversations.Screen) -> None:
         self.conversations = [{"id": c.id, "title": c.title or "…"} for c in view.conversations]
         conv = view.current
         self.current_id = conv.id if conv else ""
@@ -76,12 +77,16 @@ class ChatState(SessionState):
         self.system_prompt = conv.system_prompt if conv else self.system_prompt
         self.messages = [_message_dict(v) for v in view.thread]
         if conv and conv.model and any(m["model"] == conv.model for m in self.models):
-            self.model = conv.model
+            self._select(conv.model)
 
     def _pick_default_model(self) -> None:
         names = [m["model"] for m in self.models]
-        if self.model not in names:
-            self.model = names[0] if names else ""
+        self._select(self.model if self.model in names else (names[0] if names else ""))
+
+    def _select(self, model: str) -> None:
+        """Select a model; the demo banner shows while it is answered by the demo provider."""
+        self.model = model
+        self.demo_mode = get_catalog().stands_in(model)
 
     @rx.event
     async def load(self):
@@ -138,7 +143,7 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.rename, user, self.rename_id, self.rename_text)
+            await in_write(conversations.rename, user, self.rename_id, self.rename_text)
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
@@ -153,7 +158,7 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.remove, user, conversation_id)
+            await in_write(conversations.remove, user, conversation_id)
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
@@ -169,7 +174,7 @@ class ChatState(SessionState):
 
     @rx.event
     def set_model(self, value: str):
-        self.model = value
+        self._select(value)
 
     @rx.event
     def set_system_prompt(self, value: str):
@@ -183,7 +188,9 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.set_system_prompt, user, self.current_id, self.system_prompt)
+            await in_write(
+                conversations.set_system_prompt, user, self.current_id, self.system_prompt
+            )
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
 
@@ -211,7 +218,7 @@ class ChatState(SessionState):
         if user is None:
             return
         try:
-            await in_write(chat.switch_branch, user, message_id)
+            await in_write(conversations.switch_branch, user, message_id)
         except ServiceError as exc:
             self.error = i18n.error_text(exc.code, exc.message, self.lang)
             return
@@ -236,7 +243,12 @@ class ChatState(SessionState):
         try:
             user = await self._signed_in(token)
             msg = await in_write(
-                chat.post_user_message, user, conv_id or None, text, model, system_prompt=system
+                conversations.post_user_message,
+                user,
+                conv_id or None,
+                text,
+                model,
+                system_prompt=system,
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
@@ -252,7 +264,7 @@ class ChatState(SessionState):
             token, model = self.auth_token, self.model
         try:
             user = await self._signed_in(token)
-            prompt = await in_read(chat.regenerate_from, user, message_id)
+            prompt = await in_read(conversations.regenerate_from, user, message_id)
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
@@ -268,7 +280,7 @@ class ChatState(SessionState):
             message_id, text = self.editing_id, self.edit_text
         try:
             user = await self._signed_in(token)
-            msg = await in_write(chat.edit_user_message, user, message_id, text)
+            msg = await in_write(conversations.edit_user_message, user, message_id, text)
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
@@ -297,13 +309,9 @@ class ChatState(SessionState):
                 self._apply(await self._screen(user, conversation_id))
 
     def _explain(self, exc: ServiceError) -> str:
-        if isinstance(exc, InsufficientBalance):
-            return i18n.tr(
-                "chat.error.insufficient_balance",
-                self.lang,
-                available=exc.details.get("available", 0),
-                needed=exc.details.get("needed", 0),
-            )
+        if isinstance(exc, InsufficientBalance):  # insufficient_balance or balance_held
+            figures = {"available": 0, "needed": 0, "answers": 0, "held": 0, **exc.details}
+            return i18n.tr(f"chat.error.{exc.code}", self.lang, **figures)
         return i18n.error_text(exc.code, exc.message, self.lang)
 
     async def _answer(
@@ -312,7 +320,7 @@ class ChatState(SessionState):
         """Reserve, show the empty answer, stream it, settle. One state update before the
         provider is called: every database read happens outside the state lock."""
         try:
-            prepared = await in_write(chat.begin_answer, user, prompt.id, model)
+            prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
             await self._fail_turn(
                 exc, saved_draft=saved_draft, conversation_id=prompt.conversation_id
@@ -332,7 +340,7 @@ class ChatState(SessionState):
                     self.stream_text = text
                 return self._stop_requested
 
-        outcome = await chat.stream_answer(prepared, show)
+        outcome = await relay.stream_answer(prepared, show)
         view = await self._screen(user, prepared.conversation_id)
         fresh = await in_read(users.get, user.id)
         async with self:

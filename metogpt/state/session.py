@@ -13,7 +13,6 @@ from sqlmodel import Session
 from metogpt import i18n
 from metogpt.models import User
 from metogpt.services import auth, users
-from metogpt.services.catalog import get_catalog
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
@@ -55,7 +54,7 @@ class SessionState(rx.State):
     user_role: str = ""
     balance: int = 0
     can_admin: bool = False
-    demo_mode: bool = False
+    demo_mode: bool = False  # the selected model is answered by the demo provider (chat)
     models: list[dict[str, str]] = []
 
     _user_id: str = ""
@@ -83,7 +82,6 @@ class SessionState(rx.State):
             actor.can(ptype, "READ")
             for ptype in ("USER_MANAGEMENT", "ROLE_MANAGEMENT", "BALANCE_MANAGEMENT", "ANALYTICS")
         )
-        self.demo_mode = get_catalog().uses_demo()
 
     def _forget(self) -> None:
         self.auth_token = ""

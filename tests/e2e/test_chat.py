@@ -89,6 +89,22 @@ def test_low_balance_is_refused_before_any_provider_call(
     assert _balance(page) == 3
 
 
+def test_control_characters_are_refused_and_the_text_stays_in_the_composer(
+    page: Page,
+    http: httpx.Client,
+    app_server: AppServer,
+    fake_provider: FakeProviderServer,
+) -> None:
+    person = member(http, app_server, "USER", 5000)
+    before = fake_provider.request_count
+    _open_chat(page, person)
+    _send(page, "hello\x1cthere")
+    expect(page.locator("#chat-bottom [role=alert]")).to_contain_text("control characters")
+    expect(page.locator("#composer")).to_have_value("hello\x1cthere")
+    expect(page.locator(".msg-user")).to_have_count(0)
+    assert fake_provider.request_count == before
+
+
 def test_stop_charges_only_what_was_used(
     page: Page,
     http: httpx.Client,
@@ -107,6 +123,43 @@ def test_stop_charges_only_what_was_used(
     assert charge["completionTokens"] < 2000
     assert -charge["amount"] == math.ceil(charge["promptTokens"] + charge["completionTokens"])
     expect(stopped.locator(".msg-charge")).to_have_attribute("data-charged", str(-charge["amount"]))
+    expect(stopped.locator(".msg-stopped")).to_have_text(
+        "Stopped — the prompt had been sent: it is charged"
+    )
+    expect(page.locator("#balance")).to_have_text(str(10_000 + charge["amount"]))
+
+
+def test_a_stop_says_whether_the_prompt_was_charged(
+    page: Page,
+    http: httpx.Client,
+    app_server: AppServer,
+    fake_provider: FakeProviderServer,
+) -> None:
+    person = member(http, app_server, "USER", 10_000)
+    _open_chat(page, person)
+    # The provider has the request and thinks: a stop still pays for the prompt.
+    fake_provider.behavior = FakeBehavior(first_token_delay=30)
+    _send(page, "Think before you answer")
+    expect(page.locator(".msg-assistant")).to_contain_text("Thinking")
+    page.click("#stop")
+    stopped = page.locator(".msg-assistant[data-status=stopped]")
+    expect(stopped.locator(".msg-stopped")).to_have_text(
+        "Stopped — the prompt had been sent: it is charged"
+    )
+    [charge] = charges(http, app_server, person.email)
+    assert charge["completionTokens"] == 0 and charge["promptTokens"] > 0
+    expect(stopped.locator(".msg-charge")).to_have_attribute("data-charged", str(-charge["amount"]))
+    # The provider refuses every try (429, waiting 4 s between): the stop comes before any
+    # request is open, and nothing is charged.
+    fake_provider.behavior = FakeBehavior(status=429, retry_after=4)
+    _send(page, "And now?")
+    expect(page.locator("#stop")).to_be_visible()
+    page.click("#stop")
+    expect(stopped).to_have_count(2)
+    expect(stopped.nth(1).locator(".msg-stopped")).to_have_text(
+        "Stopped before sending — nothing charged"
+    )
+    assert len(charges(http, app_server, person.email)) == 1
     expect(page.locator("#balance")).to_have_text(str(10_000 + charge["amount"]))
 
 

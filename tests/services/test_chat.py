@@ -10,11 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from metogpt.models import LedgerEntry, Message, User
-from metogpt.services import billing, chat, coefficients
+from metogpt import i18n
+from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation, User
+from metogpt.services import answers, billing, coefficients, conversations, relay
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
+from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 
@@ -51,9 +53,9 @@ def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
         return fn(s, *args, **kw)
 
 
-def _ask(user_id: str, text: str, model: str, conv: str | None = None) -> chat.PreparedAnswer:
-    msg = _tx(chat.post_user_message, _user(user_id), conv, text, model)
-    return _tx(chat.begin_answer, _user(user_id), msg.id, model)
+def _ask(user_id: str, text: str, model: str, conv: str | None = None) -> answers.PreparedAnswer:
+    msg = _tx(conversations.post_user_message, _user(user_id), conv, text, model)
+    return _tx(answers.begin_answer, _user(user_id), msg.id, model)
 
 
 async def _never_stop(_: str) -> bool:
@@ -74,8 +76,8 @@ def _charges(user_id: str) -> list[LedgerEntry]:
 def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake) -> None:
     acc = make_account(role="PRO", balance=2000)
     fake.behavior = FakeBehavior(reply_tokens=40, prompt_tokens=25)
-    outcome = asyncio.run(chat.stream_answer(_ask(acc.id, "Hi there", "gpt-4"), _never_stop))
-    assert outcome.status == chat.DONE and outcome.text.startswith("tok0")
+    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hi there", "gpt-4"), _never_stop))
+    assert outcome.status == MessageStatus.DONE and outcome.text.startswith("tok0")
     expected = coefficients.cost(25 + 40, "1.5")  # ceil(65 × 1.5) = 98
     assert outcome.charged == expected == 98
     assert _user(acc.id).balance == 2000 - 98
@@ -83,16 +85,22 @@ def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake)
     assert (entry.prompt_tokens, entry.completion_tokens, entry.coefficient) == (25, 40, "1.5")
     # a second model with its own coefficient bills with its own
     fake.behavior = FakeBehavior(reply_tokens=10, prompt_tokens=10)
-    claude = asyncio.run(chat.stream_answer(_ask(acc.id, "Again", "claude-3"), _never_stop))
+    claude = asyncio.run(relay.stream_answer(_ask(acc.id, "Again", "claude-3"), _never_stop))
     assert claude.charged == coefficients.cost(20, "1.8") == 36
     assert fake.request_count == 2
 
 
 def test_low_balance_refuses_without_calling_the_provider(database: str, fake) -> None:
     acc = make_account(balance=3)
-    msg = _tx(chat.post_user_message, _user(acc.id), None, "Hello, are you there?", "gpt-3.5-turbo")
+    msg = _tx(
+        conversations.post_user_message,
+        _user(acc.id),
+        None,
+        "Hello, are you there?",
+        "gpt-3.5-turbo",
+    )
     with pytest.raises(InsufficientBalance):
-        _tx(chat.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+        _tx(answers.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
     assert fake.request_count == 0
     with read_session() as s:  # the prompt is kept for a retry
         assert s.get(Message, msg.id).content == "Hello, are you there?"
@@ -102,7 +110,7 @@ def test_low_balance_refuses_without_calling_the_provider(database: str, fake) -
 def test_model_outside_the_role_is_refused(database: str, fake) -> None:
     acc = make_account(balance=2000)  # USER: gpt-3.5-turbo only
     with pytest.raises(Forbidden):
-        _tx(chat.post_user_message, _user(acc.id), None, "Hi", "gpt-4")
+        _tx(conversations.post_user_message, _user(acc.id), None, "Hi", "gpt-4")
     assert fake.request_count == 0
 
 
@@ -116,8 +124,8 @@ def test_stop_charges_only_what_was_used(database: str, fake) -> None:
         return len(text.split()) >= 10
 
     p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
-    outcome = asyncio.run(chat.stream_answer(p, stop_after_some, flush_seconds=0))
-    assert outcome.status == chat.STOPPED
+    outcome = asyncio.run(relay.stream_answer(p, stop_after_some, flush_seconds=0))
+    assert outcome.status == MessageStatus.STOPPED
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
     assert msg is not None and msg.completion_tokens is not None
@@ -139,14 +147,21 @@ def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake
 
     p = _ask(acc.id, "Think hard", "gpt-3.5-turbo")
     began = time.monotonic()
-    outcome = asyncio.run(chat.stream_answer(p, stop_on_second_look, poll_seconds=0.05))
+    outcome = asyncio.run(relay.stream_answer(p, stop_on_second_look, poll_seconds=0.05))
     assert time.monotonic() - began < 10  # not the 30 s the first token would take
     assert asked == ["", ""]
-    assert (outcome.status, outcome.text, outcome.charged) == (chat.STOPPED, "", 0)
-    assert _user(acc.id).balance == 5000 and _user(acc.id).reserved == 0
+    # The request had reached the provider, which read the prompt: the prompt is charged.
+    prompt_cost = coefficients.cost(p.prompt_tokens, "1")
+    assert (outcome.status, outcome.text) == (MessageStatus.STOPPED, "")
+    assert outcome.charged == prompt_cost > 0
+    assert _user(acc.id).balance == 5000 - prompt_cost and _user(acc.id).reserved == 0
+    [charge] = _charges(acc.id)
+    assert (charge.prompt_tokens, charge.completion_tokens) == (p.prompt_tokens, 0)
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
-        assert msg is not None and msg.status == chat.STOPPED
+        assert msg is not None and msg.status == MessageStatus.STOPPED
+        assert (msg.prompt_tokens, msg.charged) == (p.prompt_tokens, prompt_cost)
+        assert billing.reconcile(s) == []
 
 
 def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
@@ -158,18 +173,26 @@ def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
 
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
     began = time.monotonic()
-    outcome = asyncio.run(chat.stream_answer(p, stop_at_once, poll_seconds=0.05))
+    outcome = asyncio.run(relay.stream_answer(p, stop_at_once, poll_seconds=0.05))
     assert time.monotonic() - began < 3  # not the 8 s of retry waits
-    assert (outcome.status, outcome.charged) == (chat.STOPPED, 0)
+    # No request was open at the provider (each was refused): nothing is charged.
+    assert (outcome.status, outcome.charged) == (MessageStatus.STOPPED, 0)
     assert _user(acc.id).reserved == 0 and _charges(acc.id) == []
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None and (msg.prompt_tokens, msg.charged) == (0, 0)
 
 
 def test_provider_error_before_output_charges_nothing(database: str, fake) -> None:
     acc = make_account(balance=2000)
     fake.behavior = FakeBehavior(status=500)
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    outcome = asyncio.run(chat.stream_answer(p, _never_stop))
-    assert (outcome.status, outcome.error, outcome.charged) == (chat.FAILED, "unavailable", 0)
+    outcome = asyncio.run(relay.stream_answer(p, _never_stop))
+    assert (outcome.status, outcome.error, outcome.charged) == (
+        MessageStatus.ERROR,
+        "unavailable",
+        0,
+    )
     assert _user(acc.id).balance == 2000 and _user(acc.id).reserved == 0
     assert _charges(acc.id) == []
     with read_session() as s:
@@ -179,8 +202,8 @@ def test_provider_error_before_output_charges_nothing(database: str, fake) -> No
 def test_cut_stream_charges_what_arrived(database: str, fake) -> None:
     acc = make_account(balance=2000)
     fake.behavior = FakeBehavior(reply_tokens=50, cut_after_tokens=12)
-    outcome = asyncio.run(chat.stream_answer(_ask(acc.id, "Hello", "gpt-3.5-turbo"), _never_stop))
-    assert (outcome.status, outcome.error) == (chat.CUT, "cut")
+    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hello", "gpt-3.5-turbo"), _never_stop))
+    assert (outcome.status, outcome.error) == (MessageStatus.CUT, "cut")
     assert outcome.charged > 0
     assert _user(acc.id).balance == 2000 - outcome.charged
     with read_session() as s:
@@ -191,37 +214,39 @@ def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = _user(acc.id)
     first = _ask(acc.id, "Question one", "gpt-3.5-turbo")
-    asyncio.run(chat.stream_answer(first, _never_stop))
+    asyncio.run(relay.stream_answer(first, _never_stop))
     # regenerate: a sibling answer under the same prompt
-    prompt = _tx(chat.regenerate_from, user, first.assistant_message_id)
-    again = _tx(chat.begin_answer, user, prompt.id, "gpt-3.5-turbo")
-    asyncio.run(chat.stream_answer(again, _never_stop))
-    view = _tx(chat.thread, user, first.conversation_id)
+    prompt = _tx(conversations.regenerate_from, user, first.assistant_message_id)
+    again = _tx(answers.begin_answer, user, prompt.id, "gpt-3.5-turbo")
+    asyncio.run(relay.stream_answer(again, _never_stop))
+    view = _tx(conversations.thread, user, first.conversation_id)
     assert [v.sibling_count for v in view] == [1, 2]
     assert view[1].id == again.assistant_message_id and view[1].sibling_index == 2
     # edit the question: a sibling prompt with its own answer
-    edited = _tx(chat.edit_user_message, user, first.user_message_id, "Question one, edited")
-    branch = _tx(chat.begin_answer, user, edited.id, "gpt-3.5-turbo")
-    asyncio.run(chat.stream_answer(branch, _never_stop))
-    view = _tx(chat.thread, user, first.conversation_id)
+    edited = _tx(
+        conversations.edit_user_message, user, first.user_message_id, "Question one, edited"
+    )
+    branch = _tx(answers.begin_answer, user, edited.id, "gpt-3.5-turbo")
+    asyncio.run(relay.stream_answer(branch, _never_stop))
+    view = _tx(conversations.thread, user, first.conversation_id)
     assert view[0].content == "Question one, edited" and view[0].sibling_count == 2
     # switch back to the first branch: its latest answer is shown
-    _tx(chat.switch_branch, user, first.user_message_id)
-    view = _tx(chat.thread, user, first.conversation_id)
+    _tx(conversations.switch_branch, user, first.user_message_id)
+    view = _tx(conversations.thread, user, first.conversation_id)
     assert [v.id for v in view] == [first.user_message_id, again.assistant_message_id]
 
 
 def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> None:
     acc = make_account(balance=2000)
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    _tx(chat.save_partial, p.assistant_message_id, "partial answer text")
+    _tx(answers.save_partial, p.assistant_message_id, "partial answer text")
     with write_session() as s:  # what the next start does
-        assert chat.recover(s, timedelta(0)) == 1
+        assert answers.recover(s, timedelta(0)) == 1
     charges = _charges(acc.id)
     assert len(charges) == 1 and charges[0].completion_tokens and charges[0].amount < 0
     with read_session() as s:  # the answer keeps its text and shows what it cost
         msg = s.get(Message, p.assistant_message_id)
-        assert msg is not None and msg.status == chat.CUT
+        assert msg is not None and msg.status == MessageStatus.CUT
         assert msg.content == "partial answer text" and msg.charged == -charges[0].amount
     assert _user(acc.id).reserved == 0
     with read_session() as s:
@@ -232,28 +257,30 @@ def test_conversations_search_rename_delete(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = _user(acc.id)
     p = _ask(acc.id, "Tell me about zebras", "gpt-3.5-turbo")
-    asyncio.run(chat.stream_answer(p, _never_stop))
+    asyncio.run(relay.stream_answer(p, _never_stop))
     _ask(acc.id, "Other topic", "gpt-3.5-turbo")
-    assert [c.id for c in _tx(chat.conversations, user, "zebra")] == [p.conversation_id]
-    assert [c.id for c in _tx(chat.conversations, user, "fake provider")] == [p.conversation_id]
-    _tx(chat.rename, user, p.conversation_id, "Zoo")
-    assert _tx(chat.get, user, p.conversation_id).title == "Zoo"
+    assert [c.id for c in _tx(conversations.listing, user, "zebra")] == [p.conversation_id]
+    assert [c.id for c in _tx(conversations.listing, user, "fake provider")] == [p.conversation_id]
+    _tx(conversations.rename, user, p.conversation_id, "Zoo")
+    assert _tx(conversations.get, user, p.conversation_id).title == "Zoo"
     other = make_account()
     with pytest.raises(Exception, match="not found"):
-        _tx(chat.get, _user(other.id), p.conversation_id)
-    _tx(chat.remove, user, p.conversation_id)
-    assert len(_tx(chat.conversations, user)) == 1
+        _tx(conversations.get, _user(other.id), p.conversation_id)
+    _tx(conversations.remove, user, p.conversation_id)
+    assert len(_tx(conversations.listing, user)) == 1
 
 
 def test_system_prompt_is_sent_first(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = _user(acc.id)
     first = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    asyncio.run(chat.stream_answer(first, _never_stop))
-    _tx(chat.set_system_prompt, user, first.conversation_id, "Answer like a pirate.")
-    msg = _tx(chat.post_user_message, user, first.conversation_id, "Again", "gpt-3.5-turbo")
-    second = _tx(chat.begin_answer, user, msg.id, "gpt-3.5-turbo")
-    asyncio.run(chat.stream_answer(second, _never_stop))
+    asyncio.run(relay.stream_answer(first, _never_stop))
+    _tx(conversations.set_system_prompt, user, first.conversation_id, "Answer like a pirate.")
+    msg = _tx(
+        conversations.post_user_message, user, first.conversation_id, "Again", "gpt-3.5-turbo"
+    )
+    second = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
+    asyncio.run(relay.stream_answer(second, _never_stop))
     sent = fake.requests[-1]["body"]["messages"]
     assert sent[0] == {"role": "system", "content": "Answer like a pirate."}
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
@@ -264,12 +291,160 @@ def test_nul_characters_never_reach_the_database(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = _user(acc.id)
     with pytest.raises(InvalidInput):
-        _tx(chat.post_user_message, user, None, "bad\x00text", "gpt-3.5-turbo")
+        _tx(conversations.post_user_message, user, None, "bad\x00text", "gpt-3.5-turbo")
     with pytest.raises(NotFound):
-        _tx(chat.get, user, "abc\x00")
+        _tx(conversations.get, user, "abc\x00")
     fake.behavior = FakeBehavior(reply_text="odd \x00 reply")
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    outcome = asyncio.run(chat.stream_answer(p, _never_stop))
-    assert outcome.status == chat.DONE and outcome.charged > 0
+    outcome = asyncio.run(relay.stream_answer(p, _never_stop))
+    assert outcome.status == MessageStatus.DONE and outcome.charged > 0
     with read_session() as s:
         assert s.get(Message, p.assistant_message_id).content == "odd \ufffd reply"
+
+
+def test_message_status_names_match_their_stored_values() -> None:
+    assert [(s.name, s.value) for s in MessageStatus] == [
+        ("STREAMING", "streaming"),
+        ("DONE", "done"),
+        ("STOPPED", "stopped"),
+        ("CUT", "cut"),
+        ("ERROR", "error"),
+    ]
+
+
+@pytest.mark.parametrize("filler", ["\u00a0", "\u3000", " "])
+def test_invisible_padding_is_paid_for_before_the_request_leaves(
+    database: str, fake, filler: str
+) -> None:
+    # Issue 12: "hi" + 99,998 blanks was estimated at ~1 token and sent on a 50-credit balance.
+    acc = make_account(balance=50)
+    prompt = "hi" + filler * 99_998
+    msg = _tx(conversations.post_user_message, _user(acc.id), None, prompt, "gpt-3.5-turbo")
+    with pytest.raises(InsufficientBalance) as refused:
+        _tx(answers.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+    assert refused.value.details["needed"] > 700
+    assert fake.request_count == 0
+    assert _user(acc.id).balance == 50 and _user(acc.id).reserved == 0
+
+
+@pytest.mark.parametrize("control", ["\x1c", "\x00", "\x7f", "\x85", "\x0b"])
+def test_control_characters_are_refused_and_nothing_is_stored(
+    database: str, fake, control: str
+) -> None:
+    acc = make_account(balance=5000)
+    user = _user(acc.id)
+    with pytest.raises(InvalidInput) as refused:
+        _tx(conversations.post_user_message, user, None, "hi" + control * 3, "gpt-3.5-turbo")
+    assert refused.value.code == "control_characters" and refused.value.status == 422
+    assert _tx(conversations.listing, user) == [] and fake.request_count == 0
+
+
+def test_tabs_and_line_ends_are_kept_with_cr_folded_into_lf(database: str, fake) -> None:
+    acc = make_account(balance=5000)
+    msg = _tx(
+        conversations.post_user_message,
+        _user(acc.id),
+        None,
+        "a\tb\r\nc\rd\ne",
+        "gpt-3.5-turbo",
+    )
+    assert msg.content == "a\tb\nc\nd\ne"
+
+
+def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
+    # Issue 12: a worker killed mid-stream; the next start charged 266 saved characters
+    # where 358-366 had been on screen. No text may reach the screen unsaved.
+    acc = make_account(balance=5000)
+    fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100)
+    p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
+    shown: list[str] = []
+
+    async def run_until_killed() -> None:
+        killed = asyncio.Event()
+
+        async def show(text: str) -> bool:
+            shown.append(text)
+            if len(text.split()) >= 30:
+                killed.set()
+                await asyncio.sleep(3600)  # this flush never completes: the worker dies
+            return False
+
+        answer = asyncio.ensure_future(relay.stream_answer(p, show, flush_seconds=0.05))
+        await killed.wait()
+        answer.cancel()  # no finish_answer, no settlement: what a kill -9 leaves
+        with pytest.raises(asyncio.CancelledError):
+            await answer
+
+    asyncio.run(run_until_killed())
+    assert _user(acc.id).reserved > 0 and _charges(acc.id) == []  # left open
+    with write_session() as s:  # the next start
+        assert answers.recover(s, timedelta(0)) == 1
+    [charge] = _charges(acc.id)
+    on_screen = shown[-1]
+    assert charge.completion_tokens is not None
+    assert charge.completion_tokens >= count_text_tokens(on_screen) >= 30
+    assert -charge.amount >= coefficients.cost(p.prompt_tokens + count_text_tokens(on_screen), "1")
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None and msg.status == MessageStatus.CUT
+        assert msg.content.startswith(on_screen)
+        assert billing.reconcile(s) == []
+
+
+def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: str, fake) -> None:
+    # Issue 12: a 10,000-credit user with answers in flight was told "0 credits available".
+    acc = make_account(balance=10_000)
+    started: list[answers.PreparedAnswer] = []
+    with pytest.raises(InsufficientBalance) as refused:
+        for i in range(10):
+            started.append(_ask(acc.id, f"Question number {i}", "gpt-3.5-turbo"))
+    assert 1 <= len(started) < 10  # every hold covers its answer's worst case
+    held = _user(acc.id).reserved
+    assert refused.value.code == "balance_held"
+    facts = refused.value.details
+    assert (facts["answers"], facts["held"], facts["available"]) == (
+        len(started),
+        held,
+        10_000 - held,
+    )
+    english = i18n.tr("chat.error.balance_held", "en", **facts)
+    assert f"{held} credits are held by {len(started)} answers in progress" in english
+    assert f"{held} кредитов удерживают идущие ответы ({len(started)})" in i18n.tr(
+        "chat.error.balance_held", "ru", **facts
+    )
+    for answer in started:  # once they finish, the credits are free again
+        asyncio.run(relay.stream_answer(answer, _never_stop))
+    assert _user(acc.id).reserved == 0
+    _ask(acc.id, "One more", "gpt-3.5-turbo")
+
+
+def test_a_balance_too_small_by_itself_is_plain_insufficient(database: str, fake) -> None:
+    acc = make_account(balance=30)
+    _ask(acc.id, "Hi", "gpt-3.5-turbo")  # holds all 30 credits
+    assert _user(acc.id).reserved == 30
+    with pytest.raises(InsufficientBalance) as refused:  # 30 would not pay for this anyway
+        _ask(acc.id, "word " * 100, "gpt-3.5-turbo")
+    assert refused.value.code == "insufficient_balance"
+    assert refused.value.details["needed"] > 30
+
+
+@pytest.mark.parametrize("model", ["gpt-4", "claude-3"])
+def test_oldest_turns_are_dropped_to_fit_and_the_reservation_counts_what_is_sent(
+    database: str, fake, model: str
+) -> None:
+    acc = make_account(role="PRO", balance=100_000)
+    user = _user(acc.id)
+    first = _ask(acc.id, "word " * 4000, model)  # gpt-4: 8,192 tokens, 2,048 kept for answers
+    asyncio.run(relay.stream_answer(first, _never_stop))
+    msg = _tx(conversations.post_user_message, user, first.conversation_id, "more " * 3000, model)
+    second = _tx(answers.begin_answer, user, msg.id, model)
+    sent = [m.content for m in second.messages]
+    if model == "gpt-4":
+        # the first question no longer fits; its (short) answer still does
+        assert sent == ["Hello! This is the fake provider.", "more " * 3000]
+    else:  # 200,000 tokens: everything fits
+        assert sent[0] == "word " * 4000 and len(sent) == 3
+    assert second.prompt_tokens == count_prompt_tokens(second.messages, second.provider_kind)
+    with read_session() as s:
+        hold = s.get(Reservation, second.reservation_id)
+        assert hold is not None and hold.prompt_tokens == second.prompt_tokens

@@ -14,8 +14,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from metogpt import cli
-from metogpt.models import LedgerEntry, Message, Reservation, User
-from metogpt.services import billing, chat, setup
+from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation, User
+from metogpt.services import answers, billing, conversations, relay, setup
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from tests.conftest import make_account
@@ -64,9 +64,9 @@ def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
         return fn(s, *args, **kw)
 
 
-def _ask(user_id: str, text: str) -> chat.PreparedAnswer:
-    msg = _tx(chat.post_user_message, _user(user_id), None, text, "gpt-3.5-turbo")
-    return _tx(chat.begin_answer, _user(user_id), msg.id, "gpt-3.5-turbo")
+def _ask(user_id: str, text: str) -> answers.PreparedAnswer:
+    msg = _tx(conversations.post_user_message, _user(user_id), None, text, "gpt-3.5-turbo")
+    return _tx(answers.begin_answer, _user(user_id), msg.id, "gpt-3.5-turbo")
 
 
 def _age(reservation_id: str, by: timedelta) -> None:
@@ -86,7 +86,7 @@ def test_recovery_settles_only_reservations_older_than_the_threshold(
     monkeypatch.setenv("METOGPT_RECOVERY_STALE_SECONDS", "600")
     acc = make_account(balance=50_000)  # room for two reservations
     abandoned, live = _ask(acc.id, "left by a dead worker"), _ask(acc.id, "still streaming")
-    _tx(chat.save_partial, abandoned.assistant_message_id, "some text that was shown")
+    _tx(answers.save_partial, abandoned.assistant_message_id, "some text that was shown")
     _age(abandoned.reservation_id, timedelta(seconds=601))
 
     assert setup.recover_abandoned() == 1
@@ -95,7 +95,7 @@ def test_recovery_settles_only_reservations_older_than_the_threshold(
         kept = s.get(Reservation, live.reservation_id)
         assert kept is not None  # a live answer's reservation: left alone
         cut = s.get(Message, abandoned.assistant_message_id)
-        assert cut is not None and cut.status == chat.CUT
+        assert cut is not None and cut.status == MessageStatus.CUT
         [charge] = s.exec(
             select(LedgerEntry).where(LedgerEntry.message_id == abandoned.assistant_message_id)
         ).all()
@@ -108,10 +108,10 @@ def test_an_answer_cut_before_any_saved_text_is_closed_and_costs_nothing(databas
     acc = make_account(balance=2000)
     p = _ask(acc.id, "the worker died at once")
     with write_session() as s:  # what the next start (or the recovery loop) does
-        assert chat.recover(s, timedelta(0)) == 1
+        assert answers.recover(s, timedelta(0)) == 1
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
-        assert msg is not None and msg.status == chat.FAILED  # not "streaming" for ever
+        assert msg is not None and msg.status == MessageStatus.ERROR  # not "streaming" for ever
         question = s.get(Message, p.user_message_id)
         assert question is not None and question.content == "the worker died at once"
         assert s.exec(select(LedgerEntry).where(LedgerEntry.kind == "charge")).all() == []
@@ -146,9 +146,9 @@ class FrozenClock:
 
 def _stream_with_show_taking(
     seconds: float, monkeypatch: pytest.MonkeyPatch, acc_id: str
-) -> tuple[chat.Outcome, list[str]]:
+) -> tuple[relay.Outcome, list[str]]:
     clock = FrozenClock()
-    monkeypatch.setattr(chat.time, "monotonic", clock)
+    monkeypatch.setattr(relay.time, "monotonic", clock)
     shown: list[str] = []
 
     async def show(text: str) -> bool:
@@ -157,7 +157,7 @@ def _stream_with_show_taking(
         return False
 
     p = _ask(acc_id, "Stream to a busy worker")
-    outcome = asyncio.run(chat.stream_answer(p, show, flush_seconds=0))
+    outcome = asyncio.run(relay.stream_answer(p, show, flush_seconds=0))
     monkeypatch.undo()
     return outcome, shown
 
@@ -176,7 +176,7 @@ def test_a_slow_flush_makes_the_stream_flush_less_often(
     assert len(quick_shown) == 50
     assert slow_shown == ["tok0"]
     assert quick.text == slow.text and slow.text.endswith("tok49")
-    assert slow.status == chat.DONE and slow.charged == quick.charged > 0
+    assert slow.status == MessageStatus.DONE and slow.charged == quick.charged > 0
 
 
 def test_bootstrap_settles_open_answers_unless_told_not_to(database: str) -> None:

@@ -1,0 +1,232 @@
+"""The life of one billed answer, from reservation to settlement, and crash recovery.
+
+An answer goes: `conversations.post_user_message` (the prompt is saved first: nothing
+typed is lost) → `begin_answer` (access check, prompt built along the branch, credits
+reserved, an empty assistant message created) → the relay (relay.py) streams from the
+provider, calling `save_partial` before each flush to the screen → `finish_answer` (text
+saved, reservation settled: one `charge` ledger row for what was used, or none).
+`recover` settles what a crashed worker left open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
+from metogpt.services import holds
+from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
+from metogpt.services.conversations import branch, model_for, own_message, storable
+from metogpt.services.errors import InsufficientBalance, InvalidInput
+from metogpt.services.llm import ChatMessage, Usage
+from metogpt.services.llm.tokens import (
+    TOKENS_PER_MESSAGE,
+    TOKENS_PER_REPLY,
+    count_text_tokens,
+    with_margin,
+)
+
+# Answers that go back to the model as context; failed and unfinished ones do not.
+_IN_CONTEXT = (MessageStatus.DONE, MessageStatus.STOPPED, MessageStatus.CUT)
+
+
+@dataclass(frozen=True)
+class PreparedAnswer:
+    conversation_id: str
+    user_message_id: str
+    assistant_message_id: str
+    reservation_id: str
+    model: ModelSpec
+    coefficient: str
+    messages: list[ChatMessage]
+    max_tokens: int
+    prompt_tokens: int  # the local count of `messages` the reservation was sized on
+    provider_kind: ProviderKind  # whose tokenizer local counts estimate
+
+
+def _prompt(
+    conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
+) -> tuple[list[ChatMessage], int]:
+    """System prompt + the branch, oldest turns dropped until it fits the context window
+    with room for an answer; and its token count (count_prompt_tokens's, each message
+    encoded once however many turns are dropped)."""
+    turns = [
+        ChatMessage(m.role, m.content)  # type: ignore[arg-type]
+        for m in path
+        if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
+    ]
+    system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
+    sizes = [count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in turns]
+    total = TOKENS_PER_REPLY + sum(
+        count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in system
+    )
+    total += sum(sizes)
+    budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
+    while len(turns) > 1 and with_margin(total, kind) > budget:
+        turns.pop(0)
+        total -= sizes.pop(0)
+    return system + turns, with_margin(total, kind)
+
+
+def _provider_kind(model: str) -> ProviderKind:
+    """The kind of provider serving `model` now; a model gone from the catalog is counted
+    with the margin of a foreign tokenizer."""
+    try:
+        return get_catalog().provider_for(model).kind
+    except KeyError:
+        return "openai_compatible"
+
+
+def begin_answer(session: Session, user: User, user_message_id: str, model: Any) -> PreparedAnswer:
+    """Reserve credits and open an empty assistant message under `user_message_id`.
+    Raises InsufficientBalance (nothing stored, no provider call) when the balance cannot
+    pay for the prompt plus one answer token."""
+    conv, user_msg = own_message(session, user.id, user_message_id)
+    if user_msg.role != "user":
+        raise InvalidInput("an answer follows a user message", code="not_a_prompt")
+    spec, coefficient = model_for(session, user, model)
+    kind = _provider_kind(spec.name)
+    messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
+    answer_id = new_id()
+    try:
+        hold = holds.reserve(
+            session,
+            user.id,
+            model=spec.name,
+            coefficient=coefficient,
+            prompt_tokens=prompt_tokens,
+            max_output=spec.max_output,
+            conversation_id=conv.id,
+            message_id=answer_id,
+        )
+    except InsufficientBalance as refused:
+        raise _held_or(session, user.id, refused) from None
+    session.add(
+        Message(
+            id=answer_id,
+            conversation_id=conv.id,
+            parent_id=user_msg.id,
+            role="assistant",
+            model=spec.name,
+            status=MessageStatus.STREAMING,
+            coefficient=coefficient,
+        )
+    )
+    conv.active_leaf_id = answer_id
+    conv.model = spec.name
+    conv.updated_at = utcnow()
+    session.add(conv)
+    session.flush()
+    return PreparedAnswer(
+        conv.id,
+        user_msg.id,
+        answer_id,
+        hold.reservation_id,
+        spec,
+        coefficient,
+        messages,
+        hold.max_tokens,
+        prompt_tokens,
+        kind,
+    )
+
+
+def _held_or(session: Session, user_id: str, refused: InsufficientBalance) -> InsufficientBalance:
+    """When the balance itself would pay for the answer but answers in progress hold the
+    credits (each their worst case, see holds.reserve), say so and how much (code
+    `balance_held`): the user has to wait for them, not to top up."""
+    facts = cast(dict[str, int], refused.details)  # holds.reserve's figures
+    if not facts["reserved"] or facts["balance"] < facts["needed"]:
+        return refused
+    count, held = session.exec(
+        select(func.count(), func.coalesce(func.sum(Reservation.amount), 0)).where(
+            Reservation.user_id == user_id
+        )
+    ).one()
+    return InsufficientBalance(
+        f"{held} credits are held by {count} answers in progress; {facts['available']} "
+        f"credits are available, this message needs at least {facts['needed']}",
+        code="balance_held",
+        answers=count,
+        held=held,
+        available=facts["available"],
+        needed=facts["needed"],
+    )
+
+
+def save_partial(session: Session, message_id: str, text: str) -> None:
+    """Keep streamed text in the database before it is shown, so that the recovery at the
+    next start charges at least what was shown. One UPDATE: it runs at every flush."""
+    session.exec(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.STREAMING)
+        .values(content=storable(text))
+    )
+
+
+def finish_answer(
+    session: Session,
+    answer: PreparedAnswer,
+    text: str,
+    usage: Usage | None,
+    status: MessageStatus,
+    error: str | None = None,
+) -> Message | None:
+    """Store the answer and settle its reservation: charge what was used, return the rest.
+
+    `usage` is None when the request never reached the provider (a stop or a failure while
+    connecting): nothing is charged. Otherwise its counts are charged: a stop after the
+    request reached the provider pays at least for the prompt; a provider error before any
+    text comes with 0/0 (llm/stream.py)."""
+    prompt = usage.prompt_tokens if usage else 0
+    completion = usage.completion_tokens if usage else 0
+    if text and not completion:  # text without a count: count it here
+        completion = count_text_tokens(text, answer.provider_kind)
+    entry = holds.settle(session, answer.reservation_id, prompt, completion)
+    msg = session.get(Message, answer.assistant_message_id)
+    if msg is None:  # the conversation was deleted meanwhile; the books are still right
+        return None
+    msg.content = storable(text)
+    msg.status = status
+    msg.error = error
+    msg.prompt_tokens = prompt
+    msg.completion_tokens = completion
+    msg.charged = -entry.amount if entry else 0
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def recover(session: Session, older_than: timedelta) -> int:
+    """Settle the answers a crashed worker left open (reservations older than
+    `older_than`): each is charged for the text it had saved, which it keeps, marked cut,
+    with its charge. Returns how many."""
+    settled = holds.recover_stale(session, older_than, lambda r: used_tokens(session, r))
+    for res, charge in settled:
+        msg = session.get(Message, res.message_id) if res.message_id else None
+        if msg is not None:
+            msg.charged = -charge.amount if charge else 0
+            session.add(msg)
+    return len(settled)
+
+
+def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
+    """For crash recovery: what the stored partial answer shows was used."""
+    msg = session.get(Message, reservation.message_id) if reservation.message_id else None
+    if msg is None:
+        return 0, 0
+    if not msg.content:
+        # The worker died before anything was saved: nothing to charge, but the answer must
+        # not stay "streaming" for ever (the page would show no retry for it).
+        msg.status, msg.error = MessageStatus.ERROR, "unavailable"
+        session.add(msg)
+        return 0, 0
+    msg.status = MessageStatus.CUT
+    msg.completion_tokens = count_text_tokens(msg.content, _provider_kind(reservation.model))
+    msg.prompt_tokens = reservation.prompt_tokens
+    session.add(msg)
+    return reservation.prompt_tokens, msg.completion_tokens

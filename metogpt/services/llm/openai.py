@@ -1,0 +1,56 @@
+"""OpenAI and OpenAI-compatible endpoints (Ollama, vLLM, LM Studio, ...) via the openai SDK."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import cast
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+from metogpt.services.llm.stream import finish_reason, sdk_upstream, tls
+from metogpt.services.llm.types import Event, Request, Upstream
+
+
+async def connect(request: Request) -> Upstream:
+    return await sdk_upstream(lambda cleanup: _events(request, cleanup))
+
+
+async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> AsyncIterator[Event]:
+    # max_retries=0: retrying is ours to decide, because only we know whether text was shown.
+    client = openai.AsyncOpenAI(
+        api_key=request.api_key,
+        base_url=request.provider.base_url,
+        max_retries=0,
+        timeout=request.timeout,
+        http_client=openai.DefaultAsyncHttpxClient(verify=tls()),
+    )
+    cleanup.push_async_callback(client.close)
+    stream = await client.chat.completions.create(
+        model=request.model.upstream_id,
+        messages=cast(
+            list[ChatCompletionMessageParam],
+            [{"role": m.role, "content": m.content} for m in request.messages],
+        ),
+        max_tokens=request.max_tokens,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    cleanup.push_async_callback(stream.close)
+
+    async def events() -> AsyncIterator[Event]:
+        async for chunk in stream:
+            if chunk.usage is not None:
+                yield Event(
+                    prompt_tokens=chunk.usage.prompt_tokens,
+                    completion_tokens=chunk.usage.completion_tokens,
+                )
+            if chunk.choices:  # the final usage chunk has none
+                choice = chunk.choices[0]
+                yield Event(
+                    text=(choice.delta.content or "") if choice.delta else "",
+                    finish_reason=finish_reason(choice.finish_reason, length="length"),
+                )
+
+    return events()
