@@ -32,6 +32,7 @@ T = TypeVar("T")
 # The tab's own client-side vars, kept through a reset: the token is whoever signs in now,
 # the language is the tab's choice.
 _TAB_VARS = frozenset({"auth_token", "lang"})
+_HYDRATE = f"{rx.State.get_full_name()}.hydrate_and_load"
 
 
 class Failed(Enum):
@@ -222,14 +223,11 @@ class TabOwner(Middleware):
 
 def _arriving_token(session: SessionState, event: Any) -> str:
     """The token the tab carries once `event` is applied: browser storage arrives with a
-    hydration (all of it: a missing token means none) or a sync from another tab."""
+    hydration (all of it: no token there means none) or a sync from another tab."""
     payload = event.payload if isinstance(event.payload, dict) else {}
     storage = payload.get("vars")
     prefix = SessionState.get_full_name() + "."
-    if isinstance(storage, dict):
-        for key, value in storage.items():
-            if str(key).removeprefix(prefix).removesuffix(FIELD_MARKER) == "auth_token":
-                return value if isinstance(value, str) else ""
-        if event.name.endswith(".hydrate_and_load"):
-            return ""
-    return session.auth_token
+    for key, value in (storage if isinstance(storage, dict) else {}).items():
+        if str(key).removeprefix(prefix).removesuffix(FIELD_MARKER) == "auth_token":
+            return value if isinstance(value, str) else ""
+    return "" if event.name == _HYDRATE else session.auth_token
