@@ -78,8 +78,12 @@ class SessionState(rx.State):
         hold data for, reset them all first."""
         owner = auth.subject(token)
         if owner != self._user_id:
-            await self._reset_user_states()
-            self._user_id = owner
+            await self._become(owner)
+
+    async def _become(self, owner: str) -> None:
+        """The tab's states start clean for `owner` (a user id, "" for nobody)."""
+        await self._reset_user_states()
+        self._user_id = owner
 
     async def _reset_user_states(self) -> None:
         """Every state under SessionState (this one included) back to its defaults, except
@@ -94,8 +98,7 @@ class SessionState(rx.State):
     async def _sign_in(self, token: str) -> None:
         """A fresh token for this tab: the states start clean for its user."""
         self.auth_token = token
-        await self._reset_user_states()
-        self._user_id = auth.subject(token)
+        await self._become(auth.subject(token))
 
     async def _forget(self) -> None:
         """Signed out, or the token no longer authenticates: nothing of anyone stays."""
@@ -108,8 +111,7 @@ class SessionState(rx.State):
         """The signed-in user and their permissions, fresh from the database."""
         user, actor = await in_read(auth.authenticate, self.auth_token)
         if user.id != self._user_id:  # the tab changed hands since its data was loaded
-            await self._reset_user_states()
-            self._user_id = user.id
+            await self._become(user.id)
         return user, actor
 
     async def _caller(self) -> tuple[User, Actor] | None:
