@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,20 +19,12 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from metogpt.models import LedgerEntry, User
+from metogpt.models import LedgerEntry, User, iso
 from metogpt.services import coefficients, permissions, roles
 from metogpt.services.billing import MAX_BALANCE, MAX_REASON
 from metogpt.services.catalog import get_catalog
 from metogpt.services.roles import RoleView
 from metogpt.services.users import ModelOffer
-
-
-def iso(ts: datetime | None) -> str | None:
-    if ts is None:
-        return None
-    if ts.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Strict(BaseModel):

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from metogpt.api.schemas import iso
-from metogpt.models import LedgerEntry
+from metogpt.models import LedgerEntry, iso
 from metogpt.services import billing
 from metogpt.services.errors import InvalidInput, ServiceError
 from metogpt.state.admin.users import UsersState

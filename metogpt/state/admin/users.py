@@ -7,8 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from metogpt.api.schemas import iso
-from metogpt.models import User
+from metogpt.models import User, iso
 from metogpt.services import roles, users
 from metogpt.services.db import in_read
 from metogpt.services.permissions import Actor
