@@ -63,7 +63,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 def cmd_set_balance(args: argparse.Namespace) -> int:
     uid = _user_id(args.email)
     with write_session() as session:
-        entry = billing.set_balance(session, CONSOLE, uid, args.amount, args.reason)
+        entry = billing.change_balance(session, CONSOLE, uid, "set", args.amount, args.reason)
     print(f"{args.email}: balance {entry.balance_after if entry else args.amount}")
     return 0
 
@@ -71,8 +71,8 @@ def cmd_set_balance(args: argparse.Namespace) -> int:
 def cmd_add_balance(args: argparse.Namespace) -> int:
     uid = _user_id(args.email)
     with write_session() as session:
-        entry = billing.adjust(session, CONSOLE, uid, args.amount, args.reason)
-    print(f"{args.email}: balance {entry.balance_after}")
+        entry = billing.change_balance(session, CONSOLE, uid, "add", args.amount, args.reason)
+    print(f"{args.email}: balance {entry.balance_after if entry else '?'}")
     return 0
 
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=help_ + " (writes a ledger row)")
         p.add_argument("email")
         p.add_argument("amount", type=int)
-        p.add_argument("--reason", default="console")
+        p.add_argument("--reason", required=True, help="why (kept in the ledger row)")
     sub.add_parser("list-balances", help="every user's balance")
     args = parser.parse_args(argv)
     handler = {

@@ -1,11 +1,9 @@
-"""Every UI string, in English and Russian.
+"""Every UI string, in English and Russian: the catalog and plain lookups.
 
-`t(key)` gives a reactive value for pages (it follows the user's language without a round
-trip); `tr(key, lang)` gives plain text for messages built on the server."""
+`tr(key, lang)` gives plain text for messages built on the server; pages use
+`metogpt.state.lang.t(key)`, the reactive text that follows the tab's language."""
 
 from __future__ import annotations
-
-import reflex as rx
 
 LANGS = ("en", "ru")
 
@@ -231,6 +229,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.usage.empty": ("No usage in this range.", "За этот период расходов нет."),
     "error.not_a_number": ("Enter a whole number.", "Введите целое число."),
     "error.reason_required": ("A reason is required.", "Укажите причину."),
+    "error.reason_too_long": ("The reason is too long.", "Причина слишком длинная."),
+    "error.reason_invalid": (
+        "Write the reason as plain text.",
+        "Напишите причину обычным текстом.",
+    ),
     "error.last_admin": (
         "The last active ADMIN cannot be demoted or disabled.",
         "Нельзя понизить или отключить последнего активного администратора.",
@@ -303,14 +306,6 @@ def tr(key: str, lang: str | None, **values: object) -> str:
     en, ru = MESSAGES[key]
     text = ru if normalize_lang(lang) == "ru" else en
     return text.format(**values) if values else text
-
-
-def t(key: str) -> rx.Var:
-    """The reactive text of `key` in the current language."""
-    from metogpt.state.session import SessionState
-
-    en, ru = MESSAGES[key]
-    return rx.cond(SessionState.lang == "ru", ru, en)
 
 
 def error_text(code: str, message: str, lang: str | None) -> str:

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from metogpt import routes
 from metogpt.api import build_api
 from metogpt.i18n import MESSAGES
 from metogpt.pages.admin import admin_page
@@ -12,7 +13,7 @@ from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.chat import ChatState
-from metogpt.state.session import SessionState
+from metogpt.state.session import SessionState, TabOwner
 
 app = rx.App(
     api_transformer=build_api(),
@@ -21,25 +22,30 @@ app = rx.App(
     toaster=None,  # nothing shows toasts: the connection notice is offline_notice
 )
 # Reflex's own connection toast and pulser speak English only: ours follows the language.
+# Before any event: a tab's states hold only the data of the user its token names.
+app.add_middleware(TabOwner())
 app.app_wraps[(5, "Overlay")] = lambda stateful: offline_notice() if stateful else None
 app.add_page(
     login_page,
-    route="/login",
+    route=routes.LOGIN,
     title=MESSAGES["auth.login.title"][0],
     on_load=AuthFormState.redirect_if_signed_in,
 )
 app.add_page(
     register_page,
-    route="/register",
+    route=routes.REGISTER,
     title=MESSAGES["auth.register.title"][0],
     on_load=AuthFormState.redirect_if_signed_in,
 )
 app.add_page(
-    chat_page, route="/", title="MetoGPT", on_load=[SessionState.require_login, ChatState.load]
+    chat_page,
+    route=routes.CHAT,
+    title="MetoGPT",
+    on_load=[SessionState.require_login, ChatState.load],
 )
 app.add_page(
     admin_page,
-    route="/admin",
+    route=routes.ADMIN,
     title="MetoGPT · Admin",
     on_load=AdminState.load,
 )

@@ -25,6 +25,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(ts: datetime | None) -> str | None:
+    """A stored moment as ISO 8601 UTC ("…Z"), as the API and the dashboard show it."""
+    if ts is None:
+        return None
+    if ts.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 

@@ -52,9 +52,9 @@ def list_users(
 def put_balance(userId: UserId, body: BalanceIn, actor: ActorDep) -> BalanceOut:
     with write_session() as session:
         if body.delta is not None:
-            entry = billing.adjust(session, actor, userId, body.delta, body.reason)
+            entry = billing.change_balance(session, actor, userId, "add", body.delta, body.reason)
         else:
-            entry = billing.set_balance(session, actor, userId, body.balance, body.reason)
+            entry = billing.change_balance(session, actor, userId, "set", body.balance, body.reason)
         user = users.get(session, userId)
         session.refresh(user)
         return BalanceOut(

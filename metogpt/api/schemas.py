@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,20 +19,12 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from metogpt.models import LedgerEntry, User
+from metogpt.models import LedgerEntry, User, iso
 from metogpt.services import coefficients, permissions, roles
 from metogpt.services.billing import MAX_BALANCE, MAX_REASON
 from metogpt.services.catalog import get_catalog
 from metogpt.services.roles import RoleView
 from metogpt.services.users import ModelOffer
-
-
-def iso(ts: datetime | None) -> str | None:
-    if ts is None:
-        return None
-    if ts.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Strict(BaseModel):
@@ -214,25 +205,36 @@ class RegisterIn(Strict):
 
 class BalanceIn(Strict):
     # Documents "exactly one of balance or delta" so that clients (and schemathesis) know
-    # that sending both, or neither, is invalid input rather than a valid request.
+    # that sending both, or neither, is invalid input rather than a valid request; and that
+    # a reason is required (billing.change_balance refuses a missing or blank one with
+    # the code reason_required, so the field itself is optional here).
     model_config = ConfigDict(
         json_schema_extra={
+            "required": ["reason"],
             "oneOf": [
                 {"required": ["balance"], "properties": {"balance": {"type": "integer"}}},
                 {"required": ["delta"], "properties": {"delta": {"type": "integer"}}},
-            ]
+            ],
         }
     )
 
     balance: StrictInt | None = Field(default=None, ge=0, le=MAX_BALANCE)
-    # A zero delta is refused by billing.adjust (an adjustment that adjusts nothing).
+    # A zero delta is refused by billing.change_balance (an adjustment that adjusts nothing).
     delta: StrictInt | None = Field(
         default=None, ge=-MAX_BALANCE, le=MAX_BALANCE, json_schema_extra={"not": {"const": 0}}
     )
-    # No NUL: PostgreSQL text cannot hold one (billing refuses it).
-    reason: StrictStr | None = Field(
-        default=None, max_length=MAX_REASON, json_schema_extra={"pattern": "^[^\\x00]*$"}
-    )
+    # Documented as text with something besides the spaces str.strip() removes, and no NUL
+    # (PostgreSQL text cannot hold one); billing.change_balance checks it.
+    reason: Annotated[
+        StrictStr | None,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "maxLength": MAX_REASON,
+                "pattern": "^[^\\x00]*[^\\x00\\s\\x1c-\\x1f\\x85][^\\x00]*$",
+            }
+        ),
+    ] = Field(default=None, max_length=MAX_REASON)
 
     @model_validator(mode="before")
     @classmethod

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import reflex as rx
 
-from metogpt.i18n import t
-from metogpt.pages.components import error_callout
+from metogpt.components.forms import error_callout
+from metogpt.components.messages import message
 from metogpt.pages.layout import signed_in
 from metogpt.state.chat import ChatState
+from metogpt.state.lang import t
 
 
 def _conversation_item(conv: rx.Var) -> rx.Component:
-    active = conv["id"] == ChatState.current_id
+    active = conv.id == ChatState.current_id
     return rx.hstack(
         rx.text(
-            conv["title"],
+            conv.title,
             size="2",
             overflow="hidden",
             white_space="nowrap",
             text_overflow="ellipsis",
             flex="1",
             cursor="pointer",
-            on_click=ChatState.open(conv["id"]),
+            on_click=ChatState.open(conv.id),
             class_name="conv-title",
         ),
         rx.menu.root(
@@ -34,13 +35,13 @@ def _conversation_item(conv: rx.Var) -> rx.Component:
                 rx.menu.item(
                     t("chat.rename"),
                     class_name="conv-rename",
-                    on_click=ChatState.start_rename(conv["id"], conv["title"]),
+                    on_click=ChatState.start_rename(conv.id, conv.title),
                 ),
                 rx.menu.item(
                     t("chat.delete"),
                     color="red",
                     class_name="conv-delete",
-                    on_click=ChatState.delete(conv["id"]),
+                    on_click=ChatState.delete(conv.id),
                 ),
             ),
         ),
@@ -101,216 +102,13 @@ def sidebar() -> rx.Component:
     )
 
 
-def _branch_switcher(msg: rx.Var) -> rx.Component:
-    return rx.cond(
-        msg["sibling_count"].to(int) > 1,
-        rx.hstack(
-            rx.icon_button(
-                rx.icon("chevron-left", size=14),
-                size="1",
-                variant="ghost",
-                disabled=msg["prev_sibling"] == "",
-                class_name="branch-prev",
-                on_click=ChatState.switch_branch(msg["prev_sibling"]),
-            ),
-            rx.text(
-                msg["sibling_index"], "/", msg["sibling_count"], size="1", class_name="branch-pos"
-            ),
-            rx.icon_button(
-                rx.icon("chevron-right", size=14),
-                size="1",
-                variant="ghost",
-                disabled=msg["next_sibling"] == "",
-                class_name="branch-next",
-                on_click=ChatState.switch_branch(msg["next_sibling"]),
-            ),
-            spacing="1",
-            align="center",
-        ),
-    )
-
-
-def _user_message(msg: rx.Var) -> rx.Component:
-    editing = ChatState.editing_id == msg["id"]
-    return rx.vstack(
-        rx.cond(
-            editing,
-            rx.vstack(
-                rx.text_area(
-                    value=ChatState.edit_text,
-                    on_change=ChatState.set_edit_text,
-                    width="100%",
-                    auto_height=True,
-                    class_name="edit-box",
-                ),
-                rx.hstack(
-                    rx.button(
-                        t("chat.cancel"),
-                        variant="soft",
-                        color_scheme="gray",
-                        size="1",
-                        on_click=ChatState.cancel_edit,
-                    ),
-                    rx.button(
-                        t("chat.resubmit"),
-                        size="1",
-                        class_name="edit-submit",
-                        on_click=ChatState.submit_edit,
-                        disabled=ChatState.streaming,
-                    ),
-                    justify="end",
-                    width="100%",
-                ),
-                width="100%",
-            ),
-            rx.box(
-                rx.text(msg["content"], white_space="pre-wrap", class_name="msg-text"),
-                background=rx.color("accent", 3),
-                padding="0.7em 1em",
-                border_radius="14px",
-                max_width="100%",
-            ),
-        ),
-        rx.hstack(
-            _branch_switcher(msg),
-            rx.icon_button(
-                rx.icon("pencil", size=13),
-                size="1",
-                variant="ghost",
-                title=t("chat.edit"),
-                class_name="msg-edit",
-                disabled=ChatState.streaming,
-                on_click=ChatState.start_edit(msg["id"], msg["content"]),
-            ),
-            rx.cond(
-                (msg["id"] == ChatState.messages[-1]["id"]) & ~ChatState.streaming,
-                rx.button(
-                    rx.icon("rotate-ccw", size=13),
-                    t("chat.retry"),
-                    size="1",
-                    variant="soft",
-                    class_name="msg-retry",
-                    on_click=ChatState.regenerate(msg["id"]),
-                ),
-            ),
-            spacing="2",
-            align="center",
-        ),
-        align="end",
-        width="100%",
-        max_width="760px",
-        class_name="msg msg-user",
-        spacing="1",
-    )
-
-
-def _answer_footer(msg: rx.Var) -> rx.Component:
-    return rx.hstack(
-        _branch_switcher(msg),
-        rx.text(msg["model"], size="1", color_scheme="gray"),
-        rx.cond(
-            msg["status"] != "streaming",
-            rx.text(
-                msg["tokens"],
-                " ",
-                t("chat.tokens"),
-                " · ",
-                t("chat.charged"),
-                " ",
-                msg["charged"],
-                " (×",
-                msg["coefficient"],
-                ")",
-                size="1",
-                color_scheme="gray",
-                class_name="msg-charge",
-                data_charged=msg["charged"].to(str),
-                data_tokens=msg["tokens"].to(str),
-            ),
-        ),
-        rx.cond(
-            msg["status"] == "stopped",
-            rx.badge(
-                rx.cond(
-                    msg["prompt_tokens"].to(int) > 0,
-                    t("chat.stopped.charged"),
-                    t("chat.stopped.unsent"),
-                ),
-                color_scheme="amber",
-                size="1",
-                class_name="msg-stopped",
-            ),
-        ),
-        rx.cond(
-            (msg["status"] != "streaming") & ~ChatState.streaming,
-            rx.icon_button(
-                rx.icon("refresh-cw", size=13),
-                size="1",
-                variant="ghost",
-                title=t("chat.regenerate"),
-                class_name="msg-regenerate",
-                on_click=ChatState.regenerate(msg["id"]),
-            ),
-        ),
-        spacing="2",
-        align="center",
-        wrap="wrap",
-    )
-
-
-@rx.memo
-def answer_text(content: rx.Var[str]) -> rx.Component:
-    """An answer as Markdown, rendered again only when its text changes. The message list
-    is one component that every state update re-renders (each flush of a streaming
-    answer among them): without this, every earlier answer was parsed again each time."""
-    return rx.markdown(content, use_raw=False, class_name="msg-text")
-
-
-def _assistant_message(msg: rx.Var) -> rx.Component:
-    live = msg["id"] == ChatState.stream_message_id
-    return rx.vstack(
-        rx.box(
-            rx.cond(
-                live,
-                rx.cond(
-                    ChatState.stream_text == "",
-                    rx.hstack(
-                        rx.spinner(size="1"),
-                        rx.text(t("chat.thinking"), size="2"),
-                        color=rx.color("gray", 10),
-                    ),
-                    answer_text(content=ChatState.stream_text),
-                ),
-                rx.cond(
-                    msg["content"] != "",
-                    answer_text(content=msg["content"].to(str)),
-                    rx.text("—", color_scheme="gray"),
-                ),
-            ),
-            width="100%",
-            class_name="msg-body",
-        ),
-        _answer_footer(msg),
-        width="100%",
-        max_width="760px",
-        align="start",
-        class_name="msg msg-assistant",
-        data_status=msg["status"].to(str),
-        spacing="1",
-    )
-
-
-def _message(msg: rx.Var) -> rx.Component:
-    return rx.cond(msg["role"] == "user", _user_message(msg), _assistant_message(msg))
-
-
 def _model_picker() -> rx.Component:
     return rx.select.root(
         rx.select.trigger(placeholder=t("chat.model"), id="model-select"),
         rx.select.content(
             rx.foreach(
                 ChatState.models,
-                lambda m: rx.select.item(m["model"] + " · ×" + m["coefficient"], value=m["model"]),
+                lambda m: rx.select.item(m.model + " · ×" + m.coefficient, value=m.model),
             ),
         ),
         value=ChatState.model,
@@ -409,7 +207,7 @@ def conversation_view() -> rx.Component:
             rx.cond(
                 ChatState.messages.length() > 0,
                 rx.vstack(
-                    rx.foreach(ChatState.messages, _message),
+                    rx.foreach(ChatState.messages, message),
                     spacing="5",
                     align="center",
                     width="100%",

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import reflex as rx
 from reflex_components_core.core.banner import has_too_many_connection_errors
 
-from metogpt.i18n import t
-from metogpt.pages.components import lang_switch
+from metogpt import routes
+from metogpt.components.forms import lang_switch
+from metogpt.state.lang import t
 from metogpt.state.session import SessionState
 
 
@@ -34,10 +35,10 @@ def _mobile_nav() -> rx.Component:
                 ),
             ),
             rx.menu.content(
-                rx.menu.item(t("nav.chat"), on_click=rx.redirect("/")),
+                rx.menu.item(t("nav.chat"), on_click=rx.redirect(routes.CHAT)),
                 rx.cond(
                     SessionState.can_admin,
-                    rx.menu.item(t("nav.admin"), on_click=rx.redirect("/admin")),
+                    rx.menu.item(t("nav.admin"), on_click=rx.redirect(routes.ADMIN)),
                 ),
             ),
         ),
@@ -55,8 +56,8 @@ def header() -> rx.Component:
             spacing="2",
         ),
         rx.hstack(
-            _nav_link("nav.chat", "/", "message-square"),
-            rx.cond(SessionState.can_admin, _nav_link("nav.admin", "/admin", "shield")),
+            _nav_link("nav.chat", routes.CHAT, "message-square"),
+            rx.cond(SessionState.can_admin, _nav_link("nav.admin", routes.ADMIN, "shield")),
             spacing="4",
             display=["none", "flex"],
         ),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from metogpt.i18n import t
-from metogpt.pages.components import error_callout, field, lang_switch
+from metogpt import routes
+from metogpt.components.forms import error_callout, field, lang_switch
 from metogpt.state.auth import AuthFormState
+from metogpt.state.lang import t
 
 
 def _auth_card(title_key: str, body: rx.Component) -> rx.Component:
@@ -68,7 +69,10 @@ def login_page() -> rx.Component:
                 rx.hstack(
                     rx.text(t("auth.login.no_account"), size="2"),
                     rx.link(
-                        t("auth.login.to_register"), href="/register", size="2", id="to-register"
+                        t("auth.login.to_register"),
+                        href=routes.REGISTER,
+                        size="2",
+                        id="to-register",
                     ),
                     spacing="1",
                 ),
@@ -119,7 +123,7 @@ def register_page() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.text(t("auth.register.have_account"), size="2"),
-                    rx.link(t("auth.register.to_login"), href="/login", size="2"),
+                    rx.link(t("auth.register.to_login"), href=routes.LOGIN, size="2"),
                     spacing="1",
                 ),
                 spacing="4",

@@ -143,3 +143,18 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
         raise Unauthorized("this account is disabled", code="account_disabled")
     token, ttl = issue_token(user)
     return user, token, ttl
+
+
+def subject(token: str | None) -> str:
+    """Whose token this is, by its signature alone ("" for none or a forged one), expired
+    or revoked or not: it names whose data a browser tab may hold, not who may act."""
+    if not token or len(token) > 4096:
+        return ""
+    try:
+        claims = jwt.decode(
+            token, settings.jwt_secret, algorithms=[_ALGORITHM], options={"verify_exp": False}
+        )
+    except jwt.PyJWTError:
+        return ""
+    sub = claims.get("sub")
+    return sub if isinstance(sub, str) else ""

@@ -12,7 +12,7 @@ Invariants, kept by construction:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
@@ -82,52 +82,51 @@ def _amount(value: Any, name: str, *, allow_negative: bool) -> int:
     return value
 
 
-def _reason(reason: Any, required: bool) -> str | None:
-    if reason is None or (isinstance(reason, str) and not reason.strip()):
-        if required:
-            raise InvalidInput("a reason is required", code="reason_required")
-        return None
-    if not isinstance(reason, str):
-        raise InvalidInput("reason must be text")
-    if "\x00" in reason:  # PostgreSQL text cannot hold NUL
-        raise InvalidInput("reason cannot contain NUL characters")
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(f"reason must be at most {MAX_REASON} characters")
-    return reason.strip()
+BalanceOp = Literal["set", "add"]
 
 
-def adjust(
-    session: Session,
-    actor: Actor,
-    user_id: str,
-    delta: Any,
-    reason: Any = None,
-    *,
-    reason_required: bool = False,
-) -> LedgerEntry:
-    actor.require("BALANCE_MANAGEMENT", "UPDATE")
-    delta = _amount(delta, "delta", allow_negative=True)
-    reason = _reason(reason, reason_required)
-    _user_or_404(session, user_id)
-    if delta == 0:
-        raise InvalidInput("delta must not be zero")
-    return apply_delta(session, user_id, delta, ADJUSTMENT, reason=reason, actor_id=actor.user_id)
+def _reason(reason: Any) -> str:
+    """An admin's reason for a balance change: required, so that every adjustment in the
+    ledger says why it was made."""
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInput("reason must be text", code="reason_invalid")
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput("a reason is required", code="reason_required")
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL
+        raise InvalidInput("reason cannot contain NUL characters", code="reason_invalid")
+    if len(text) > MAX_REASON:
+        raise InvalidInput(
+            f"reason must be at most {MAX_REASON} characters", code="reason_too_long"
+        )
+    return text
 
 
-def set_balance(
-    session: Session,
-    actor: Actor,
-    user_id: str,
-    balance: Any,
-    reason: Any = None,
-    *,
-    reason_required: bool = False,
+def change_balance(
+    session: Session, actor: Actor, user_id: str, op: BalanceOp, amount: Any, reason: Any
 ) -> LedgerEntry | None:
-    """Set a balance; the ledger records the exact difference from the balance it replaced,
-    even when charges land in between (compare-and-set, retried)."""
+    """Every change of a balance by a person (the admin dashboard, the REST API, the
+    console): "set" puts the balance at `amount`, "add" moves it by `amount` (a negative
+    amount takes credits away). A reason is required. Returns the ledger row, or None when
+    "set" found the balance already there."""
     actor.require("BALANCE_MANAGEMENT", "UPDATE")
-    target = _amount(balance, "balance", allow_negative=False)
-    reason = _reason(reason, reason_required)
+    if op not in ("set", "add"):
+        raise InvalidInput("the operation must be set or add", code="invalid")
+    amount = _amount(amount, "balance" if op == "set" else "delta", allow_negative=op == "add")
+    note = _reason(reason)
+    _user_or_404(session, user_id)
+    if op == "set":
+        return _set_balance(session, actor, user_id, amount, note)
+    if amount == 0:
+        raise InvalidInput("delta must not be zero")
+    return apply_delta(session, user_id, amount, ADJUSTMENT, reason=note, actor_id=actor.user_id)
+
+
+def _set_balance(
+    session: Session, actor: Actor, user_id: str, target: int, reason: str
+) -> LedgerEntry | None:
+    """The ledger records the exact difference from the balance it replaced, even when
+    charges land in between (compare-and-set, retried)."""
     for _ in range(20):
         user = _user_or_404(session, user_id)
         session.refresh(user)
@@ -218,3 +217,19 @@ def ledger_page(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A user's balance and the newest page of their ledger, for the balance dialog."""
+
+    user: User
+    entries: list[LedgerEntry]
+    total: int
+
+
+def statement(
+    session: Session, actor: Actor, user_id: str, limit: int = 50, offset: int = 0
+) -> Statement:
+    entries, total = ledger_page(session, actor, user_id, limit, offset)  # checks the right
+    return Statement(_user_or_404(session, user_id), entries, total)

@@ -9,18 +9,22 @@ sessions: correctness there comes from conditional updates and row locks.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 from metogpt.settings import settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -115,6 +119,27 @@ def write_session() -> Iterator[Session]:
 def read_session() -> Iterator[Session]:
     with Session(engines().read, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+async def in_write(fn: Callable[Concatenate[Session, P], T], *args: P.args, **kw: P.kwargs) -> T:
+    """Run a service call in its own write transaction, off the event loop (for async
+    callers: the Reflex states)."""
+
+    def call() -> T:
+        with write_session() as session:
+            return fn(session, *args, **kw)
+
+    return await asyncio.to_thread(call)
+
+
+async def in_read(fn: Callable[Concatenate[Session, P], T], *args: P.args, **kw: P.kwargs) -> T:
+    """Run a service query in a read transaction, off the event loop."""
+
+    def call() -> T:
+        with read_session() as session:
+            return fn(session, *args, **kw)
+
+    return await asyncio.to_thread(call)
 
 
 # ---- the driver's own connection, for the hot path ----------------------------------------

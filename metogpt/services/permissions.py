@@ -93,3 +93,8 @@ class Actor:
 
     def require(self, ptype: str, action: str) -> None:
         require(self.permissions, ptype, action)
+
+
+def can_open_admin(actor: Actor) -> bool:
+    """The admin area opens for anyone who may read at least one of its screens."""
+    return any(actor.can(ptype, "READ") for ptype in CATALOG if "READ" in CATALOG[ptype])

@@ -122,13 +122,6 @@ def effective_model_access(role: Role, catalog: Catalog | None = None) -> dict[s
     return result
 
 
-def access_to_store(name: str, table: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """A role editor's model table (every model, enabled or not) reduced to what needs
-    storing: a disabled model is kept only for ADMIN, which would otherwise get it by
-    default (see effective_model_access)."""
-    return {m: row for m, row in table.items() if row.get("enabled") is True or name == ADMIN}
-
-
 def enabled_models(role: Role, catalog: Catalog | None = None) -> dict[str, str]:
     """model -> coefficient for the models this role may use."""
     return {m: g.coefficient for m, g in effective_model_access(role, catalog).items() if g.enabled}
@@ -245,3 +238,58 @@ def delete(session: Session, actor: permissions.Actor, name: str) -> None:
         session.flush()
     except IntegrityError:  # a user was given this role meanwhile
         raise Conflict(f"role {role.name} is in use", code="role_in_use") from None
+
+
+# ---- the dashboard's role editor ------------------------------------------------------------
+
+
+@dataclass
+class EditorModel:
+    """One row of the role editor's model table, as the person edits it."""
+
+    model: str
+    enabled: bool
+    coefficient: str  # as typed: checked by save_from_editor
+
+
+@dataclass
+class EditorForm:
+    """The role editor's form: `perms` keyed "TYPE.ACTION", every catalog model a row."""
+
+    perms: dict[str, bool]
+    models: list[EditorModel]
+
+
+def editor_form(view: RoleView | None) -> EditorForm:
+    """The form for a role (None: a new role, nothing granted)."""
+    matrix = view.permissions if view else permissions.empty_matrix()
+    access = view.model_access if view else {}
+    return EditorForm(
+        perms={f"{t}.{a}": v for t, acts in matrix.items() for a, v in acts.items()},
+        models=[
+            EditorModel(m, access[m].enabled, access[m].coefficient)
+            if m in access
+            else EditorModel(m, False, "1")
+            for m in get_catalog().names()
+        ],
+    )
+
+
+def save_from_editor(
+    session: Session, actor: permissions.Actor, name: Any, new: bool, form: EditorForm
+) -> RoleView:
+    """Create (`new`) or update the role `name` from the editor's form, through the same
+    rules as the REST API. Only enabled models are stored, except for ADMIN, which would
+    otherwise get a disabled model back by default (see effective_model_access)."""
+    matrix: dict[str, dict[str, Any]] = {}
+    for key, value in form.perms.items():
+        ptype, _, action = str(key).partition(".")
+        matrix.setdefault(ptype, {})[action] = value  # unknown names: normalize refuses
+    access = {
+        row.model: {"enabled": row.enabled, "coefficient": row.coefficient}
+        for row in form.models
+        if row.enabled is True or (not new and name == ADMIN)
+    }
+    if new:
+        return create(session, actor, name, matrix, access)
+    return update(session, actor, name, matrix, access)

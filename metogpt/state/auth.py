@@ -6,11 +6,12 @@ import asyncio
 
 import reflex as rx
 
-from metogpt import i18n
+from metogpt import i18n, routes
 from metogpt.services import auth, users
+from metogpt.services.db import in_write
 from metogpt.services.errors import ServiceError
 from metogpt.settings import settings
-from metogpt.state.session import SessionState, in_write
+from metogpt.state.session import SessionState
 
 
 class AuthFormState(SessionState):
@@ -28,13 +29,12 @@ class AuthFormState(SessionState):
                 auth.login, form.get("email", ""), form.get("password", ""), address
             )
         except ServiceError as exc:
-            self.error = i18n.error_text(exc.code, exc.message, self.lang)
-            self.busy = False
+            await self._forget()  # whoever held this tab before: nothing of theirs stays
+            self.error = self._error_text(exc)
             return
-        self.busy = False
-        self.auth_token = token
+        await self._sign_in(token)
         self.lang = i18n.normalize_lang(user.locale)
-        yield rx.redirect("/")
+        yield rx.redirect(routes.CHAT)
 
     @rx.event
     async def register(self, form: dict):
@@ -60,9 +60,8 @@ class AuthFormState(SessionState):
                 self.router.session.client_ip or "unknown",
             )
         except ServiceError as exc:
-            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+            self.error = self._error_text(exc)
             self.busy = False
             return
-        self.busy = False
-        self.auth_token = token
-        yield rx.redirect("/")
+        await self._sign_in(token)
+        yield rx.redirect(routes.CHAT)

@@ -5,6 +5,7 @@ services, which check ownership, model access and balance themselves."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -13,37 +14,63 @@ from metogpt import i18n
 from metogpt.models import Message, User
 from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.catalog import get_catalog
+from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
-from metogpt.state.session import SessionState, in_read, in_write
+from metogpt.state.session import FAILED, SessionState
 
 
-def _message_dict(view: conversations.MessageView) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "role": view.role,
-        "content": view.content,
-        "model": view.model,
-        "status": view.status,
-        "error": view.error,
-        "tokens": view.prompt_tokens + view.completion_tokens,
-        "prompt_tokens": view.prompt_tokens,
-        "completion_tokens": view.completion_tokens,
-        "charged": view.charged,
-        "coefficient": view.coefficient,
-        "sibling_index": view.sibling_index,
-        "sibling_count": view.sibling_count,
-        "prev_sibling": view.prev_sibling,
-        "next_sibling": view.next_sibling,
-    }
+@dataclass
+class ConversationRow:
+    id: str
+    title: str
+
+
+@dataclass
+class MessageRow:
+    id: str
+    role: str
+    content: str
+    model: str
+    status: str
+    error: str
+    tokens: int
+    prompt_tokens: int
+    completion_tokens: int
+    charged: int
+    coefficient: str
+    sibling_index: int  # 1-based
+    sibling_count: int
+    prev_sibling: str
+    next_sibling: str
+
+    @classmethod
+    def of(cls, v: conversations.MessageView) -> MessageRow:
+        return cls(
+            id=v.id,
+            role=v.role,
+            content=v.content,
+            model=v.model,
+            status=v.status,
+            error=v.error,
+            tokens=v.prompt_tokens + v.completion_tokens,
+            prompt_tokens=v.prompt_tokens,
+            completion_tokens=v.completion_tokens,
+            charged=v.charged,
+            coefficient=v.coefficient,
+            sibling_index=v.sibling_index,
+            sibling_count=v.sibling_count,
+            prev_sibling=v.prev_sibling,
+            next_sibling=v.next_sibling,
+        )
 
 
 class ChatState(SessionState):
-    conversations: list[dict[str, str]] = []
+    conversations: list[ConversationRow] = []
     search: str = ""
     current_id: str = ""
     current_title: str = ""
     system_prompt: str = ""
-    messages: list[dict[str, Any]] = []
+    messages: list[MessageRow] = []
     # What the user is typing survives reloads and errors; cleared only once saved.
     draft: str = rx.LocalStorage("", name="metogpt_draft")
     model: str = ""
@@ -70,17 +97,17 @@ class ChatState(SessionState):
         return await in_read(conversations.screen, user, wanted or None, self.search)
 
     def _apply(self, view: conversations.Screen) -> None:
-        self.conversations = [{"id": c.id, "title": c.title or "…"} for c in view.conversations]
+        self.conversations = [ConversationRow(c.id, c.title or "…") for c in view.conversations]
         conv = view.current
         self.current_id = conv.id if conv else ""
         self.current_title = conv.title if conv else ""
         self.system_prompt = conv.system_prompt if conv else self.system_prompt
-        self.messages = [_message_dict(v) for v in view.thread]
-        if conv and conv.model and any(m["model"] == conv.model for m in self.models):
+        self.messages = [MessageRow.of(v) for v in view.thread]
+        if conv and conv.model and any(m.model == conv.model for m in self.models):
             self._select(conv.model)
 
     def _pick_default_model(self) -> None:
-        names = [m["model"] for m in self.models]
+        names = [m.model for m in self.models]
         self._select(self.model if self.model in names else (names[0] if names else ""))
 
     def _select(self, model: str) -> None:
@@ -101,12 +128,19 @@ class ChatState(SessionState):
 
     # ---- conversation list -------------------------------------------------------------
 
-    @rx.event
-    async def set_search(self, value: str):
-        self.search = value[:200]
+    async def _reload(self) -> None:
+        """Show the list and the open conversation again, for whoever is signed in now."""
         user = await self._user()
         if user is not None:
             self._apply(await self._screen(user))
+
+    def _refused(self, exc: ServiceError) -> None:
+        self.error = self._explain(exc)
+
+    @rx.event
+    async def set_search(self, value: str):
+        self.search = value[:200]
+        await self._reload()
 
     @rx.event
     async def open(self, conversation_id: str):
@@ -139,32 +173,26 @@ class ChatState(SessionState):
 
     @rx.event
     async def save_rename(self):
-        user = await self._user()
-        if user is None:
-            return
-        try:
-            await in_write(conversations.rename, user, self.rename_id, self.rename_text)
-        except ServiceError as exc:
-            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+        done = await self._call(
+            conversations.rename, self.rename_id, self.rename_text, write=True, as_user=True
+        )
+        if done is FAILED:
             return
         self.rename_id = ""
-        self._apply(await self._screen(user))
+        await self._reload()
 
     @rx.event
     async def delete(self, conversation_id: str):
         if self.streaming and conversation_id == self.current_id:
             return
-        user = await self._user()
-        if user is None:
-            return
-        try:
-            await in_write(conversations.remove, user, conversation_id)
-        except ServiceError as exc:
-            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+        if (
+            await self._call(conversations.remove, conversation_id, write=True, as_user=True)
+            is FAILED
+        ):
             return
         if conversation_id == self.current_id:
             self.new_chat()
-        self._apply(await self._screen(user))
+        await self._reload()
 
     # ---- composer and settings ---------------------------------------------------------
 
@@ -184,15 +212,13 @@ class ChatState(SessionState):
     async def save_system_prompt(self):
         if not self.current_id:
             return  # a new conversation takes it when its first message is sent
-        user = await self._user()
-        if user is None:
-            return
-        try:
-            await in_write(
-                conversations.set_system_prompt, user, self.current_id, self.system_prompt
-            )
-        except ServiceError as exc:
-            self.error = i18n.error_text(exc.code, exc.message, self.lang)
+        await self._call(
+            conversations.set_system_prompt,
+            self.current_id,
+            self.system_prompt,
+            write=True,
+            as_user=True,
+        )
 
     @rx.event
     def start_edit(self, message_id: str, text: str):
@@ -214,15 +240,12 @@ class ChatState(SessionState):
     async def switch_branch(self, message_id: str):
         if self.streaming or not message_id:
             return
-        user = await self._user()
-        if user is None:
+        if (
+            await self._call(conversations.switch_branch, message_id, write=True, as_user=True)
+            is FAILED
+        ):
             return
-        try:
-            await in_write(conversations.switch_branch, user, message_id)
-        except ServiceError as exc:
-            self.error = i18n.error_text(exc.code, exc.message, self.lang)
-            return
-        self._apply(await self._screen(user))
+        await self._reload()
 
     # ---- answering ---------------------------------------------------------------------
 
@@ -297,9 +320,16 @@ class ChatState(SessionState):
         self.stream_text, self.stream_message_id = "", ""
 
     async def _fail_turn(
-        self, exc: ServiceError, *, saved_draft: bool = False, conversation_id: str | None = None
+        self,
+        exc: ServiceError,
+        *,
+        user: User | None = None,
+        saved_draft: bool = False,
+        conversation_id: str | None = None,
     ) -> None:
         async with self:
+            if not self._holds(user):
+                return
             self.error = self._explain(exc)
             self.streaming = False
             if saved_draft:
@@ -312,30 +342,39 @@ class ChatState(SessionState):
         if isinstance(exc, InsufficientBalance):  # insufficient_balance or balance_held
             figures = {"available": 0, "needed": 0, "answers": 0, "held": 0, **exc.details}
             return i18n.tr(f"chat.error.{exc.code}", self.lang, **figures)
-        return i18n.error_text(exc.code, exc.message, self.lang)
+        return self._error_text(exc)
+
+    def _holds(self, user: User | None) -> bool:
+        """Inside `async with self`: does the tab still hold `user`'s data (None: nobody's
+        yet)? A turn of someone who signed out since must not reach the next person."""
+        return user is None or self._user_id == user.id
 
     async def _answer(
         self, user: User, prompt: Message, model: str, *, saved_draft: bool = False
     ) -> None:
         """Reserve, show the empty answer, stream it, settle. One state update before the
-        provider is called: every database read happens outside the state lock."""
+        provider is called: every database read happens outside the state lock. If the tab
+        changes hands meanwhile, the answer stops (charged as a stop) and shows nowhere."""
         try:
             prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
             await self._fail_turn(
-                exc, saved_draft=saved_draft, conversation_id=prompt.conversation_id
+                exc, user=user, saved_draft=saved_draft, conversation_id=prompt.conversation_id
             )
             return
         view = await self._screen(user, prepared.conversation_id)
         async with self:
-            if saved_draft:
-                self.draft = ""  # saved in the conversation now
-            self.editing_id = ""
-            self._apply(view)
-            self.stream_message_id = prepared.assistant_message_id
+            if self._holds(user):
+                if saved_draft:
+                    self.draft = ""  # saved in the conversation now
+                self.editing_id = ""
+                self._apply(view)
+                self.stream_message_id = prepared.assistant_message_id
 
         async def show(text: str) -> bool:
             async with self:
+                if not self._holds(user):
+                    return True
                 if text != self.stream_text:  # a silent provider's polls change nothing
                     self.stream_text = text
                 return self._stop_requested
@@ -344,6 +383,8 @@ class ChatState(SessionState):
         view = await self._screen(user, prepared.conversation_id)
         fresh = await in_read(users.get, user.id)
         async with self:
+            if not self._holds(user):
+                return
             self.streaming = False
             self.stream_text, self.stream_message_id = "", ""
             if outcome.error:

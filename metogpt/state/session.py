@@ -1,44 +1,54 @@
 """Who is signed in, and the language. Identity lives only in backend vars (`_user_id`)
-and is re-derived from the signed token by the auth service on every privileged event."""
+and is re-derived from the signed token by the auth service on every privileged event.
+
+Every state that holds a user's data derives from SessionState. A tab is one browser
+tab, whoever signs in on it: when its token names someone else (sign-out, another
+sign-in, a failed authentication, a reconnect with another or no token), every state under
+SessionState is reset through `_claim` before anything more reaches the browser, so no
+later user ever receives an earlier user's data. `TabOwner` makes that check on every
+event, hydration included, before the event is processed."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal, TypeVar
 
 import reflex as rx
-from sqlmodel import Session
+from reflex.middleware import Middleware
+from reflex_base.constants.state import FIELD_MARKER
 
-from metogpt import i18n
+from metogpt import i18n, routes
 from metogpt.models import User
-from metogpt.services import auth, users
-from metogpt.services.db import read_session, write_session
+from metogpt.services import auth, permissions, users
+from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
-
-async def in_write(fn: Callable[Concatenate[Session, P], T], *args: P.args, **kw: P.kwargs) -> T:
-    """Run a service call in its own write transaction, off the event loop."""
-
-    def call() -> T:
-        with write_session() as session:
-            return fn(session, *args, **kw)
-
-    return await asyncio.to_thread(call)
+# The tab's own client-side vars, kept through a reset: the token is whoever signs in now,
+# the language is the tab's choice.
+_TAB_VARS = frozenset({"auth_token", "lang"})
+_HYDRATE = f"{rx.State.get_full_name()}.hydrate_and_load"
 
 
-async def in_read(fn: Callable[Concatenate[Session, P], T], *args: P.args, **kw: P.kwargs) -> T:
-    """Run a service query in a read transaction, off the event loop."""
+class Failed(Enum):
+    """What `SessionState._call` returns when the call did not happen or was refused."""
 
-    def call() -> T:
-        with read_session() as session:
-            return fn(session, *args, **kw)
+    FAILED = "failed"
 
-    return await asyncio.to_thread(call)
+
+FAILED = Failed.FAILED
+
+
+@dataclass
+class ModelOffer:
+    """A model the user's role allows, with its coefficient (the chat's model picker)."""
+
+    model: str
+    coefficient: str
 
 
 class SessionState(rx.State):
@@ -55,86 +65,169 @@ class SessionState(rx.State):
     balance: int = 0
     can_admin: bool = False
     demo_mode: bool = False  # the selected model is answered by the demo provider (chat)
-    models: list[dict[str, str]] = []
+    models: list[ModelOffer] = []
 
+    # Whose data the states of this tab hold ("" for nobody).
     _user_id: str = ""
+
+    # ---- the tab's owner -----------------------------------------------------------------
+
+    async def _claim(self, token: str) -> None:
+        """The tab now belongs to whoever `token` names: if that is not who its states
+        hold data for, reset them all first."""
+        owner = auth.subject(token)
+        if owner != self._user_id:
+            await self._become(owner)
+
+    async def _become(self, owner: str) -> None:
+        """The tab's states start clean for `owner` (a user id, "" for nobody)."""
+        await self._reset_user_states()
+        self._user_id = owner
+
+    async def _reset_user_states(self) -> None:
+        """Every state under SessionState (this one included) back to its defaults, except
+        the tab's token and language. Structural: a new state that derives from
+        SessionState is reset without being listed anywhere."""
+        for cls in user_state_classes():
+            state = await self.get_state(cls)
+            for name, field in cls.__fields__.items():
+                if field._owner is cls and name not in _TAB_VARS:
+                    setattr(state, name, field.default_value())
+
+    async def _sign_in(self, token: str) -> None:
+        """A fresh token for this tab: the states start clean for its user."""
+        self.auth_token = token
+        await self._become(auth.subject(token))
+
+    async def _forget(self) -> None:
+        """Signed out, or the token no longer authenticates: nothing of anyone stays."""
+        self.auth_token = ""
+        await self._claim("")
+
+    # ---- authentication ------------------------------------------------------------------
 
     async def _actor(self) -> tuple[User, Actor]:
         """The signed-in user and their permissions, fresh from the database."""
         user, actor = await in_read(auth.authenticate, self.auth_token)
-        self._user_id = user.id
+        if user.id != self._user_id:  # the tab changed hands since its data was loaded
+            await self._become(user.id)
         return user, actor
 
     async def _caller(self) -> tuple[User, Actor] | None:
-        """Like `_actor`, but None for a visitor who is not (or no longer) signed in."""
+        """Like `_actor`, but None for a visitor who is not (or no longer) signed in, whose
+        tab is then forgotten."""
         try:
             return await self._actor()
         except ServiceError:
+            await self._forget()
             return None
 
-    def _show(self, user: User, actor: Actor) -> None:
+    async def _call(
+        self, fn: Callable[..., T], *args: Any, write: bool = False, as_user: bool = False
+    ) -> T | Literal[Failed.FAILED]:
+        """The pattern of every privileged handler: authenticate, call the service with the
+        actor (or, `as_user`, the user) in a read or write transaction, and show a refusal
+        through `_refused`. FAILED when the call did not happen or was refused."""
+        caller = await self._caller()
+        if caller is None:
+            return FAILED
+        principal = caller[0] if as_user else caller[1]
+        try:
+            return await (in_write if write else in_read)(fn, principal, *args)
+        except ServiceError as exc:
+            self._refused(exc)
+            return FAILED
+
+    def _refused(self, exc: ServiceError) -> None:
+        """Show a service's refusal; each state that calls `_call` says where."""
+        raise NotImplementedError(f"{type(self).__name__} shows no refusals") from exc
+
+    def _error_text(self, exc: ServiceError) -> str:
+        return i18n.error_text(exc.code, exc.message, self.lang)
+
+    # ---- the header ----------------------------------------------------------------------
+
+    def _show_header(self, user: User, actor: Actor) -> None:
         self.signed_in = True
         self.user_name = user.name
         self.user_email = user.email
         self.user_role = user.role
         self.balance = user.balance
-        self.can_admin = any(
-            actor.can(ptype, "READ")
-            for ptype in ("USER_MANAGEMENT", "ROLE_MANAGEMENT", "BALANCE_MANAGEMENT", "ANALYTICS")
-        )
-
-    def _forget(self) -> None:
-        self.auth_token = ""
-        self._user_id = ""
-        self.signed_in = False
-        self.user_name = self.user_email = self.user_role = ""
-        self.balance = 0
-        self.can_admin = False
+        self.can_admin = permissions.can_open_admin(actor)
 
     async def _enter(self, *, models: bool = True) -> Actor | None:
         """Opening a signed-in page: show the user and (for a page that offers them) their
-        models; None for a visitor who is not (or no longer) signed in, who is then
-        forgotten."""
-        try:
-            user, actor = await self._actor()
-        except ServiceError:
-            self._forget()
+        models; None for a visitor who is not (or no longer) signed in."""
+        caller = await self._caller()
+        if caller is None:
             return None
+        user, actor = caller
         self.lang = i18n.normalize_lang(user.locale)
-        self._show(user, actor)
+        self._show_header(user, actor)
         if models:
             offers = await in_read(users.models_of, user)
-            self.models = [{"model": o.model, "coefficient": o.coefficient} for o in offers]
+            self.models = [ModelOffer(o.model, o.coefficient) for o in offers]
         return actor
 
     @rx.event
     async def require_login(self):
         """on_load of signed-in pages: show the user, or send them to sign in."""
-        return None if await self._enter() else rx.redirect("/login")
+        return None if await self._enter() else rx.redirect(routes.LOGIN)
 
     @rx.event
     async def redirect_if_signed_in(self):
         """on_load of the sign-in pages."""
         if not self.auth_token:
+            await self._forget()
             return None
-        try:
-            await self._actor()
-        except ServiceError:
-            self._forget()
-            return None
-        return rx.redirect("/")
+        return None if await self._caller() is None else rx.redirect(routes.CHAT)
 
     @rx.event
-    def logout(self):
-        self._forget()
-        return rx.redirect("/login")
+    async def logout(self):
+        await self._forget()
+        return rx.redirect(routes.LOGIN)
 
     @rx.event
     async def switch_lang(self):
         self.lang = "en" if self.lang == "ru" else "ru"
         if self.auth_token:
-            try:
-                user, _ = await self._actor()
-            except ServiceError:
-                return
-            await in_write(users.set_locale, user.id, self.lang)
+            caller = await self._caller()
+            if caller is not None:
+                await in_write(users.set_locale, caller[0].id, self.lang)
+
+
+def user_state_classes() -> list[type[SessionState]]:
+    """SessionState and every state under it, at any depth."""
+    found: list[type[SessionState]] = []
+    todo: list[type[rx.State]] = [SessionState]
+    while todo:
+        cls = todo.pop()
+        assert issubclass(cls, SessionState)
+        found.append(cls)
+        todo.extend(cls.get_substates())
+    return found
+
+
+class TabOwner(Middleware):
+    """Before any event of a tab is processed: if the token it now carries names someone
+    other than the one whose data its states hold, reset them. Hydration (a new page or a
+    reconnect) brings the browser's token in its payload and sends the whole state back,
+    so the check uses the token that arrives, before the snapshot is taken."""
+
+    async def preprocess(self, app: Any, state: Any, event: Any) -> None:
+        session = await state.get_state(SessionState)
+        assert isinstance(session, SessionState)
+        await session._claim(_arriving_token(session, event))
+        return None
+
+
+def _arriving_token(session: SessionState, event: Any) -> str:
+    """The token the tab carries once `event` is applied: browser storage arrives with a
+    hydration (all of it: no token there means none) or a sync from another tab."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    storage = payload.get("vars")
+    prefix = SessionState.get_full_name() + "."
+    for key, value in (storage if isinstance(storage, dict) else {}).items():
+        if str(key).removeprefix(prefix).removesuffix(FIELD_MARKER) == "auth_token":
+            return value if isinstance(value, str) else ""
+    return "" if event.name == _HYDRATE else session.auth_token

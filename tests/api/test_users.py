@@ -171,16 +171,18 @@ def test_set_balance_writes_one_adjustment_with_reason_and_actor(
 
 def test_set_balance_to_zero_and_to_the_maximum(api: TestClient, admin: Account) -> None:
     acc = make_account(balance=2000)
-    r = api.put(_balance_url(acc.id), json={"balance": 0}, headers=admin.headers)
+    r = api.put(_balance_url(acc.id), json={"balance": 0, "reason": "r"}, headers=admin.headers)
     assert r.status_code == 200 and r.json()["transaction"]["amount"] == -2000
-    r = api.put(_balance_url(acc.id), json={"balance": MAX_BALANCE}, headers=admin.headers)
+    r = api.put(
+        _balance_url(acc.id), json={"balance": MAX_BALANCE, "reason": "r"}, headers=admin.headers
+    )
     assert r.status_code == 200 and r.json()["user"]["balance"] == MAX_BALANCE
     assert balance_of(acc.id) == sum(e.amount for e in ledger_of(acc.id)) == MAX_BALANCE
 
 
 def test_set_balance_to_the_same_value_writes_nothing(api: TestClient, admin: Account) -> None:
     acc = make_account(balance=2000)
-    r = api.put(_balance_url(acc.id), json={"balance": 2000}, headers=admin.headers)
+    r = api.put(_balance_url(acc.id), json={"balance": 2000, "reason": "r"}, headers=admin.headers)
     assert r.status_code == 200 and r.json()["transaction"] is None
     assert len(ledger_of(acc.id)) == 1
 
@@ -188,7 +190,7 @@ def test_set_balance_to_the_same_value_writes_nothing(api: TestClient, admin: Ac
 @pytest.mark.parametrize("delta", [250, -2000, 7.0], ids=["credit", "to zero", "whole float"])
 def test_adjust_balance_by_delta(api: TestClient, admin: Account, delta: float) -> None:
     acc = make_account(balance=2000)
-    r = api.put(_balance_url(acc.id), json={"delta": delta}, headers=admin.headers)
+    r = api.put(_balance_url(acc.id), json={"delta": delta, "reason": "r"}, headers=admin.headers)
     assert r.status_code == 200, r.text
     assert r.json()["transaction"]["amount"] == int(delta)
     assert r.json()["user"]["balance"] == balance_of(acc.id) == 2000 + int(delta)
@@ -207,25 +209,25 @@ def _refused_balance(api: TestClient, admin: Account, user_id: str, **kw: Any) -
 
 
 BAD_BALANCE_JSON: list[Any] = [
-    {"balance": -1},
-    {"delta": -(10**15)},
-    {"balance": 10**15},
-    {"delta": 10**15},
-    {"balance": MAX_BALANCE + 1},
-    {"balance": 10.5},
-    {"delta": 0.5},
-    {"balance": 1e300},
-    {"balance": "100"},
-    {"delta": "5"},
-    {"balance": True},
-    {"balance": None},
-    {"balance": [5]},
-    {"balance": {"$gt": 0}},
-    {"delta": 0},
+    {"balance": -1, "reason": "r"},
+    {"delta": -(10**15), "reason": "r"},
+    {"balance": 10**15, "reason": "r"},
+    {"delta": 10**15, "reason": "r"},
+    {"balance": MAX_BALANCE + 1, "reason": "r"},
+    {"balance": 10.5, "reason": "r"},
+    {"delta": 0.5, "reason": "r"},
+    {"balance": 1e300, "reason": "r"},
+    {"balance": "100", "reason": "r"},
+    {"delta": "5", "reason": "r"},
+    {"balance": True, "reason": "r"},
+    {"balance": None, "reason": "r"},
+    {"balance": [5], "reason": "r"},
+    {"balance": {"$gt": 0}, "reason": "r"},
+    {"delta": 0, "reason": "r"},
     {},
     {"reason": "only a reason"},
-    {"balance": 5, "delta": 5},
-    {"balance": 5, "extra": 1},
+    {"balance": 5, "delta": 5, "reason": "r"},
+    {"balance": 5, "extra": 1, "reason": "r"},
     {"delta": 5, "reason": 5},
     {"delta": 5, "reason": "r" * 501},
     {"delta": 5, "reason": "nul\x00byte"},
@@ -233,6 +235,9 @@ BAD_BALANCE_JSON: list[Any] = [
     "5",
     5,
     None,
+    {"delta": 5},  # no reason
+    {"delta": 5, "reason": " \t "},  # a blank reason
+    {"balance": 5, "reason": None},
 ]
 
 
@@ -245,6 +250,29 @@ def test_bad_balance_input_is_422_and_changes_nothing(api: TestClient, admin: Ac
 
     each(BAD_BALANCE_JSON, check)
     assert balance_of(acc.id) == 2000 and len(ledger_of(acc.id)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"delta": 5}, "reason_required"),
+        ({"balance": 5, "reason": None}, "reason_required"),
+        ({"delta": 5, "reason": "   "}, "reason_required"),
+        ({"balance": 5, "reason": "r" * 501}, "invalid"),  # the schema's limit speaks first
+    ],
+    ids=["missing", "null", "blank", "too long"],
+)
+def test_every_balance_change_needs_a_reason(
+    api: TestClient, admin: Account, body: dict[str, Any], code: str
+) -> None:
+    acc = make_account(balance=2000)
+    err = _refused_balance(api, admin, acc.id, json=body)
+    assert (err["status"], err["error"]) == (422, code)
+
+
+def test_the_openapi_schema_says_a_reason_is_required(api: TestClient) -> None:
+    schema = api.get("/api/openapi.json").json()["components"]["schemas"]["BalanceIn"]
+    assert "reason" in schema["required"]
 
 
 RAW_BAD_BALANCE: list[bytes] = [
@@ -310,13 +338,13 @@ def test_a_10_mb_chunked_body_without_length_is_413(api: TestClient, admin: Acco
 
 def test_overdrawing_by_delta_is_409_and_changes_nothing(api: TestClient, admin: Account) -> None:
     acc = make_account(balance=100)
-    err = _refused_balance(api, admin, acc.id, json={"delta": -101})
+    err = _refused_balance(api, admin, acc.id, json={"delta": -101, "reason": "r"})
     assert err["status"] == 409 and err["error"] == "insufficient_balance"
 
 
 def test_going_over_the_maximum_by_delta_is_422(api: TestClient, admin: Account) -> None:
     acc = make_account(balance=100)
-    err = _refused_balance(api, admin, acc.id, json={"delta": MAX_BALANCE})
+    err = _refused_balance(api, admin, acc.id, json={"delta": MAX_BALANCE, "reason": "r"})
     assert err["status"] == 422 and err["error"] == "too_large"
 
 
@@ -327,17 +355,17 @@ def test_setting_below_what_answers_in_flight_hold_is_409(api: TestClient, admin
             s, acc.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=500
         )
     assert hold.amount == 510
-    err = _refused_balance(api, admin, acc.id, json={"balance": 100})
+    err = _refused_balance(api, admin, acc.id, json={"balance": 100, "reason": "r"})
     assert err["status"] == 409 and err["error"] == "reserved"
-    err = _refused_balance(api, admin, acc.id, json={"delta": -600})
+    err = _refused_balance(api, admin, acc.id, json={"delta": -600, "reason": "r"})
     assert err["status"] == 409
 
 
 def test_balance_of_an_unknown_user_is_404(api: TestClient, admin: Account) -> None:
     for user_id in ("0" * 32, "nobody", "x" * 32):
-        err = _refused_balance(api, admin, user_id, json={"delta": 5})
+        err = _refused_balance(api, admin, user_id, json={"delta": 5, "reason": "r"})
         assert err["status"] == 404 and err["error"] == "user_not_found"
-    err = _refused_balance(api, admin, "y" * 33, json={"delta": 5})
+    err = _refused_balance(api, admin, "y" * 33, json={"delta": 5, "reason": "r"})
     assert err["status"] in (404, 422)
 
 
@@ -345,9 +373,9 @@ def test_balance_needs_a_token_and_balance_update(api: TestClient, database: str
     acc = make_account(balance=2000)
     make_role("BALREAD", only("BALANCE_MANAGEMENT.READ", "USER_MANAGEMENT.READ"))
     before = snapshot()
-    assert_error(api.put(_balance_url(acc.id), json={"delta": 5}), 401)
+    assert_error(api.put(_balance_url(acc.id), json={"delta": 5, "reason": "r"}), 401)
     for who in (acc, make_account("BALREAD")):
-        r = api.put(_balance_url(acc.id), json={"delta": 5}, headers=who.headers)
+        r = api.put(_balance_url(acc.id), json={"delta": 5, "reason": "r"}, headers=who.headers)
         assert_error(r, 403, "forbidden")
     assert snapshot()["ledger"] == before["ledger"] + 1  # only the BALREAD user's own grant
     assert balance_of(acc.id) == 2000
@@ -359,7 +387,7 @@ def test_balance_needs_a_token_and_balance_update(api: TestClient, database: str
 def test_transactions_newest_first_with_total_and_pages(api: TestClient, admin: Account) -> None:
     acc = make_account(balance=2000)
     for delta in (10, 20, 30):
-        api.put(_balance_url(acc.id), json={"delta": delta}, headers=admin.headers)
+        api.put(_balance_url(acc.id), json={"delta": delta, "reason": "r"}, headers=admin.headers)
     url = f"{USERS}/{acc.id}/transactions"
     r = api.get(url, headers=admin.headers)
     assert r.status_code == 200, r.text

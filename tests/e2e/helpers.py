@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -13,6 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.support.server import AppServer
 
 Screenshot = Callable[[Page, str], Path]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,23 @@ def charges(http: httpx.Client, app_server: AppServer, email: str) -> list[dict]
     user_id = found["users"][0]["_id"]
     rows = http.get(f"/api/admin/users/{user_id}/transactions", headers=headers).json()
     return [t for t in rows["transactions"] if t["kind"] == "charge"]
+
+
+def in_thread(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run async client code from a sync test: while Playwright's sync API is alive (the
+    module's browser), this thread counts as running an event loop."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(asyncio.run(coroutine()))
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]

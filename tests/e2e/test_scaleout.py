@@ -23,10 +23,9 @@ import pickle
 import re
 import shutil
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,7 +40,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import LedgerEntry, Message, Reservation, User
 from metogpt.services import billing
 from metogpt.services.llm.tokens import count_text_tokens
-from tests.e2e.helpers import Person, sign_in
+from tests.e2e.helpers import Person, in_thread, sign_in
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, CHAT, SESSION, ReflexTab
 from tests.support.server import ARTIFACTS, AppServer, free_port, fresh_postgres_database
@@ -160,26 +159,6 @@ def new_member(http: httpx.Client, tag: str) -> Member:
     )
     assert response.status_code == 200, response.text
     return Member(person, user_id, response.json()["token"])
-
-
-def in_thread(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run async client code from a sync test: while Playwright's sync API is alive (the
-    module's browser), this thread counts as running an event loop."""
-    result: list[T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(asyncio.run(coroutine()))
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-    return result[0]
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

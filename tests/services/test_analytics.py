@@ -69,7 +69,7 @@ def test_report_sums_charges_by_day_model_and_user(database: str, admin: Account
     _charge(alice.id, "gpt-4o-mini", "0.5", 11, 0)  # ceil(5.5) = 6
     _charge(bob.id, "gpt-4", "2", 10, 10)  # 40
     with write_session() as s:  # not a charge: not usage
-        billing.adjust(s, admin.actor(), bob.id, 500, "top-up")
+        billing.change_balance(s, admin.actor(), bob.id, "add", 500, "top-up")
 
     report = _usage(admin, 7)
     assert report.total == analytics.Bucket("total", 181, 346, 3)
@@ -169,7 +169,7 @@ def test_report_needs_analytics_read(database: str) -> None:
 def test_export_defuses_spreadsheet_formulas(database: str, admin: Account) -> None:
     acc = make_account(balance=100)
     with write_session() as s:
-        billing.adjust(s, admin.actor(), acc.id, 5, "=HYPERLINK(1)")
+        billing.change_balance(s, admin.actor(), acc.id, "add", 5, "=HYPERLINK(1)")
     with read_session() as s:
         text = analytics.ledger_csv(s, admin.actor(), 1)
     reasons = [row[10] for row in csv.reader(io.StringIO(text))]

@@ -87,8 +87,8 @@ def test_admin_set_and_adjust_write_ledger_rows(database: str, admin) -> None:
     acc = make_account(balance=100)
     actor = admin.actor()
     with write_session() as s:
-        e1 = billing.set_balance(s, actor, acc.id, 5000, "top-up")
-        e2 = billing.adjust(s, actor, acc.id, -300, "correction")
+        e1 = billing.change_balance(s, actor, acc.id, "set", 5000, "top-up")
+        e2 = billing.change_balance(s, actor, acc.id, "add", -300, "correction")
     assert (e1.amount, e1.balance_after, e1.actor_id) == (4900, 5000, admin.id)
     assert (e2.amount, e2.balance_after, e2.reason) == (-300, 4700, "correction")
     assert _balance(acc.id) == (4700, 0) and _ledger_sum(acc.id) == 4700
@@ -98,17 +98,47 @@ def test_admin_set_and_adjust_write_ledger_rows(database: str, admin) -> None:
 def test_set_balance_rejects_bad_values(database: str, admin, bad) -> None:
     acc = make_account(balance=100)
     with pytest.raises(InvalidInput), write_session() as s:
-        billing.set_balance(s, admin.actor(), acc.id, bad)
+        billing.change_balance(s, admin.actor(), acc.id, "set", bad, "r")
     assert _balance(acc.id) == (100, 0)
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [
+        (None, "reason_required"),
+        ("", "reason_required"),
+        (" \n\t ", "reason_required"),
+        ("x" * (billing.MAX_REASON + 1), "reason_too_long"),
+        ("nul\x00", "reason_invalid"),
+        (5, "reason_invalid"),
+    ],
+)
+@pytest.mark.parametrize("op", ["set", "add"])
+def test_every_admin_change_needs_a_reason(database: str, admin, op, reason, code) -> None:
+    acc = make_account(balance=100)
+    with pytest.raises(InvalidInput) as refused, write_session() as s:
+        billing.change_balance(s, admin.actor(), acc.id, op, 50, reason)
+    assert refused.value.code == code
+    assert _balance(acc.id) == (100, 0) and _ledger_sum(acc.id) == 100
+
+
+def test_a_reason_is_kept_trimmed_and_an_unknown_operation_is_refused(database: str, admin) -> None:
+    acc = make_account(balance=100)
+    with write_session() as s:
+        entry = billing.change_balance(s, admin.actor(), acc.id, "add", 5, "  paid  ")
+    assert entry is not None and entry.reason == "paid"
+    with pytest.raises(InvalidInput), write_session() as s:
+        billing.change_balance(s, admin.actor(), acc.id, "multiply", 5, "r")  # type: ignore[arg-type]
+    assert _balance(acc.id) == (105, 0)
 
 
 def test_balance_cannot_drop_below_what_is_reserved(database: str, admin) -> None:
     acc = make_account(balance=1000)
     hold = _reserve(acc.id, prompt=10, max_output=500)
     with pytest.raises(Conflict), write_session() as s:
-        billing.set_balance(s, admin.actor(), acc.id, hold.amount - 1)
+        billing.change_balance(s, admin.actor(), acc.id, "set", hold.amount - 1, "r")
     with pytest.raises(InsufficientBalance), write_session() as s:
-        billing.adjust(s, admin.actor(), acc.id, -(1000 - hold.amount + 1))
+        billing.change_balance(s, admin.actor(), acc.id, "add", -(1000 - hold.amount + 1), "r")
     assert _balance(acc.id) == (1000, hold.amount)
 
 
@@ -193,7 +223,7 @@ def test_admin_edits_racing_with_charges_lose_nothing(database: str, admin) -> N
 
     def grant(_: int) -> int:
         with write_session() as s:
-            return billing.adjust(s, actor, acc.id, 7, "race").amount
+            return billing.change_balance(s, actor, acc.id, "add", 7, "race").amount  # type: ignore[union-attr]
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         moves = list(pool.map(lambda i: charge(i) if i % 2 else grant(i), range(200)))
@@ -201,3 +231,15 @@ def test_admin_edits_racing_with_charges_lose_nothing(database: str, admin) -> N
     assert reserved == 0
     assert balance == 100_000 + sum(moves) == 100_000 - 100 * 20 + 100 * 7
     assert balance == _ledger_sum(acc.id)
+
+
+def test_the_console_needs_a_reason_too(database: str) -> None:
+    from metogpt import cli
+
+    acc = make_account(balance=100)
+    with pytest.raises(SystemExit):  # argparse: --reason is required
+        cli.main(["add-balance", acc.user.email, "5"])
+    assert cli.main(["add-balance", acc.user.email, "5", "--reason", "   "]) == 2
+    assert _balance(acc.id) == (100, 0)
+    assert cli.main(["set-balance", acc.user.email, "40", "--reason", "invoice 7"]) == 0
+    assert _balance(acc.id) == (40, 0) and _ledger_sum(acc.id) == 40

@@ -4,7 +4,7 @@ reachable over the websocket): the services refuse what the caller's role does n
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, TypeVar
 
 import reflex as rx
 from sqlmodel import func, select
@@ -13,21 +13,54 @@ from metogpt.models import LedgerEntry, User
 from metogpt.services import holds, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor, full_matrix
-from metogpt.state.admin import AdminState
+from metogpt.state.admin import (
+    AdminState,
+    BalanceState,
+    RolesState,
+    UsageState,
+    UsersState,
+)
 from tests.conftest import Account, make_account
 
 READ_ONLY_MANAGER = "SUPPORT"
+S = TypeVar("S", bound=rx.State)
 
 
-def _state(account: Account) -> AdminState:
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(AdminState.get_full_name().split(".")[1:])
-    assert isinstance(state, AdminState)
-    state.auth_token = account.token
-    return state
+class Tab:
+    """One tab's state tree, signed in as `account`: its substates by class."""
+
+    def __init__(self, account: Account) -> None:
+        self.root = rx.State(_reflex_internal_init=True)
+        self.admin.auth_token = account.token
+        asyncio.run(self.admin._claim(account.token))  # what TabOwner does as the tab opens
+
+    def __getitem__(self, cls: type[S]) -> S:
+        state = self.root.get_substate(cls.get_full_name().split(".")[1:])
+        assert isinstance(state, cls)
+        return state
+
+    @property
+    def admin(self) -> AdminState:
+        return self[AdminState]
+
+    @property
+    def users(self) -> UsersState:
+        return self[UsersState]
+
+    @property
+    def balance(self) -> BalanceState:
+        return self[BalanceState]
+
+    @property
+    def roles(self) -> RolesState:
+        return self[RolesState]
+
+    @property
+    def usage(self) -> UsageState:
+        return self[UsageState]
 
 
-def _call(state: AdminState, handler: Any, *args: Any) -> None:
+def _call(state: rx.State, handler: Any, *args: Any) -> None:
     result = handler.fn(state, *args)
     if asyncio.iscoroutine(result):
         asyncio.run(result)
@@ -53,58 +86,69 @@ def _support_account() -> Account:
 def test_balance_handler_refuses_a_role_without_balance_update(database: str) -> None:
     support = _support_account()
     victim = make_account(balance=2000)
-    state = _state(support)
-    _call(state, AdminState.load)
-    assert state.can_users_read and not state.can_balance_update  # no control is shown
-    assert victim.id in {row["id"] for row in state.rows}
-    state.balance_user_id, state.balance_amount, state.balance_reason = victim.id, "999999", "x"
-    state.balance_mode = "set"
-    _call(state, AdminState.save_balance)
-    assert "BALANCE_MANAGEMENT.UPDATE" in state.problem
+    tab = Tab(support)
+    _call(tab.admin, AdminState.load)
+    assert tab.admin.can_users_read and not tab.admin.can_balance_update  # no control shown
+    assert victim.id in {row.id for row in tab.users.rows}
+    dialog = tab.balance
+    dialog.user_id, dialog.amount, dialog.reason, dialog.mode = victim.id, "999999", "x", "set"
+    _call(dialog, BalanceState.save_balance)
+    assert "BALANCE_MANAGEMENT.UPDATE" in tab.admin.problem
     assert _books(victim.id) == (2000, 1)
-    _call(state, AdminState.open_balance, victim.id)  # reading the ledger is refused too
-    assert state.ledger == [] and "BALANCE_MANAGEMENT.READ" in state.problem
+    dialog.user_id = ""
+    _call(dialog, BalanceState.open_balance, victim.id)  # reading the ledger is refused too
+    assert dialog.ledger == [] and "BALANCE_MANAGEMENT.READ" in tab.admin.problem
+    assert dialog.user_email == "" and dialog.user_balance == 0  # nothing of the user shows
 
 
 def test_balance_handler_works_for_an_admin(database: str, admin: Account) -> None:
     victim = make_account(balance=2000)
-    state = _state(admin)
-    _call(state, AdminState.load)
-    _call(state, AdminState.open_balance, victim.id)
-    state.balance_amount, state.balance_reason = "5000", "top-up"
-    _call(state, AdminState.save_balance)
-    assert state.problem == ""
+    tab = Tab(admin)
+    _call(tab.admin, AdminState.load)
+    dialog = tab.balance
+    _call(dialog, BalanceState.open_balance, victim.id)
+    assert (dialog.user_email, dialog.user_balance) == (victim.user.email, 2000)
+    dialog.amount, dialog.reason = "5000", "top-up"
+    _call(dialog, BalanceState.save_balance)
+    assert tab.admin.problem == ""
     assert _books(victim.id) == (5000, 2)
-    state.balance_mode, state.balance_amount, state.balance_reason = "adjust", "-1x", "typo"
-    _call(state, AdminState.save_balance)  # not a number: refused, nothing changes
-    assert state.problem and _books(victim.id) == (5000, 2)
-    state.balance_amount, state.balance_reason = "-500", ""
-    _call(state, AdminState.save_balance)  # the UI requires a reason
-    assert state.problem and _books(victim.id) == (5000, 2)
+    assert dialog.ledger[0].reason == "top-up" and dialog.ledger[0].amount == 3000
+    assert next(r.balance for r in tab.users.rows if r.id == victim.id) == 5000
+    _call(dialog, BalanceState.set_mode, "add")
+    dialog.amount, dialog.reason = "-1x", "typo"
+    _call(dialog, BalanceState.save_balance)  # not a number: refused, nothing changes
+    assert tab.admin.problem and _books(victim.id) == (5000, 2)
+    dialog.amount, dialog.reason = "-500", "  "
+    _call(dialog, BalanceState.save_balance)  # a reason is required
+    assert "reason" in tab.admin.problem.lower() and _books(victim.id) == (5000, 2)
+    dialog.reason = "refund"
+    _call(dialog, BalanceState.save_balance)
+    assert _books(victim.id) == (4500, 3)
 
 
 def test_role_picker_offers_every_role_only_to_role_readers(database: str, admin: Account) -> None:
     support = _support_account()  # USER_MANAGEMENT.READ, no ROLE_MANAGEMENT.READ
-    state = _state(admin)
-    _call(state, AdminState.load)
+    tab = Tab(admin)
+    _call(tab.admin, AdminState.load)
     with read_session() as s:
         every = [r.name for r in roles.list_roles(s, Actor("test", "ADMIN", full_matrix()))]
-    assert state.role_names == every and READ_ONLY_MANAGER in every
-    limited = _state(support)
-    _call(limited, AdminState.load)  # only the roles its rows show, no role list
-    assert limited.role_names == sorted({row["role"] for row in limited.rows})
-    assert limited.role_names != every
+    assert tab.users.role_names == every and READ_ONLY_MANAGER in every
+    limited = Tab(support)
+    _call(limited.admin, AdminState.load)  # only the roles its rows show, no role list
+    assert limited.users.role_names == sorted({row.role for row in limited.users.rows})
+    assert limited.users.role_names != every
 
 
 def test_a_model_disabled_in_the_role_editor_stays_disabled(database: str, admin: Account) -> None:
-    state = _state(admin)
-    _call(state, AdminState.load)
+    tab = Tab(admin)
+    _call(tab.admin, AdminState.load)
+    editor = tab.roles
     for name in ("ADMIN", "PRO"):  # ADMIN gets unlisted models: its disabled row is stored
-        _call(state, AdminState.edit_role, name)
-        model = state.role_models[0]["model"]
-        _call(state, AdminState.set_model_enabled, 0, False)
-        _call(state, AdminState.save_role)
-        assert state.problem == ""
+        _call(editor, RolesState.edit_role, name)
+        model = editor.role_models[0].model
+        _call(editor, RolesState.set_model_enabled, 0, False)
+        _call(editor, RolesState.save_role)
+        assert tab.admin.problem == "" and editor.editing_role == ""
         with read_session() as s:
             role = roles.get(s, name)
             assert model not in roles.enabled_models(role)
@@ -115,9 +159,10 @@ def test_a_model_disabled_in_the_role_editor_stays_disabled(database: str, admin
 def test_role_and_enable_handlers_refuse_without_user_update(database: str) -> None:
     support = _support_account()
     victim = make_account()
-    state = _state(support)
-    _call(state, AdminState.change_role, victim.id, "ADMIN")
-    _call(state, AdminState.set_enabled, victim.id, False)
+    tab = Tab(support)
+    _call(tab.users, UsersState.change_role, victim.id, "ADMIN")
+    _call(tab.users, UsersState.set_enabled, victim.id, False)
+    assert "USER_MANAGEMENT.UPDATE" in tab.admin.problem
     with read_session() as s:
         user = s.get(User, victim.id)
         assert user is not None and (user.role, user.enabled) == ("USER", True)
@@ -126,11 +171,12 @@ def test_role_and_enable_handlers_refuse_without_user_update(database: str) -> N
 def test_a_forged_token_gets_nothing(database: str) -> None:
     victim = make_account(balance=2000)
     forged = Account(victim.user, victim.token[:-4] + "AAAA", "")
-    state = _state(forged)
-    _call(state, AdminState.load)
-    assert state.rows == [] and not state.can_users_read
-    state.balance_user_id, state.balance_amount, state.balance_reason = victim.id, "1", "x"
-    _call(state, AdminState.save_balance)
+    tab = Tab(forged)
+    _call(tab.admin, AdminState.load)
+    assert tab.users.rows == [] and not tab.admin.can_users_read
+    dialog = tab.balance
+    dialog.user_id, dialog.amount, dialog.reason = victim.id, "1", "x"
+    _call(dialog, BalanceState.save_balance)
     assert _books(victim.id) == (2000, 1)
 
 
@@ -143,17 +189,18 @@ def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> No
     with write_session() as s:
         holds.settle(s, hold.reservation_id, 10, 10)  # 40 credits
 
-    support = _state(_support_account())  # USER_MANAGEMENT.READ only
-    _call(support, AdminState.set_tab, "usage")
-    assert "ANALYTICS.READ" in support.problem
-    _call(support, AdminState.set_days, "7")
-    _call(support, AdminState.load_top_users)
-    assert (support.total_credits, support.by_day, support.top_users) == (0, [], [])
+    support = Tab(_support_account())  # USER_MANAGEMENT.READ only
+    _call(support.admin, AdminState.set_tab, "usage")
+    assert "ANALYTICS.READ" in support.admin.problem
+    _call(support.usage, UsageState.set_days, "7")
+    _call(support.usage, UsageState.load_top_users)
+    usage = support.usage
+    assert (usage.total_credits, usage.by_day, usage.top_users) == (0, [], [])
 
-    state = _state(admin)
-    state.tab = "usage"
-    _call(state, AdminState.load)
-    assert state.total_credits == 40 and state.top_loading  # top spenders come next
-    _call(state, AdminState.load_top_users)
-    assert [u["key"] for u in state.top_users] == [spender.user.email]
-    assert not state.top_loading
+    tab = Tab(admin)
+    tab.admin.tab = "usage"
+    _call(tab.admin, AdminState.load)
+    assert tab.usage.total_credits == 40 and tab.usage.top_loading  # top spenders come next
+    _call(tab.usage, UsageState.load_top_users)
+    assert [u.key for u in tab.usage.top_users] == [spender.user.email]
+    assert not tab.usage.top_loading

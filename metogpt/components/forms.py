@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from metogpt.i18n import t
+from metogpt.state.lang import t
 from metogpt.state.session import SessionState
 
 

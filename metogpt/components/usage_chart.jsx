@@ -1,4 +1,4 @@
-// The usage page's bar chart. Loaded on demand (UsageChart in admin.py is a NoSSRComponent,
+// The usage page's bar chart. Loaded on demand (UsageChart in usage_chart.py is a NoSSRComponent,
 // compiled to a dynamic import), so recharts is downloaded only when the usage tab opens,
 // never with the rest of /admin.
 import {

@@ -1,0 +1,1 @@
+"""Pieces several pages share: form parts, tables, the usage chart, chat messages."""

@@ -1,0 +1,131 @@
+"""The usage screen: totals, charts by day, model and user, top spenders, CSV export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from metogpt.components.tables import table
+from metogpt.components.usage_chart import UsageChart
+from metogpt.state.admin import RANGES, UsageState
+from metogpt.state.lang import t
+
+
+def _chart(title: str, data: rx.Var, chart_id: str, **props: Any) -> rx.Component:
+    return rx.card(
+        rx.text(t(title), weight="bold", size="2"),
+        rx.cond(
+            data.length() > 0,  # type: ignore[attr-defined]
+            UsageChart.create(
+                data=data,
+                value_key=UsageState.metric,
+                label_key="key",
+                series=rx.cond(
+                    UsageState.metric == "tokens", t("admin.usage.tokens"), t("admin.usage.credits")
+                ),
+                id=chart_id,
+                **props,
+            ),
+            rx.center(rx.text(t("admin.usage.empty"), size="2", color_scheme="gray"), height="8em"),
+        ),
+        width="100%",
+    )
+
+
+def _figure(label: str, value: rx.Var, figure_id: str) -> rx.Component:
+    return rx.card(
+        rx.text(t(label), size="1", color_scheme="gray"),
+        rx.heading(value, size="5", id=figure_id),
+        min_width="9em",
+    )
+
+
+def _top_row(u: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(u.key),
+        rx.table.cell(u.credits),
+        rx.table.cell(u.tokens),
+        rx.table.cell(u.answers),
+        class_name="top-user",
+    )
+
+
+def usage_tab() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.hstack(
+                rx.text(t("admin.usage.range"), size="2"),
+                rx.select(
+                    list(RANGES),
+                    value=UsageState.days,
+                    id="usage-range",
+                    on_change=UsageState.set_days,
+                    size="1",
+                ),
+                rx.text(t("admin.usage.days"), size="2"),
+                align="center",
+            ),
+            rx.segmented_control.root(
+                rx.segmented_control.item(t("admin.usage.credits"), value="credits"),
+                rx.segmented_control.item(t("admin.usage.tokens"), value="tokens"),
+                value=UsageState.metric,
+                on_change=UsageState.set_metric,
+                size="1",
+                id="usage-metric",
+            ),
+            rx.spacer(),
+            rx.button(
+                rx.icon("download", size=14),
+                t("admin.usage.export"),
+                size="1",
+                variant="soft",
+                on_click=UsageState.export_csv,
+                id="export-csv",
+            ),
+            width="100%",
+            align="center",
+            gap="3",
+            wrap="wrap",
+        ),
+        rx.flex(
+            _figure("admin.usage.credits", UsageState.total_credits, "usage-credits"),
+            _figure("admin.usage.tokens", UsageState.total_tokens, "usage-tokens"),
+            _figure("admin.usage.answers", UsageState.total_answers, "usage-answers"),
+            gap="3",
+            wrap="wrap",
+        ),
+        rx.grid(
+            _chart("admin.usage.by_day", UsageState.by_day, "chart-day"),
+            _chart("admin.usage.by_model", UsageState.by_model, "chart-model"),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            UsageState.top_loading,
+            rx.center(rx.spinner(size="3"), width="100%", padding="3em", id="top-loading"),
+            rx.grid(
+                _chart("admin.usage.by_user", UsageState.top_users, "chart-user", vertical=True),
+                rx.card(
+                    rx.text(t("admin.usage.top"), weight="bold", size="2"),
+                    table(
+                        [
+                            "admin.col.user",
+                            "admin.usage.credits",
+                            "admin.usage.tokens",
+                            "admin.usage.answers",
+                        ],
+                        UsageState.top_users,
+                        _top_row,
+                    ),
+                    width="100%",
+                ),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+    )

@@ -1,0 +1,129 @@
+"""The admin dashboard's frame: which screens this admin may see, the open tab, the
+notice and the problem line. Each screen is a substate of AdminState in its own module
+(users, balances, roles, usage), so an event of one screen carries only its own vars.
+
+Every handler re-authenticates and calls a service that checks the permission itself;
+the `can_*` flags only decide what the page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from metogpt import i18n, routes
+from metogpt.services.errors import ServiceError
+from metogpt.services.permissions import Actor
+from metogpt.state.session import SessionState, user_state_classes
+
+S = TypeVar("S", bound="AdminState")
+
+# The tabs, in the order they show; the first one the admin may see opens first.
+TABS = ("users", "roles", "usage")
+# Tab name -> the state of that screen (filled by `screen`).
+SCREENS: dict[str, type[AdminState]] = {}
+
+
+class AdminState(SessionState):
+    tab: str = "users"
+    notice: str = ""
+    problem: str = ""
+    # What this admin may do (display only).
+    can_users_read: bool = False
+    can_users_update: bool = False
+    can_balance_read: bool = False
+    can_balance_update: bool = False
+    can_roles_read: bool = False
+    can_roles_create: bool = False
+    can_roles_update: bool = False
+    can_roles_delete: bool = False
+    can_analytics: bool = False
+
+    def _refused(self, exc: ServiceError) -> None:
+        self.notice, self.problem = "", self._error_text(exc)
+
+    def _done(self, key: str = "admin.saved") -> None:
+        self.problem, self.notice = "", i18n.tr(key, self.lang)
+
+    def _flags(self, a: Actor) -> None:
+        self.can_users_read = a.can("USER_MANAGEMENT", "READ")
+        self.can_users_update = a.can("USER_MANAGEMENT", "UPDATE")
+        self.can_balance_read = a.can("BALANCE_MANAGEMENT", "READ")
+        self.can_balance_update = a.can("BALANCE_MANAGEMENT", "UPDATE")
+        self.can_roles_read = a.can("ROLE_MANAGEMENT", "READ")
+        self.can_roles_create = a.can("ROLE_MANAGEMENT", "CREATE")
+        self.can_roles_update = a.can("ROLE_MANAGEMENT", "UPDATE")
+        self.can_roles_delete = a.can("ROLE_MANAGEMENT", "DELETE")
+        self.can_analytics = a.can("ANALYTICS", "READ")
+
+    @rx.event
+    async def load(self):
+        """on_load of /admin: the signed-in user (or /login) and the first tab, in one
+        event, so the first screen costs one round trip."""
+        actor = await self._enter(models=False)  # the model list is the chat page's
+        if actor is None:
+            return rx.redirect(routes.LOGIN)
+        self._flags(actor)
+        self.notice, self.problem = "", ""
+        for cls in user_state_classes():
+            if issubclass(cls, AdminState):
+                await (await self.get_state(cls))._leave()
+        allowed = [name for name in TABS if SCREENS[name]._allowed(actor)]
+        if self.tab not in allowed:
+            self.tab = allowed[0] if allowed else ""
+        return await self._open_tab(actor)
+
+    @rx.event
+    async def set_tab(self, tab: str):
+        caller = await self._caller()
+        if caller is None:
+            return None
+        self.tab = tab
+        return await self._open_tab(caller[1])
+
+    # ---- what each screen (a substate) provides ------------------------------------------
+
+    @staticmethod
+    def _allowed(actor: Actor) -> bool:
+        """May `actor` open this screen (display only: the services check again)?"""
+        raise NotImplementedError
+
+    async def _show(self, actor: Actor) -> Any:
+        """Load the screen's data; may return an event to run once it is out."""
+        raise NotImplementedError
+
+    async def _leave(self) -> None:
+        """Close what the state had open (a dialog, an editor) when /admin opens again."""
+
+    async def _refresh(self, actor: Actor | None = None) -> Any:
+        """Show this screen's data (again), for `actor` or whoever is signed in now; what
+        `_show` returns (an event to run next) goes out."""
+        if actor is None:
+            caller = await self._caller()
+            if caller is None:
+                return None
+            actor = caller[1]
+        try:
+            return await self._show(actor)
+        except ServiceError as exc:
+            self._refused(exc)
+            return None
+
+    async def _open_tab(self, actor: Actor) -> Any:
+        self.problem = ""
+        if self.tab not in SCREENS:
+            return None
+        return await (await self.get_state(SCREENS[self.tab]))._refresh(actor)
+
+
+def screen(name: str) -> Callable[[type[S]], type[S]]:
+    """Register a dashboard screen under its tab name."""
+
+    assert name in TABS, name
+
+    def register(cls: type[S]) -> type[S]:
+        SCREENS[name] = cls
+        return cls
+
+    return register

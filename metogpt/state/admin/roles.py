@@ -1,0 +1,116 @@
+"""The roles screen: the role list and the role editor (permission matrix, model table)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from metogpt.services import permissions, roles
+from metogpt.services.db import in_read
+from metogpt.services.permissions import Actor
+from metogpt.state.admin.base import AdminState, screen
+from metogpt.state.session import FAILED
+
+
+@dataclass
+class RoleRow:
+    name: str
+    users: int
+    system: bool
+    perms: int  # how many permissions it grants
+    models: int  # how many models it enables
+
+    @classmethod
+    def of(cls, r: roles.RoleView) -> RoleRow:
+        return cls(
+            name=r.name,
+            users=r.user_count,
+            system=r.system,
+            perms=len(permissions.grants(r.permissions)),
+            models=sum(1 for g in r.model_access.values() if g.enabled),
+        )
+
+
+@screen("roles")
+class RolesState(AdminState):
+    role_list: list[RoleRow] = []
+    editing_role: str = ""  # the role in the editor; "+" for a new one; "" when closed
+    role_is_new: bool = False
+    role_name: str = ""
+    role_perms: dict[str, bool] = {}
+    role_models: list[roles.EditorModel] = []
+
+    @staticmethod
+    def _allowed(actor: Actor) -> bool:
+        return actor.can("ROLE_MANAGEMENT", "READ")
+
+    async def _show(self, actor: Actor) -> Any:
+        self.role_list = [RoleRow.of(r) for r in await in_read(roles.list_roles, actor)]
+        return None
+
+    async def _leave(self) -> None:
+        self.editing_role = ""
+
+    def _fill_editor(self, name: str, form: roles.EditorForm) -> None:
+        self.role_name, self.role_perms, self.role_models = name, form.perms, form.models
+
+    @rx.event
+    async def edit_role(self, name: str):
+        view = await self._call(roles.view, name)
+        if view is FAILED:
+            return
+        self.problem, self.editing_role, self.role_is_new = "", view.name, False
+        self._fill_editor(view.name, roles.editor_form(view))
+
+    @rx.event
+    def new_role(self):
+        self.problem, self.editing_role, self.role_is_new = "", "+", True
+        self._fill_editor("", roles.editor_form(None))
+
+    @rx.event
+    def close_role(self):
+        self.editing_role = ""
+
+    @rx.event
+    def set_role_name(self, value: str):
+        self.role_name = value[:64]
+
+    @rx.event
+    def toggle_perm(self, key: str, value: bool):
+        if key in self.role_perms:
+            self.role_perms[key] = bool(value)
+
+    @rx.event
+    def set_model_enabled(self, index: int, value: bool):
+        if 0 <= index < len(self.role_models):
+            row = self.role_models[index]
+            self.role_models[index] = dataclasses.replace(row, enabled=bool(value))
+
+    @rx.event
+    def set_model_coefficient(self, index: int, value: str):
+        if 0 <= index < len(self.role_models):
+            row = self.role_models[index]
+            self.role_models[index] = dataclasses.replace(row, coefficient=value[:16])
+
+    @rx.event
+    async def save_role(self):
+        # A new role takes the typed name; an edited one keeps its stored name.
+        name = self.role_name if self.role_is_new else self.editing_role
+        form = roles.EditorForm(dict(self.role_perms), list(self.role_models))
+        saved = await self._call(roles.save_from_editor, name, self.role_is_new, form, write=True)
+        if saved is FAILED:
+            return
+        self.editing_role = ""
+        self._done()
+        await self._refresh()
+
+    @rx.event
+    async def delete_role(self, name: str):
+        if await self._call(roles.delete, name, write=True) is FAILED:
+            return
+        self.editing_role = ""
+        self._done("admin.deleted")
+        await self._refresh()

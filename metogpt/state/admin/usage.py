@@ -1,0 +1,76 @@
+"""The usage screen: totals, charts by day, model and user, top spenders, CSV export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from metogpt.services import analytics
+from metogpt.services.db import in_read
+from metogpt.services.permissions import Actor
+from metogpt.state.admin.base import AdminState, screen
+from metogpt.state.session import FAILED
+
+RANGES = ("7", "30", "90", "365")
+
+
+@dataclass
+class BucketRow:
+    key: str  # a day, a model or a user's email
+    tokens: int
+    credits: int
+    answers: int
+
+    @classmethod
+    def all(cls, buckets: list[analytics.Bucket]) -> list[BucketRow]:
+        return [cls(b.key, b.tokens, b.credits, b.answers) for b in buckets]
+
+
+@screen("usage")
+class UsageState(AdminState):
+    days: str = "30"  # a select's value: kept as text
+    by_day: list[BucketRow] = []
+    by_model: list[BucketRow] = []
+    top_users: list[BucketRow] = []
+    total_credits: int = 0
+    total_tokens: int = 0
+    total_answers: int = 0
+    top_loading: bool = False  # top spenders are asked for after the rest of the page
+    metric: str = "credits"  # what the charts show: "credits" or "tokens"
+
+    @staticmethod
+    def _allowed(actor: Actor) -> bool:
+        return actor.can("ANALYTICS", "READ")
+
+    async def _show(self, actor: Actor) -> Any:
+        report = await in_read(analytics.usage, actor, int(self.days))
+        self.by_day, self.by_model = BucketRow.all(report.by_day), BucketRow.all(report.by_model)
+        self.total_credits, self.total_tokens = report.total.credits, report.total.tokens
+        self.total_answers = report.total.answers
+        self.top_loading = True
+        return UsageState.load_top_users  # once this screen is out
+
+    @rx.event
+    async def load_top_users(self):
+        top = await self._call(analytics.top_users, int(self.days))
+        if top is not FAILED:
+            self.top_users = BucketRow.all(top)
+        self.top_loading = False
+
+    @rx.event
+    def set_metric(self, value: str | list[str]):
+        self.metric = value if value in ("credits", "tokens") else "credits"
+
+    @rx.event
+    async def set_days(self, value: str):
+        self.days = value if value in RANGES else "30"
+        return await self._refresh()
+
+    @rx.event
+    async def export_csv(self):
+        data = await self._call(analytics.ledger_csv, int(self.days))
+        if data is FAILED:
+            return None
+        return rx.download(data=data, filename=f"metogpt-ledger-{self.days}d.csv")

@@ -1,0 +1,95 @@
+"""The dashboard's role editor: its form is decoded and checked by the roles service, through
+the same rules as the REST API."""
+
+from __future__ import annotations
+
+import pytest
+
+from metogpt.services import permissions, roles
+from metogpt.services.db import read_session, write_session
+from metogpt.services.errors import Forbidden, InvalidInput
+from metogpt.services.permissions import Actor, full_matrix
+
+
+def _admin() -> Actor:
+    return Actor("test", "ADMIN", full_matrix())
+
+
+def _form(name: str | None) -> roles.EditorForm:
+    with read_session() as s:
+        return roles.editor_form(roles.view(s, _admin(), name) if name else None)
+
+
+def test_a_new_role_from_the_form(database: str) -> None:
+    form = _form(None)
+    assert not any(form.perms.values()) and not any(m.enabled for m in form.models)
+    form.perms["ANALYTICS.READ"] = True
+    form.models[0].enabled, form.models[0].coefficient = True, "2.5"
+    with write_session() as s:
+        view = roles.save_from_editor(s, _admin(), "Analyst", True, form)
+    assert permissions.grants(view.permissions) == {("ANALYTICS", "READ")}
+    assert {m: g.coefficient for m, g in view.model_access.items() if g.enabled} == {
+        form.models[0].model: "2.5"
+    }
+    with read_session() as s:  # disabled rows are not stored for an ordinary role
+        assert set(roles.get(s, "Analyst").model_access or {}) == {form.models[0].model}
+
+
+def test_the_form_shows_a_role_as_stored(database: str) -> None:
+    form = _form("PRO")
+    assert {m.model: m.coefficient for m in form.models if m.enabled} == {
+        "gpt-3.5-turbo": "1",
+        "gpt-4": "1.5",
+        "claude-3": "1.8",
+    }
+    assert set(form.perms) == {f"{t}.{a}" for t, acts in permissions.CATALOG.items() for a in acts}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("NOPE.READ", True), ("ANALYTICS.WRITE", True), ("ANALYTICS", True), ("ANALYTICS.READ", 1)],
+)
+def test_a_forged_permission_key_is_refused(database: str, key: str, value: object) -> None:
+    form = _form("PRO")
+    form.perms[key] = value  # type: ignore[assignment]  # as a websocket client could send
+    with pytest.raises(InvalidInput), write_session() as s:
+        roles.save_from_editor(s, _admin(), "PRO", False, form)
+
+
+@pytest.mark.parametrize("coefficient", ["0", "-1", "abc", "1001", "1.23456", "nan"])
+def test_a_bad_coefficient_is_refused_and_nothing_changes(database: str, coefficient: str) -> None:
+    before = _form("PRO")
+    form = _form("PRO")
+    form.models[0].enabled, form.models[0].coefficient = True, coefficient
+    with pytest.raises(InvalidInput), write_session() as s:
+        roles.save_from_editor(s, _admin(), "PRO", False, form)
+    assert _form("PRO") == before
+
+
+def test_admin_keeps_a_disabled_model_disabled(database: str) -> None:
+    form = _form("ADMIN")
+    model = form.models[0].model
+    form.models[0].enabled = False
+    with write_session() as s:
+        roles.save_from_editor(s, _admin(), "ADMIN", False, form)
+    with read_session() as s:
+        role = roles.get(s, "ADMIN")
+        assert model not in roles.enabled_models(role) and model in (role.model_access or {})
+
+
+def test_the_editor_cannot_escalate(database: str) -> None:
+    limited = Actor("x", "X", permissions.normalize({"ROLE_MANAGEMENT": {"CREATE": True}}))
+    form = _form(None)
+    form.perms["BALANCE_MANAGEMENT.UPDATE"] = True
+    with pytest.raises(Forbidden), write_session() as s:
+        roles.save_from_editor(s, limited, "Sneaky", True, form)
+
+
+def test_who_may_open_the_admin_area() -> None:
+    none = permissions.empty_matrix()
+    assert not permissions.can_open_admin(Actor("u", "USER", none))
+    for ptype in permissions.CATALOG:
+        one = permissions.normalize({ptype: {"READ": True}})
+        assert permissions.can_open_admin(Actor("u", "X", one)), ptype
+    writes_only = permissions.normalize({"ROLE_MANAGEMENT": {"CREATE": True}})
+    assert not permissions.can_open_admin(Actor("u", "X", writes_only))
