@@ -141,12 +141,15 @@ class Reservation(SQLModel, table=True):
     created_at: datetime = _ts(index=True)
 
 
-class LoginFailure(SQLModel, table=True):
-    __tablename__ = "login_failure"
+class ThrottleHit(SQLModel, table=True):
+    """One claimed try of a throttled action (a sign-in, a registration), counted against
+    its key until `until` (services/throttle.py)."""
+
+    __tablename__ = "throttle_hit"
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=400, index=True)
-    at: datetime = _ts(index=True)
+    until: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
 
 
 class Meta(SQLModel, table=True):

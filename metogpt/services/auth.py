@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -10,19 +11,19 @@ from typing import Any
 
 import bcrypt
 import jwt
-from sqlalchemy import delete, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from metogpt.models import LoginFailure, Role, User, utcnow
-from metogpt.services import permissions
-from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import RateLimited, Unauthorized
+from metogpt.models import Role, User, utcnow
+from metogpt.services import permissions, throttle
+from metogpt.services.db import write_session
+from metogpt.services.errors import Unauthorized
 from metogpt.services.permissions import Actor
 from metogpt.settings import settings
 
 THROTTLE_TRIES = 7
 THROTTLE_WINDOW = timedelta(minutes=5)
 _ALGORITHM = "HS256"
+_TOO_MANY = "too many sign-in attempts; try again later"
 
 
 def _prehash(password: str) -> bytes:
@@ -43,8 +44,11 @@ def verify_password(password: str, hashed: str) -> bool:
         return False
 
 
-# Compared against when the email is unknown, so both paths cost one bcrypt check.
-_DUMMY_HASH = bcrypt.hashpw(b"dummy", bcrypt.gensalt(rounds=4)).decode()
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the email is unknown, so that both paths cost one bcrypt
+    check of the same rounds (the setting's, as every real hash has)."""
+    return hash_password(secrets.token_hex(16))
 
 
 def issue_token(user: User) -> tuple[str, int]:
@@ -95,16 +99,18 @@ def actor_for(session: Session, user: User) -> Actor:
 
 
 def _throttle_key(email: str, address: str) -> str:
-    return f"{email.strip().lower()[:254]}|{address[:100]}"
+    return f"login|{email[:254]}|{address[:100]}"
 
 
 def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
-    """Check credentials. Throttled per (email, address): the 8th try within five minutes
-    is refused with 429 whatever the password, until the window frees up.
+    """Check credentials. Throttled per (email, address): each try claims one of
+    THROTTLE_TRIES slots of THROTTLE_WINDOW before its password is checked, so the 8th try
+    within five minutes, parallel ones included, is refused with 429 whatever the password.
+    A failed try keeps its slot; a successful one gives back every slot of its key.
 
     Runs its own short transactions: the slow bcrypt check happens outside any of them
-    (it would otherwise hold SQLite's write lock), and a failed try is committed even
-    though the call then raises."""
+    (it would otherwise hold SQLite's write lock), and the claimed slot is committed before
+    the password is checked."""
     if not isinstance(email, str) or not isinstance(password, str):
         raise Unauthorized("wrong email or password", code="bad_credentials")
     email = email.strip().lower()
@@ -113,33 +119,20 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
         # the failed try (NUL in text): refused at once, there is nothing to throttle.
         raise Unauthorized("wrong email or password", code="bad_credentials")
     key = _throttle_key(email, address)
-    now = utcnow()
-    window_start = now - THROTTLE_WINDOW
-    with read_session() as session:
-        count, oldest = session.exec(
-            select(func.count(), func.min(LoginFailure.at)).where(
-                LoginFailure.key == key, col(LoginFailure.at) >= window_start
-            )
-        ).one()
-        user = session.exec(select(User).where(User.email == email)).first()
-    if count >= THROTTLE_TRIES:
-        oldest = oldest.replace(tzinfo=now.tzinfo) if oldest.tzinfo is None else oldest
-        retry = max(1, int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1)
-        raise RateLimited("too many sign-in attempts; try again later", retry_after=retry)
-    ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
     with write_session() as session:
-        if not ok or user is None:
-            session.exec(delete(LoginFailure).where(col(LoginFailure.at) < window_start))
-            session.add(LoginFailure(key=key, at=now))
-        else:
-            session.exec(delete(LoginFailure).where(LoginFailure.key == key))
-            user = session.get(User, user.id)
-            if user is not None and user.enabled:
-                user.last_active_at = now
-                session.add(user)
+        throttle.claim(session, key, THROTTLE_TRIES, THROTTLE_WINDOW, _TOO_MANY)
+        user = session.exec(select(User).where(User.email == email)).first()
+    # Known and unknown emails cost the same bcrypt check (the dummy has the same rounds).
+    ok = verify_password(password, user.password_hash if user else _dummy_hash())
     if not ok or user is None:
         raise Unauthorized("wrong email or password", code="bad_credentials")
-    if not user.enabled:
+    with write_session() as session:
+        throttle.release(session, key)
+        user = session.get(User, user.id)
+        if user is not None and user.enabled:
+            user.last_active_at = utcnow()
+            session.add(user)
+    if user is None or not user.enabled:
         raise Unauthorized("this account is disabled", code="account_disabled")
     token, ttl = issue_token(user)
     return user, token, ttl
