@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlmodel import func, select
 
-from metogpt.models import LedgerEntry, ThrottleHit, Role, User
+from metogpt.models import LedgerEntry, Role, ThrottleHit, User
 from metogpt.services import permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor
