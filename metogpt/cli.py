@@ -8,7 +8,7 @@ import sys
 from sqlmodel import col, select
 
 from metogpt.models import User
-from metogpt.services import billing, permissions, setup, users
+from metogpt.services import accounts, billing, permissions, setup
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
@@ -55,7 +55,7 @@ def cmd_reconcile(_: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    user = users.register(args.email, args.username, args.name, args.password, role="ADMIN")
+    user = accounts.create(args.email, args.username, args.name, args.password, role="ADMIN")
     print(f"created ADMIN {user.email} ({user.id})")
     return 0
 

@@ -259,6 +259,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Пароль должен содержать 8–256 символов.",
     ),
     "error.registration_disabled": ("Registration is closed.", "Регистрация закрыта."),
+    "error.registration_limited": (
+        "Too many registrations from this address. Try again in an hour.",
+        "Слишком много регистраций с этого адреса. Повторите через час.",
+    ),
+    "error.password_is_email": (
+        "The password must not be your email.",
+        "Пароль не должен совпадать с почтой.",
+    ),
     "error.forbidden": (
         "You do not have permission for this: {message}.",
         "Недостаточно прав: {message}.",

@@ -14,10 +14,8 @@ from metogpt.api.schemas import (
     UserEnvelope,
     UserOut,
 )
-from metogpt.services import auth, users
+from metogpt.services import accounts, auth, users
 from metogpt.services.db import read_session
-from metogpt.services.errors import Forbidden
-from metogpt.settings import settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -29,10 +27,10 @@ def login(body: LoginIn, request: Request) -> TokenOut:
 
 
 @router.post("/register", response_model=UserEnvelope, status_code=201)
-def register(body: RegisterIn) -> UserEnvelope:
-    if not settings.allow_registration:
-        raise Forbidden("registration is disabled", code="registration_disabled")
-    user = users.register(body.email, body.username, body.name, body.password)
+def register(body: RegisterIn, request: Request) -> UserEnvelope:
+    user = accounts.register(
+        body.email, body.username, body.name, body.password, address=client_address(request)
+    )
     return UserEnvelope(user=UserOut.of(user))
 
 

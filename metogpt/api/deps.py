@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from metogpt.models import User
-from metogpt.services import auth
+from metogpt.services import auth, clients
 from metogpt.services.db import read_session
 from metogpt.services.permissions import Actor
 
@@ -27,7 +27,8 @@ def current_actor(caller: Annotated[tuple[User, Actor], Depends(current)]) -> Ac
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else None
+    return clients.client_address(peer, request.headers.get("x-forwarded-for"))
 
 
 Caller = Annotated[tuple[User, Actor], Depends(current)]

@@ -45,8 +45,10 @@ class RateLimited(ServiceError):
     status = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int, **details: object) -> None:
-        super().__init__(message, **details)
+    def __init__(
+        self, message: str, *, retry_after: int, code: str | None = None, **details: object
+    ) -> None:
+        super().__init__(message, code=code, **details)
         self.retry_after = retry_after
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic.config import Config
 
 from alembic import command
-from metogpt.services import chat, roles, users
+from metogpt.services import accounts, chat, roles
 from metogpt.services.db import engines, write_session
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def bootstrap(recover_all: bool = True) -> str | None:
         roles.seed_roles(session)
         if recover_all:
             chat.recover(session, timedelta(0))
-    return users.ensure_admin()
+    return accounts.ensure_admin()
 
 
 STALE_AFTER = timedelta(minutes=15)  # far longer than any answer may stream

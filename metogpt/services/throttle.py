@@ -38,7 +38,14 @@ def _sweep(session: Session, now: datetime) -> None:
     session.exec(delete(ThrottleHit).where(col(ThrottleHit.id).in_(expired.scalar_subquery())))
 
 
-def claim(session: Session, key: str, limit: int, window: timedelta, message: str) -> None:
+def claim(
+    session: Session,
+    key: str,
+    limit: int,
+    window: timedelta,
+    message: str,
+    code: str = "rate_limited",
+) -> None:
     """Take one of `limit` slots of `key` for `window`, or raise RateLimited (with the
     seconds until the oldest slot frees up). Commits with the caller's transaction: run it
     in a transaction of its own, before the work it guards."""
@@ -53,7 +60,7 @@ def claim(session: Session, key: str, limit: int, window: timedelta, message: st
     if count >= limit:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
         retry = max(1, int((oldest - now).total_seconds()) + 1)
-        raise RateLimited(message, retry_after=retry)
+        raise RateLimited(message, code=code, retry_after=retry)
     session.add(ThrottleHit(key=key, until=now + window))
 
 

@@ -180,7 +180,7 @@ def test_register_when_disabled_is_403(
     api: TestClient, database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     closed = dataclasses.replace(settings, allow_registration=False)
-    monkeypatch.setattr("metogpt.api.auth.settings", closed)
+    monkeypatch.setattr("metogpt.services.accounts.settings", closed)
     before = snapshot()
     assert_error(api.post(REGISTER, json=_new()), 403, "registration_disabled")
     assert snapshot() == before
