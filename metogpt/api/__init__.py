@@ -116,13 +116,15 @@ _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRA
 
 
 def _allowed_methods(api: FastAPI, scope: Scope) -> list[str]:
-    """The methods the other routes serve on this path (none: the path is unknown). Probes
-    each method through the routes' own `matches`, which also sees into included routers."""
-    others = [r for r in api.router.routes if getattr(r, "path", None) != _CATCH_ALL]
+    """The methods the routes before the catch-all serve on this path (none: the path is
+    unknown). Only those: Reflex mounts its own app after it, at "", and that mount matches
+    every path with every method. Probes each method through the routes' own `matches`."""
+    routes = api.router.routes
+    ours = routes[: next(i for i, r in enumerate(routes) if getattr(r, "path", "") == _CATCH_ALL)]
     return [
         method
         for method in _ALL_METHODS
-        if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in others)
+        if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in ours)
     ]
 
 
