@@ -110,7 +110,8 @@ def make_account(
     user = accounts.create(
         f"user{n}@example.com", f"user{n}", f"User {n}", password, role=role, balance=balance
     )
-    token, _ = auth.issue_token(user)
+    with db.write_session() as session:
+        token, _ = auth.issue_token(session, user)
     return Account(user, token, password)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from metogpt.api.deps import Caller, client_address
+from metogpt.api.deps import Caller, Token, client_address
 from metogpt.api.schemas import (
     LoginIn,
     MeOut,
@@ -15,7 +15,7 @@ from metogpt.api.schemas import (
     UserOut,
 )
 from metogpt.services import accounts, auth, users
-from metogpt.services.db import read_session
+from metogpt.services.db import read_session, write_session
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -32,6 +32,13 @@ def register(body: RegisterIn, request: Request) -> UserEnvelope:
         body.email, body.username, body.name, body.password, address=client_address(request)
     )
     return UserEnvelope(user=UserOut.of(user))
+
+
+@router.post("/logout", status_code=204)
+def logout(token: Token) -> None:
+    """End this token's session on every worker: it is refused from now on."""
+    with write_session() as session:
+        auth.logout(session, token)
 
 
 @router.get("/me", response_model=MeOut)

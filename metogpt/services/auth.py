@@ -11,11 +11,12 @@ from typing import Any
 
 import bcrypt
 import jwt
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
-from metogpt.models import Role, User, utcnow
+from metogpt.models import AuthSession, Role, User, utcnow
 from metogpt.services import permissions, throttle
-from metogpt.services.db import write_session
+from metogpt.services.db import is_key, write_session
 from metogpt.services.errors import Unauthorized
 from metogpt.services.permissions import Actor
 from metogpt.settings import settings
@@ -51,15 +52,25 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def issue_token(user: User) -> tuple[str, int]:
+def issue_token(session: Session, user: User) -> tuple[str, int]:
+    """A signed token for a new sign-in session of `user`, and its lifetime in seconds. The
+    session is a row (its id is the token's `jti`) that signing out deletes: a token is
+    good only while its row exists, on every worker."""
     now = utcnow()
     ttl = settings.token_ttl_seconds
+    expires = now + timedelta(seconds=ttl)
+    # The user's sessions that have expired by themselves go as a new one starts.
+    session.exec(
+        delete(AuthSession).where(AuthSession.user_id == user.id, col(AuthSession.expires_at) < now)
+    )
+    row = AuthSession(user_id=user.id, expires_at=expires)
+    session.add(row)
     claims = {
         "sub": user.id,
         "ver": user.token_version,
         "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
-        "jti": secrets.token_hex(8),
+        "exp": int(expires.timestamp()),
+        "jti": row.id,
     }
     return jwt.encode(claims, settings.jwt_secret, algorithm=_ALGORITHM), ttl
 
@@ -70,7 +81,7 @@ def _claims(token: str) -> dict[str, Any]:
             token,
             settings.jwt_secret,
             algorithms=[_ALGORITHM],
-            options={"require": ["sub", "exp", "ver"]},
+            options={"require": ["sub", "exp", "ver", "jti"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the session has expired; sign in again", code="token_expired") from None
@@ -78,18 +89,52 @@ def _claims(token: str) -> dict[str, Any]:
         raise Unauthorized("invalid token", code="invalid_token") from None
 
 
-def authenticate(session: Session, token: str | None) -> tuple[User, Actor]:
-    """The user and their current permissions, or Unauthorized. Read fresh on every call:
-    a role, password or enabled change bumps `token_version` and kills older tokens."""
+def _revoked() -> Unauthorized:
+    return Unauthorized("the session is no longer valid; sign in again", code="token_revoked")
+
+
+def _token_claims(token: str | None) -> dict[str, Any]:
     if not token or len(token) > 4096:
         raise Unauthorized("sign in first", code="unauthenticated")
     claims = _claims(token)
-    user = session.get(User, claims["sub"]) if isinstance(claims["sub"], str) else None
+    if not is_key(claims["jti"]) or not is_key(claims["sub"]):
+        raise _revoked()
+    return claims
+
+
+def session_id(token: str | None) -> str:
+    """The id of the sign-in session a well-signed, unexpired token belongs to."""
+    return _token_claims(token)["jti"]
+
+
+def authenticate(session: Session, token: str | None) -> tuple[User, Actor]:
+    """The user and their current permissions, or Unauthorized. Read fresh on every call:
+    the token's session row must still exist (one primary-key read: signing out or a
+    password change deletes it), and a role or enabled change bumps `token_version`,
+    which kills every older token of the user."""
+    claims = _token_claims(token)
+    row = session.get(AuthSession, claims["jti"])
+    user = session.get(User, claims["sub"]) if row and row.user_id == claims["sub"] else None
     if user is None or claims["ver"] != user.token_version:
-        raise Unauthorized("the session is no longer valid; sign in again", code="token_revoked")
+        raise _revoked()
     if not user.enabled:
         raise Unauthorized("this account is disabled", code="account_disabled")
     return user, actor_for(session, user)
+
+
+def logout(session: Session, token: str | None) -> None:
+    """Sign out: the token's session ends for every worker (its row is deleted). A token
+    that is no longer valid is refused like any other use of it."""
+    authenticate(session, token)
+    session.exec(delete(AuthSession).where(AuthSession.id == session_id(token)))
+
+
+def end_sessions(session: Session, user_id: str, keep: str | None = None) -> None:
+    """End every sign-in session of the user, but `keep` (a session id) if given."""
+    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    session.exec(query)
 
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -132,7 +177,7 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
         if user is not None and user.enabled:
             user.last_active_at = utcnow()
             session.add(user)
+            token, ttl = issue_token(session, user)
     if user is None or not user.enabled:
         raise Unauthorized("this account is disabled", code="account_disabled")
-    token, ttl = issue_token(user)
     return user, token, ttl

@@ -4,6 +4,7 @@ and is re-derived from the signed token by the auth service on every privileged 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -127,7 +128,10 @@ class SessionState(rx.State):
         return rx.redirect("/")
 
     @rx.event
-    def logout(self):
+    async def logout(self):
+        # The token's session ends on the server too: a copy of it is refused from now on.
+        with contextlib.suppress(ServiceError):
+            await in_write(auth.logout, self.auth_token)
         self._forget()
         return rx.redirect("/login")
 
