@@ -9,6 +9,7 @@ from metogpt.api.schemas import (
     LoginIn,
     MeOut,
     ModelOut,
+    PasswordChangeIn,
     RegisterIn,
     TokenOut,
     UserEnvelope,
@@ -39,6 +40,12 @@ def logout(token: Token) -> None:
     """End this token's session on every worker: it is refused from now on."""
     with write_session() as session:
         auth.logout(session, token)
+
+
+@router.post("/password", status_code=204)
+def change_password(body: PasswordChangeIn, token: Token) -> None:
+    """Change your own password: your other sessions end, this one goes on."""
+    accounts.change_password(token, body.current_password, body.new_password)
 
 
 @router.get("/me", response_model=MeOut)

@@ -1,5 +1,6 @@
 """Accounts: self-registration (on/off, throttled per client address), accounts made by
-operators, the bootstrap admin."""
+operators, the bootstrap admin, and passwords (the rules; changed by their owner, reset by
+an admin or at the console)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from metogpt.models import GRANT, User
-from metogpt.services import billing, roles, throttle
+from metogpt.services import auth, billing, roles, throttle, users
 from metogpt.services.auth import hash_password
-from metogpt.services.db import write_session
-from metogpt.services.errors import Conflict, Forbidden, InvalidInput
+from metogpt.services.db import read_session, write_session
+from metogpt.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from metogpt.services.permissions import Actor
 from metogpt.settings import settings
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
@@ -169,3 +171,67 @@ def ensure_admin() -> str | None:
             settings.start_balance,
         )
         return generated
+
+
+PASSWORD_TRIES = 7
+PASSWORD_WINDOW = timedelta(minutes=5)
+
+
+def change_password(token: str | None, current: Any, new: Any) -> None:
+    """A signed-in user changes their own password. The current one must be given (and
+    guessing it is throttled like signing in); every other session of the user ends, this
+    one goes on. bcrypt runs outside any transaction."""
+    with read_session() as session:
+        user, _ = auth.authenticate(session, token)
+    keep = auth.session_id(token)
+    new = validate_password(new, user.email)
+    key = f"password|{user.id}"
+    with write_session() as session:
+        throttle.claim(
+            session, key, PASSWORD_TRIES, PASSWORD_WINDOW, "too many wrong passwords; try later"
+        )
+    if not isinstance(current, str) or not auth.verify_password(current, user.password_hash):
+        raise Forbidden("the current password is wrong", code="wrong_password")
+    pw_hash = hash_password(new)
+    with write_session() as session:
+        throttle.release(session, key)
+        _store(session, users.get(session, user.id), pw_hash, keep=keep)
+
+
+def reset_password(actor: Actor, user_id: Any, new: Any) -> User:
+    """An admin sets another user's password (USER_MANAGEMENT.UPDATE, and not for a user
+    whose role holds powers the admin lacks): every session of that user ends."""
+    with read_session() as session:
+        actor.require("USER_MANAGEMENT", "UPDATE")
+        user = users.get(session, user_id)
+        users.guard_target(session, actor, user)
+    pw_hash = hash_password(validate_password(new, user.email))
+    with write_session() as session:
+        # Checked again in the writing transaction: the role may have changed meanwhile.
+        user = users.get(session, user_id)
+        users.guard_target(session, actor, user)
+        return _store(session, user, pw_hash)
+
+
+def set_password(email: Any, new: Any) -> User:
+    """The operator's console (python -m metogpt set-password): every session ends."""
+    email = validate_email(email)
+    with read_session() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+    if user is None:
+        raise NotFound("user not found", code="user_not_found")
+    pw_hash = hash_password(validate_password(new, email))
+    with write_session() as session:
+        return _store(session, users.get(session, user.id), pw_hash)
+
+
+def _store(session: Session, user: User, pw_hash: str, keep: str | None = None) -> User:
+    """The new hash; the user's sessions end but `keep`. Without one to keep, the token
+    version moves on too, so that no token issued before survives."""
+    user.password_hash = pw_hash
+    if keep is None:
+        user.token_version += 1
+    session.add(user)
+    auth.end_sessions(session, user.id, keep=keep)
+    session.flush()
+    return user

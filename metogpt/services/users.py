@@ -191,7 +191,7 @@ def _search_indexed(
     return list(_window(session, ids, order, flipped, limit, offset, total)), total
 
 
-def _guard_target(session: Session, actor: Actor, user: User) -> None:
+def guard_target(session: Session, actor: Actor, user: User) -> None:
     """Managing someone whose role holds powers you lack would be escalation by proxy."""
     current = session.get(Role, user.role)
     if current is not None:
@@ -221,7 +221,7 @@ def change_role(session: Session, actor: Actor, user_id: Any, role_name: Any) ->
     if not isinstance(role_name, str):
         raise InvalidInput("role must be a role name")
     role = roles.get(session, role_name)
-    _guard_target(session, actor, user)
+    guard_target(session, actor, user)
     permissions.require_no_escalation(actor.permissions, role.permissions, f"role {role.name}")
     if user.role == role.name:
         return user
@@ -239,7 +239,7 @@ def set_enabled(session: Session, actor: Actor, user_id: Any, enabled: Any) -> U
     if not isinstance(enabled, bool):
         raise InvalidInput("enabled must be true or false")
     user = get(session, user_id)
-    _guard_target(session, actor, user)
+    guard_target(session, actor, user)
     if not enabled and user.id == actor.user_id:
         raise Forbidden("you cannot disable your own account", code="self_disable")
     if user.enabled == enabled:

@@ -303,6 +303,8 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("POST", "/api/auth/register"),
         ("GET", "/api/auth/me"),
         ("POST", "/api/auth/logout"),
+        ("POST", "/api/auth/password"),
+        ("PUT", "/api/admin/users/{userId}/password"),
         ("GET", "/api/admin/users"),
         ("PUT", "/api/admin/users/{userId}/balance"),
         ("GET", "/api/admin/users/{userId}/transactions"),
