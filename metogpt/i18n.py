@@ -45,6 +45,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # shell
     "nav.chat": ("Chat", "Чат"),
     "nav.admin": ("Admin", "Админка"),
+    "nav.account": ("Account", "Аккаунт"),
+    # account
+    "account.title": ("Your account", "Ваш аккаунт"),
+    "account.password.title": ("Change password", "Смена пароля"),
+    "account.password.current": ("Current password", "Текущий пароль"),
+    "account.password.new": ("New password", "Новый пароль"),
+    "account.password.rules": (
+        "At least 8 characters, not your email. Your other signed-in devices are signed out.",
+        "Не менее 8 символов, не совпадает с почтой. Другие устройства будут отключены.",
+    ),
+    "account.password.submit": ("Change password", "Сменить пароль"),
+    "account.password.changed": ("Your password has been changed.", "Пароль изменён."),
     "shell.balance": ("Balance", "Баланс"),
     "shell.offline": (
         "No connection to the server. Reconnecting…",
@@ -262,6 +274,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.registration_limited": (
         "Too many registrations from this address. Try again in an hour.",
         "Слишком много регистраций с этого адреса. Повторите через час.",
+    ),
+    "error.wrong_password": (
+        "The current password is wrong.",
+        "Текущий пароль указан неверно.",
     ),
     "error.password_is_email": (
         "The password must not be your email.",

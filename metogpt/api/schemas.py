@@ -215,11 +215,11 @@ class RegisterIn(Strict):
 class PasswordChangeIn(Strict):
     # The rules (8–256 characters, not the email) are the accounts service's.
     current_password: StrictStr = Field(max_length=256)
-    new_password: StrictStr = Field(max_length=256)
+    new_password: StrictStr = Field(min_length=8, max_length=256)
 
 
 class PasswordResetIn(Strict):
-    password: StrictStr = Field(max_length=256)
+    password: StrictStr = Field(min_length=8, max_length=256)
 
 
 class BalanceIn(Strict):

@@ -3,6 +3,8 @@ whether a browser page's Origin may use the app."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from metogpt.settings import settings
 
 
@@ -17,3 +19,21 @@ def client_address(peer: str | None, forwarded_for: str | None) -> str:
         if len(chain) >= hops:
             return chain[-hops][:100]
     return (peer or "unknown")[:100]
+
+
+def origin_allowed(origin: str, host: str | None, forwarded_host: str | None = None) -> bool:
+    """May a page from `origin` use the app (the websocket)? Its own origin, whatever name
+    it is reached by: the Origin's host and port are the request's Host (behind a proxy
+    that passes the public Host on, as Caddy and the README's nginx do; or the
+    X-Forwarded-Host a trusted proxy sets), and the listed METOGPT_CORS_ORIGINS. The scheme
+    is not compared: TLS usually ends at the proxy, so the app sees http for https pages."""
+    if origin in settings.cors_origins or "*" in settings.cors_origins:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    names = [host] + ([forwarded_host] if settings.trusted_proxies else [])
+    wanted = {n.split(",")[0].strip().lower() for n in names if n}
+    # A browser leaves the default port out of Origin; a client may still send it in Host.
+    wanted |= {n.removesuffix(":80").removesuffix(":443") for n in wanted}
+    return parts.netloc.lower() in wanted

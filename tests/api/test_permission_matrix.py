@@ -35,6 +35,12 @@ ROUTES = [
     Route("GET", "/api/admin/users", "USER_MANAGEMENT.READ"),
     Route("GET", "/api/admin/users/{userId}/models", "USER_MANAGEMENT.READ"),
     Route("PUT", "/api/admin/users/{userId}/role", "USER_MANAGEMENT.UPDATE", {"role": "PRO"}),
+    Route(
+        "PUT",
+        "/api/admin/users/{userId}/password",
+        "USER_MANAGEMENT.UPDATE",
+        {"password": "set-by-an-admin"},
+    ),
     Route("PUT", "/api/admin/users/{userId}/balance", "BALANCE_MANAGEMENT.UPDATE", {"delta": 5}),
     Route("GET", "/api/admin/users/{userId}/transactions", "BALANCE_MANAGEMENT.READ"),
     Route("GET", "/api/admin/roles", "ROLE_MANAGEMENT.READ"),
