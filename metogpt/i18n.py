@@ -297,6 +297,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Сессия завершена. Войдите снова.",
     ),
     "error.invalid": ("Please check the form: {message}", "Проверьте форму: {message}"),
+    "error.bad_request": ("The request was not understood.", "Запрос не распознан."),
+    "error.unauthorized": ("Please sign in.", "Пожалуйста, войдите."),
+    "error.not_found": ("Not found.", "Не найдено."),
+    "error.method_not_allowed": (
+        "This action is not available here.",
+        "Это действие здесь недоступно.",
+    ),
+    "error.conflict": (
+        "That conflicts with the current data. Reload and try again.",
+        "Это противоречит текущим данным. Обновите страницу и повторите.",
+    ),
+    "error.too_large": ("The amount or the request is too large.", "Слишком большое значение."),
+    "error.unsupported_media_type": (
+        "Send the request as JSON.",
+        "Отправьте запрос в формате JSON.",
+    ),
+    "error.invalid_token": (
+        "Your session is not valid. Sign in again.",
+        "Сессия недействительна. Войдите снова.",
+    ),
+    "error.user_not_found": ("No such user.", "Такого пользователя нет."),
+    "error.role_not_found": ("No such role.", "Такой роли нет."),
+    "error.admin_permissions": (
+        "The ADMIN role keeps every permission.",
+        "Роль ADMIN сохраняет все права.",
+    ),
+    "error.unknown_model": ("Unknown model.", "Неизвестная модель."),
+    "error.insufficient_balance": (
+        "The balance is too low for this change.",
+        "Баланса недостаточно для этого изменения.",
+    ),
+    "error.reserved": (
+        "Part of the balance is held by answers in progress: it cannot be set below that.",
+        "Часть баланса удерживается генерируемыми ответами: ниже неё установить нельзя.",
+    ),
+    "error.busy": (
+        "The balance kept changing. Try again.",
+        "Баланс менялся во время операции. Повторите.",
+    ),
+    "error.system_too_long": (
+        "The system prompt is too long.",
+        "Системный промпт слишком длинный.",
+    ),
+    "error.not_a_prompt": (
+        "An answer can only follow your message.",
+        "Ответ может следовать только за вашим сообщением.",
+    ),
+    "error.not_editable": (
+        "Only your own messages can be edited.",
+        "Редактировать можно только свои сообщения.",
+    ),
+    "error.not_regenerable": ("There is nothing to regenerate.", "Нечего генерировать заново."),
     "error.unexpected": (
         "Something went wrong. Please try again.",
         "Что-то пошло не так. Попробуйте ещё раз.",

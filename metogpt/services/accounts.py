@@ -18,7 +18,7 @@ from metogpt.models import GRANT, User
 from metogpt.services import auth, billing, roles, throttle, users
 from metogpt.services.auth import hash_password
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from metogpt.services.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
 from metogpt.settings import settings
 
@@ -41,7 +41,7 @@ def _text(value: Any, field: str, low: int, high: int) -> str:
 def validate_email(value: Any) -> str:
     email = _text(value, "email", 3, 254).lower()
     if not EMAIL_RE.match(email):
-        raise InvalidInput("email is not a valid address", code="invalid_email")
+        raise InvalidInput("email is not a valid address", code=ErrorCode.INVALID_EMAIL)
     return email
 
 
@@ -49,7 +49,8 @@ def validate_username(value: Any) -> str:
     username = _text(value, "username", 2, 64)
     if not USERNAME_RE.match(username):
         raise InvalidInput(
-            "username must be 2–64 letters, digits, '_', '.' or '-'", code="invalid_username"
+            "username must be 2–64 letters, digits, '_', '.' or '-'",
+            code=ErrorCode.INVALID_USERNAME,
         )
     return username
 
@@ -57,9 +58,9 @@ def validate_username(value: Any) -> str:
 def validate_password(value: Any, email: str) -> str:
     """The password rules: 8–256 characters, and not the account's email."""
     if not isinstance(value, str) or not 8 <= len(value) <= 256:
-        raise InvalidInput("password must be 8–256 characters", code="invalid_password")
+        raise InvalidInput("password must be 8–256 characters", code=ErrorCode.INVALID_PASSWORD)
     if value.strip().lower() == email.strip().lower():
-        raise InvalidInput("the password must not be the email", code="password_is_email")
+        raise InvalidInput("the password must not be the email", code=ErrorCode.PASSWORD_IS_EMAIL)
     return value
 
 
@@ -69,7 +70,7 @@ def register(email: Any, username: Any, name: Any, password: Any, *, address: st
     tries an hour, taken ones included: `email_taken` must not enumerate accounts, nor a
     script farm start balances). The new account has role USER and the start balance."""
     if not settings.allow_registration:
-        raise Forbidden("registration is disabled", code="registration_disabled")
+        raise Forbidden("registration is disabled", code=ErrorCode.REGISTRATION_DISABLED)
     fields = _validate(email, username, name, password)
     with write_session() as session:
         throttle.claim(
@@ -78,7 +79,7 @@ def register(email: Any, username: Any, name: Any, password: Any, *, address: st
             settings.register_per_hour,
             REGISTER_WINDOW,
             "too many registrations from this address; try again later",
-            code="registration_limited",
+            code=ErrorCode.REGISTRATION_LIMITED,
         )
     return _create(*fields, roles.USER, settings.start_balance)
 
@@ -111,7 +112,7 @@ def _create(email: str, username: str, name: str, password: str, role: str, star
         with write_session() as session:
             return _insert(session, email, username, name, pw_hash, role, start)
     except IntegrityError:
-        raise Conflict("that email or username is taken", code="taken") from None
+        raise Conflict("that email or username is taken", code=ErrorCode.TAKEN) from None
 
 
 def _insert(
@@ -123,8 +124,9 @@ def _insert(
         )
     ).first()
     if taken is not None:
-        which = "email" if taken[0] == email else "username"
-        raise Conflict(f"that {which} is taken", code=f"{which}_taken")
+        if taken[0] == email:
+            raise Conflict("that email is taken", code=ErrorCode.EMAIL_TAKEN)
+        raise Conflict("that username is taken", code=ErrorCode.USERNAME_TAKEN)
     roles.get(session, role)
     user = User(email=email, username=username, name=name, password_hash=pw_hash, role=role)
     session.add(user)
@@ -191,7 +193,7 @@ def change_password(token: str | None, current: Any, new: Any) -> None:
             session, key, PASSWORD_TRIES, PASSWORD_WINDOW, "too many wrong passwords; try later"
         )
     if not isinstance(current, str) or not auth.verify_password(current, user.password_hash):
-        raise Forbidden("the current password is wrong", code="wrong_password")
+        raise Forbidden("the current password is wrong", code=ErrorCode.WRONG_PASSWORD)
     pw_hash = hash_password(new)
     with write_session() as session:
         throttle.release(session, key)
@@ -219,7 +221,7 @@ def set_password(email: Any, new: Any) -> User:
     with read_session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
-        raise NotFound("user not found", code="user_not_found")
+        raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
     pw_hash = hash_password(validate_password(new, email))
     with write_session() as session:
         return _store(session, users.get(session, user.id), pw_hash)

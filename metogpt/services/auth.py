@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import AuthSession, Role, User, utcnow
 from metogpt.services import permissions, throttle
 from metogpt.services.db import is_key, write_session
-from metogpt.services.errors import Unauthorized
+from metogpt.services.errors import ErrorCode, Unauthorized
 from metogpt.services.permissions import Actor
 from metogpt.settings import settings
 
@@ -84,18 +84,22 @@ def _claims(token: str) -> dict[str, Any]:
             options={"require": ["sub", "exp", "ver", "jti"]},
         )
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("the session has expired; sign in again", code="token_expired") from None
+        raise Unauthorized(
+            "the session has expired; sign in again", code=ErrorCode.TOKEN_EXPIRED
+        ) from None
     except jwt.PyJWTError:
-        raise Unauthorized("invalid token", code="invalid_token") from None
+        raise Unauthorized("invalid token", code=ErrorCode.INVALID_TOKEN) from None
 
 
 def _revoked() -> Unauthorized:
-    return Unauthorized("the session is no longer valid; sign in again", code="token_revoked")
+    return Unauthorized(
+        "the session is no longer valid; sign in again", code=ErrorCode.TOKEN_REVOKED
+    )
 
 
 def _token_claims(token: str | None) -> dict[str, Any]:
     if not token or len(token) > 4096:
-        raise Unauthorized("sign in first", code="unauthenticated")
+        raise Unauthorized("sign in first", code=ErrorCode.UNAUTHENTICATED)
     claims = _claims(token)
     if not is_key(claims["jti"]) or not is_key(claims["sub"]):
         raise _revoked()
@@ -118,7 +122,7 @@ def authenticate(session: Session, token: str | None) -> tuple[User, Actor]:
     if user is None or claims["ver"] != user.token_version:
         raise _revoked()
     if not user.enabled:
-        raise Unauthorized("this account is disabled", code="account_disabled")
+        raise Unauthorized("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
     return user, actor_for(session, user)
 
 
@@ -157,12 +161,12 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
     (it would otherwise hold SQLite's write lock), and the claimed slot is committed before
     the password is checked."""
     if not isinstance(email, str) or not isinstance(password, str):
-        raise Unauthorized("wrong email or password", code="bad_credentials")
+        raise Unauthorized("wrong email or password", code=ErrorCode.BAD_CREDENTIALS)
     email = email.strip().lower()
     if "\x00" in email:
         # No account has such an email, and PostgreSQL could not even look it up or record
         # the failed try (NUL in text): refused at once, there is nothing to throttle.
-        raise Unauthorized("wrong email or password", code="bad_credentials")
+        raise Unauthorized("wrong email or password", code=ErrorCode.BAD_CREDENTIALS)
     key = _throttle_key(email, address)
     with write_session() as session:
         throttle.claim(session, key, THROTTLE_TRIES, THROTTLE_WINDOW, _TOO_MANY)
@@ -170,7 +174,7 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
     # Known and unknown emails cost the same bcrypt check (the dummy has the same rounds).
     ok = verify_password(password, user.password_hash if user else _dummy_hash())
     if not ok or user is None:
-        raise Unauthorized("wrong email or password", code="bad_credentials")
+        raise Unauthorized("wrong email or password", code=ErrorCode.BAD_CREDENTIALS)
     with write_session() as session:
         throttle.release(session, key)
         user = session.get(User, user.id)
@@ -179,5 +183,5 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
             session.add(user)
             token, ttl = issue_token(session, user)
     if user is None or not user.enabled:
-        raise Unauthorized("this account is disabled", code="account_disabled")
+        raise Unauthorized("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
     return user, token, ttl

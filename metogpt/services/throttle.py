@@ -15,7 +15,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from metogpt.models import ThrottleHit, utcnow
-from metogpt.services.errors import RateLimited
+from metogpt.services.errors import ErrorCode, RateLimited
 
 # Expired rows of any key removed per claim: enough to keep up, small enough to be cheap.
 _SWEEP = 100
@@ -44,7 +44,7 @@ def claim(
     limit: int,
     window: timedelta,
     message: str,
-    code: str = "rate_limited",
+    code: ErrorCode = ErrorCode.RATE_LIMITED,
 ) -> None:
     """Take one of `limit` slots of `key` for `window`, or raise RateLimited (with the
     seconds until the oldest slot frees up). Commits with the caller's transaction: run it

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import Role, User
 from metogpt.services import permissions, roles
 from metogpt.services.db import is_key
-from metogpt.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from metogpt.services.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
 
 LOCALES = ("en", "ru")
@@ -32,7 +32,7 @@ SORTS = {
 def get(session: Session, user_id: Any) -> User:
     user = session.get(User, user_id) if is_key(user_id) else None
     if user is None:
-        raise NotFound("user not found", code="user_not_found")
+        raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
     return user
 
 
@@ -226,7 +226,7 @@ def change_role(session: Session, actor: Actor, user_id: Any, role_name: Any) ->
     if user.role == role.name:
         return user
     if role.name != roles.ADMIN and _would_lock_out(session, user):
-        raise Conflict("the last active ADMIN cannot be demoted", code="last_admin")
+        raise Conflict("the last active ADMIN cannot be demoted", code=ErrorCode.LAST_ADMIN)
     user.role = role.name
     user.token_version += 1
     session.add(user)
@@ -241,11 +241,11 @@ def set_enabled(session: Session, actor: Actor, user_id: Any, enabled: Any) -> U
     user = get(session, user_id)
     guard_target(session, actor, user)
     if not enabled and user.id == actor.user_id:
-        raise Forbidden("you cannot disable your own account", code="self_disable")
+        raise Forbidden("you cannot disable your own account", code=ErrorCode.SELF_DISABLE)
     if user.enabled == enabled:
         return user
     if not enabled and _would_lock_out(session, user):
-        raise Conflict("the last active ADMIN cannot be disabled", code="last_admin")
+        raise Conflict("the last active ADMIN cannot be disabled", code=ErrorCode.LAST_ADMIN)
     user.enabled = enabled
     user.token_version += 1
     session.add(user)
