@@ -120,7 +120,7 @@ def _insert(
 ) -> User:
     taken = session.exec(
         select(User.email, User.username).where(
-            or_(User.email == email, func.lower(User.username) == username.lower())
+            or_(col(User.email) == email, func.lower(User.username) == username.lower())
         )
     ).first()
     if taken is not None:

@@ -61,7 +61,9 @@ def issue_token(session: Session, user: User) -> tuple[str, int]:
     expires = now + timedelta(seconds=ttl)
     # The user's sessions that have expired by themselves go as a new one starts.
     session.exec(
-        delete(AuthSession).where(AuthSession.user_id == user.id, col(AuthSession.expires_at) < now)
+        delete(AuthSession).where(
+            col(AuthSession.user_id) == user.id, col(AuthSession.expires_at) < now
+        )
     )
     row = AuthSession(user_id=user.id, expires_at=expires)
     session.add(row)
@@ -130,14 +132,14 @@ def logout(session: Session, token: str | None) -> None:
     """Sign out: the token's session ends for every worker (its row is deleted). A token
     that is no longer valid is refused like any other use of it."""
     authenticate(session, token)
-    session.exec(delete(AuthSession).where(AuthSession.id == session_id(token)))
+    session.exec(delete(AuthSession).where(col(AuthSession.id) == session_id(token)))
 
 
 def end_sessions(session: Session, user_id: str, keep: str | None = None) -> None:
     """End every sign-in session of the user, but `keep` (a session id) if given."""
-    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    query = delete(AuthSession).where(col(AuthSession.user_id) == user_id)
     if keep is not None:
-        query = query.where(AuthSession.id != keep)
+        query = query.where(col(AuthSession.id) != keep)
     session.exec(query)
 
 
@@ -178,10 +180,11 @@ def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
     with write_session() as session:
         throttle.release(session, key)
         user = session.get(User, user.id)
+        issued = None
         if user is not None and user.enabled:
             user.last_active_at = utcnow()
             session.add(user)
-            token, ttl = issue_token(session, user)
-    if user is None or not user.enabled:
+            issued = issue_token(session, user)
+    if user is None or issued is None:
         raise Unauthorized("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
-    return user, token, ttl
+    return user, *issued

@@ -66,4 +66,4 @@ def claim(
 
 def release(session: Session, key: str) -> None:
     """Give back every slot of `key` (a successful sign-in clears the failed tries)."""
-    session.exec(delete(ThrottleHit).where(ThrottleHit.key == key))
+    session.exec(delete(ThrottleHit).where(col(ThrottleHit.key) == key))
