@@ -143,6 +143,12 @@ def end_sessions(session: Session, user_id: str, keep: str | None = None) -> Non
     session.exec(query)
 
 
+def end_expired_sessions(session: Session) -> None:
+    """Forget the sessions whose tokens have expired (at start: each sign-in also clears
+    its own user's, so only those of users who never came back wait for this)."""
+    session.exec(delete(AuthSession).where(col(AuthSession.expires_at) < utcnow()))
+
+
 def actor_for(session: Session, user: User) -> Actor:
     role = session.get(Role, user.role)
     matrix = permissions.normalize(role.permissions) if role else permissions.empty_matrix()

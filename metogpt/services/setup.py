@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic.config import Config
 
 from alembic import command
-from metogpt.services import accounts, chat, roles
+from metogpt.services import accounts, auth, chat, roles
 from metogpt.services.db import engines, write_session
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,7 @@ def bootstrap(recover_all: bool = True) -> str | None:
     migrate()
     with write_session() as session:
         roles.seed_roles(session)
+        auth.end_expired_sessions(session)
         if recover_all:
             chat.recover(session, timedelta(0))
     return accounts.ensure_admin()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import jwt
 import reflex as rx
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, update
+from sqlmodel import func, select
 
 from metogpt.api import build_api
-from metogpt.services import auth
-from metogpt.services.db import read_session
+from metogpt.models import AuthSession, utcnow
+from metogpt.services import auth, setup
+from metogpt.services.db import read_session, write_session
 from metogpt.settings import settings
 from metogpt.state.session import SessionState
 from tests.api.helpers import assert_error
@@ -100,3 +103,22 @@ def test_the_session_check_is_one_primary_key_read(database: str) -> None:
             event.remove(engine, "before_cursor_execute", record)
     session_reads = [s for s in statements if "auth_session" in s]
     assert len(session_reads) == 1 and "auth_session.id =" in session_reads[0], statements
+
+
+def test_expired_sessions_are_forgotten_at_start_and_at_sign_in(
+    api: TestClient, database: str
+) -> None:
+    old = make_account()
+    make_account()  # another user, who does not come back
+    with write_session() as session:
+        session.exec(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert _sessions() == 2
+    _login(api, old.user.email, old.password)  # the user's own expired one goes
+    assert _sessions() == 2
+    setup.bootstrap()
+    assert _sessions() == 1  # only the fresh one is left
+
+
+def _sessions() -> int:
+    with read_session() as session:
+        return session.exec(select(func.count()).select_from(AuthSession)).one()
