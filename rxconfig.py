@@ -62,6 +62,8 @@ config = rx.Config(
     frontend_port=settings.port,
     backend_port=settings.port,
     cors_allowed_origins=settings.cors_origins,
+    # The websocket's client address (throttles) comes through this many proxies' X-Forwarded-For.
+    trusted_proxy_hops=settings.trusted_proxies,
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large")),
     ],

@@ -113,9 +113,9 @@ def cpu_seconds(pid: int) -> float:
 
 def ensure_admin() -> None:
     """Register the bench admin when the database lacks it (a seeded one has it)."""
-    from metogpt.services import roles, users
+    from metogpt.services import accounts, roles
 
-    users.register(
+    accounts.create(
         ADMIN_EMAIL, ADMIN_USERNAME, "Bench Administrator", ADMIN_PASSWORD, role=roles.ADMIN
     )
 

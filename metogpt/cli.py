@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from sqlmodel import col, select
 
 from metogpt.models import User
-from metogpt.services import billing, permissions, setup, users
+from metogpt.services import accounts, billing, permissions, setup
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
@@ -55,8 +56,23 @@ def cmd_reconcile(_: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    user = users.register(args.email, args.username, args.name, args.password, role="ADMIN")
+    user = accounts.create(args.email, args.username, args.name, args.password, role="ADMIN")
     print(f"created ADMIN {user.email} ({user.id})")
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    # Never from argv (it would sit in the shell history and in `ps`): a prompt on a
+    # terminal, else the first line of stdin.
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {args.email}: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    user = accounts.set_password(args.email, password)
+    print(f"password set for {user.email}; every session of theirs has ended")
     return 0
 
 
@@ -101,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("create-admin", help="create a user with role ADMIN")
     for name in ("email", "username", "name", "password"):
         p.add_argument(name)
+    p = sub.add_parser("set-password", help="set a user's password (read from a prompt or stdin)")
+    p.add_argument("email")
     for name, help_ in (("set-balance", "set a balance"), ("add-balance", "add to a balance")):
         p = sub.add_parser(name, help=help_ + " (writes a ledger row)")
         p.add_argument("email")
@@ -113,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": cmd_migrate,
         "reconcile": cmd_reconcile,
         "create-admin": cmd_create_admin,
+        "set-password": cmd_set_password,
         "set-balance": cmd_set_balance,
         "add-balance": cmd_add_balance,
         "list-balances": cmd_list_balances,

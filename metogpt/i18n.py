@@ -43,6 +43,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # shell
     "nav.chat": ("Chat", "Чат"),
     "nav.admin": ("Admin", "Админка"),
+    "nav.account": ("Account", "Аккаунт"),
+    # account
+    "account.title": ("Your account", "Ваш аккаунт"),
+    "account.password.title": ("Change password", "Смена пароля"),
+    "account.password.current": ("Current password", "Текущий пароль"),
+    "account.password.new": ("New password", "Новый пароль"),
+    "account.password.rules": (
+        "At least 8 characters, not your email. Your other signed-in devices are signed out.",
+        "Не менее 8 символов, не совпадает с почтой. Другие устройства будут отключены.",
+    ),
+    "account.password.submit": ("Change password", "Сменить пароль"),
+    "account.password.changed": ("Your password has been changed.", "Пароль изменён."),
     "shell.balance": ("Balance", "Баланс"),
     "shell.offline": (
         "No connection to the server. Reconnecting…",
@@ -277,6 +289,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Пароль должен содержать 8–256 символов.",
     ),
     "error.registration_disabled": ("Registration is closed.", "Регистрация закрыта."),
+    "error.registration_limited": (
+        "Too many registrations from this address. Try again in an hour.",
+        "Слишком много регистраций с этого адреса. Повторите через час.",
+    ),
+    "error.wrong_password": (
+        "The current password is wrong.",
+        "Текущий пароль указан неверно.",
+    ),
+    "error.password_is_email": (
+        "The password must not be your email.",
+        "Пароль не должен совпадать с почтой.",
+    ),
     "error.forbidden": (
         "You do not have permission for this: {message}.",
         "Недостаточно прав: {message}.",
@@ -291,6 +315,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Сессия завершена. Войдите снова.",
     ),
     "error.invalid": ("Please check the form: {message}", "Проверьте форму: {message}"),
+    "error.bad_request": ("The request was not understood.", "Запрос не распознан."),
+    "error.unauthorized": ("Please sign in.", "Пожалуйста, войдите."),
+    "error.not_found": ("Not found.", "Не найдено."),
+    "error.method_not_allowed": (
+        "This action is not available here.",
+        "Это действие здесь недоступно.",
+    ),
+    "error.conflict": (
+        "That conflicts with the current data. Reload and try again.",
+        "Это противоречит текущим данным. Обновите страницу и повторите.",
+    ),
+    "error.too_large": ("The amount or the request is too large.", "Слишком большое значение."),
+    "error.unsupported_media_type": (
+        "Send the request as JSON.",
+        "Отправьте запрос в формате JSON.",
+    ),
+    "error.invalid_token": (
+        "Your session is not valid. Sign in again.",
+        "Сессия недействительна. Войдите снова.",
+    ),
+    "error.user_not_found": ("No such user.", "Такого пользователя нет."),
+    "error.role_not_found": ("No such role.", "Такой роли нет."),
+    "error.admin_permissions": (
+        "The ADMIN role keeps every permission.",
+        "Роль ADMIN сохраняет все права.",
+    ),
+    "error.unknown_model": ("Unknown model.", "Неизвестная модель."),
+    "error.insufficient_balance": (
+        "The balance is too low for this change.",
+        "Баланса недостаточно для этого изменения.",
+    ),
+    "error.reserved": (
+        "Part of the balance is held by answers in progress: it cannot be set below that.",
+        "Часть баланса удерживается генерируемыми ответами: ниже неё установить нельзя.",
+    ),
+    "error.busy": (
+        "The balance kept changing. Try again.",
+        "Баланс менялся во время операции. Повторите.",
+    ),
+    "error.system_too_long": (
+        "The system prompt is too long.",
+        "Системный промпт слишком длинный.",
+    ),
+    "error.not_a_prompt": (
+        "An answer can only follow your message.",
+        "Ответ может следовать только за вашим сообщением.",
+    ),
+    "error.not_editable": (
+        "Only your own messages can be edited.",
+        "Редактировать можно только свои сообщения.",
+    ),
+    "error.not_regenerable": ("There is nothing to regenerate.", "Нечего генерировать заново."),
     "error.unexpected": (
         "Something went wrong. Please try again.",
         "Что-то пошло не так. Попробуйте ещё раз.",

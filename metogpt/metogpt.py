@@ -1,15 +1,20 @@
 """The app: pages and the REST API on one port. Nothing else lives here."""
 
+from typing import Any
+
 import reflex as rx
 
 from metogpt import routes
 from metogpt.api import build_api
 from metogpt.i18n import MESSAGES
+from metogpt.pages.account import account_page
 from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page
 from metogpt.pages.layout import offline_notice
 from metogpt.pages.login import login_page, register_page
+from metogpt.services import clients
 from metogpt.services.setup import load_tokenizer, recovery_loop
+from metogpt.state.account import AccountState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.chat import ChatState
@@ -21,10 +26,23 @@ app = rx.App(
     stylesheets=["/metogpt.css"],
     toaster=None,  # nothing shows toasts: the connection notice is offline_notice
 )
-# Reflex's own connection toast and pulser speak English only: ours follows the language.
 # Before any event: a tab's states hold only the data of the user its token names.
 app.add_middleware(TabOwner())
+# Reflex's own connection toast and pulser speak English only: ours follows the language.
 app.app_wraps[(5, "Overlay")] = lambda stateful: offline_notice() if stateful else None
+
+
+def _websocket_origin(origin: str, environ: dict[str, Any]) -> bool:
+    return clients.origin_allowed(
+        origin, environ.get("HTTP_HOST"), environ.get("HTTP_X_FORWARDED_HOST")
+    )
+
+
+# Reflex gives its socket server the list in rxconfig's cors_allowed_origins, and an empty
+# list turns its Origin check off: any site's page could open a tab's websocket. Its own
+# origin (by any host name) and METOGPT_CORS_ORIGINS only; engine.io asks this per handshake.
+assert app.sio is not None
+app.sio.eio.cors_allowed_origins = _websocket_origin
 app.add_page(
     login_page,
     route=routes.LOGIN,
@@ -48,6 +66,12 @@ app.add_page(
     route=routes.ADMIN,
     title="MetoGPT · Admin",
     on_load=AdminState.load,
+)
+app.add_page(
+    account_page,
+    route=routes.ACCOUNT,
+    title="MetoGPT · Account",
+    on_load=[SessionState.require_login, AccountState.reset_form],
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)

@@ -169,12 +169,28 @@ class Reservation(SQLModel, table=True):
     created_at: datetime = _ts(index=True)
 
 
-class LoginFailure(SQLModel, table=True):
-    __tablename__: ClassVar[str] = "login_failure"
+class AuthSession(SQLModel, table=True):
+    """A signed-in session: its id is the `jti` of the token issued for it. Every use of a
+    token reads this row by its key; signing out or a password change deletes it, so the
+    token stops working on every worker at once."""
+
+    __tablename__: ClassVar[str] = "auth_session"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32, index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ThrottleHit(SQLModel, table=True):
+    """One claimed try of a throttled action (a sign-in, a registration), counted against
+    its key until `until` (services/throttle.py)."""
+
+    __tablename__: ClassVar[str] = "throttle_hit"
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=400, index=True)
-    at: datetime = _ts(index=True)
+    until: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
 
 
 class Meta(SQLModel, table=True):

@@ -90,6 +90,15 @@ class Settings:
             o.strip() for o in os.environ.get("METOGPT_CORS_ORIGINS", "").split(",") if o.strip()
         ]
     )
+    # Self-registrations a client address may try per hour (services/accounts.py).
+    register_per_hour: int = field(
+        default_factory=lambda: int(os.environ.get("METOGPT_REGISTER_PER_HOUR", "10"))
+    )
+    # Reverse proxies in front of the app: X-Forwarded-For is believed for that many hops
+    # (0: ignored, the peer's address is the client's). services/clients.py, rxconfig.py.
+    trusted_proxies: int = field(
+        default_factory=lambda: int(os.environ.get("METOGPT_TRUSTED_PROXIES", "0"))
+    )
     bcrypt_rounds: int = field(
         default_factory=lambda: int(os.environ.get("METOGPT_BCRYPT_ROUNDS", "12"))
     )

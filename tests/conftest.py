@@ -25,7 +25,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from metogpt.models import User  # noqa: E402
-from metogpt.services import auth, db, roles, setup, users  # noqa: E402
+from metogpt.services import accounts, auth, db, roles, setup  # noqa: E402
 from metogpt.services.permissions import Actor  # noqa: E402
 from tests.support import services  # noqa: E402
 
@@ -131,10 +131,11 @@ def make_account(
     role: str = "USER", balance: int | None = None, password: str = "password-1"
 ) -> Account:
     n = next(_counter)
-    user = users.register(
+    user = accounts.create(
         f"user{n}@example.com", f"user{n}", f"User {n}", password, role=role, balance=balance
     )
-    token, _ = auth.issue_token(user)
+    with db.write_session() as session:
+        token, _ = auth.issue_token(session, user)
     return Account(user, token, password)
 
 

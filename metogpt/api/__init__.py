@@ -17,27 +17,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from metogpt.api import admin, auth
 from metogpt.api.schemas import ErrorOut
-from metogpt.services.errors import RateLimited, ServiceError
+from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
 
 MAX_BODY = 1_000_000
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429)
 }
 _HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "invalid",
-    429: "rate_limited",
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.INVALID,
+    429: ErrorCode.RATE_LIMITED,
 }
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None):
+def _error(
+    status: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
@@ -52,7 +54,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
     message = str(first.get("msg", "invalid request"))
-    return _error(422, "invalid", f"{where}: {message}" if where else message)
+    return _error(422, ErrorCode.INVALID, f"{where}: {message}" if where else message)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
@@ -60,7 +62,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     # Keep the exception's headers: a 405 must carry `Allow` (RFC 9110).
     return _error(
         exc.status_code,
-        _HTTP_CODES.get(exc.status_code, "error"),
+        _HTTP_CODES.get(exc.status_code, ErrorCode.BAD_REQUEST),
         str(exc.detail),
         dict(exc.headers) if exc.headers else None,
     )
@@ -119,18 +121,20 @@ _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRA
 
 
 def _allowed_methods(api: FastAPI, scope: Scope) -> list[str]:
-    """The methods the other routes serve on this path (none: the path is unknown). Probes
-    each method through the routes' own `matches`, which also sees into included routers."""
-    others = [r for r in api.router.routes if getattr(r, "path", None) != _CATCH_ALL]
+    """The methods the routes before the catch-all serve on this path (none: the path is
+    unknown). Only those: Reflex mounts its own app after it, at "", and that mount matches
+    every path with every method. Probes each method through the routes' own `matches`."""
+    routes = api.router.routes
+    ours = routes[: next(i for i, r in enumerate(routes) if getattr(r, "path", "") == _CATCH_ALL)]
     return [
         method
         for method in _ALL_METHODS
-        if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in others)
+        if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in ours)
     ]
 
 
 def _too_large() -> JSONResponse:
-    return _error(413, "too_large", f"request body larger than {MAX_BODY} bytes")
+    return _error(413, ErrorCode.TOO_LARGE, f"request body larger than {MAX_BODY} bytes")
 
 
 def build_api() -> FastAPI:
@@ -173,11 +177,11 @@ def build_api() -> FastAPI:
         if allowed:
             return _error(
                 405,
-                "method_not_allowed",
+                ErrorCode.METHOD_NOT_ALLOWED,
                 f"{request.method} is not allowed here; use {', '.join(allowed)}",
                 {"Allow": ", ".join(allowed)},
             )
-        return _error(404, "not_found", f"no such endpoint: /api/{rest[:100]}")
+        return _error(404, ErrorCode.NOT_FOUND, f"no such endpoint: /api/{rest[:100]}")
 
     api.add_middleware(BodyLimit)
     api.add_middleware(ImmutableAssets)

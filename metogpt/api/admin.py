@@ -13,6 +13,7 @@ from metogpt.api.schemas import (
     BalanceOut,
     ModelOut,
     ModelsOut,
+    PasswordResetIn,
     RoleAssignIn,
     RoleCreateIn,
     RoleOut,
@@ -25,7 +26,7 @@ from metogpt.api.schemas import (
     UsersOut,
     grants_in,
 )
-from metogpt.services import billing, roles, users
+from metogpt.services import accounts, billing, roles, users
 from metogpt.services.db import read_session, write_session
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -75,6 +76,12 @@ def transactions(
 def put_role(userId: UserId, body: RoleAssignIn, actor: ActorDep) -> UserEnvelope:
     with write_session() as session:
         return UserEnvelope(user=UserOut.of(users.change_role(session, actor, userId, body.role)))
+
+
+@router.put("/users/{userId}/password", response_model=UserEnvelope)
+def put_password(userId: UserId, body: PasswordResetIn, actor: ActorDep) -> UserEnvelope:
+    """Set the user's password: every session of theirs ends."""
+    return UserEnvelope(user=UserOut.of(accounts.reset_password(actor, userId, body.password)))
 
 
 @router.get("/users/{userId}/models", response_model=ModelsOut)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from metogpt.api.deps import Caller, client_address
+from metogpt.api.deps import Caller, Token, client_address
 from metogpt.api.schemas import (
     LoginIn,
     MeOut,
     ModelOut,
+    PasswordChangeIn,
     RegisterIn,
     TokenOut,
     UserEnvelope,
     UserOut,
 )
-from metogpt.services import auth, users
-from metogpt.services.db import read_session
-from metogpt.services.errors import Forbidden
-from metogpt.settings import settings
+from metogpt.services import accounts, auth, users
+from metogpt.services.db import read_session, write_session
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -29,11 +28,24 @@ def login(body: LoginIn, request: Request) -> TokenOut:
 
 
 @router.post("/register", response_model=UserEnvelope, status_code=201)
-def register(body: RegisterIn) -> UserEnvelope:
-    if not settings.allow_registration:
-        raise Forbidden("registration is disabled", code="registration_disabled")
-    user = users.register(body.email, body.username, body.name, body.password)
+def register(body: RegisterIn, request: Request) -> UserEnvelope:
+    user = accounts.register(
+        body.email, body.username, body.name, body.password, address=client_address(request)
+    )
     return UserEnvelope(user=UserOut.of(user))
+
+
+@router.post("/logout", status_code=204)
+def logout(token: Token) -> None:
+    """End this token's session on every worker: it is refused from now on."""
+    with write_session() as session:
+        auth.logout(session, token)
+
+
+@router.post("/password", status_code=204)
+def change_password(body: PasswordChangeIn, token: Token) -> None:
+    """Change your own password: your other sessions end, this one goes on."""
+    accounts.change_password(token, body.current_password, body.new_password)
 
 
 @router.get("/me", response_model=MeOut)

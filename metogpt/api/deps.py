@@ -8,18 +8,22 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from metogpt.models import User
-from metogpt.services import auth
+from metogpt.services import auth, clients
 from metogpt.services.db import read_session
 from metogpt.services.permissions import Actor
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /api/auth/login")
 
 
-def current(
+def bearer_token(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> tuple[User, Actor]:
+) -> str | None:
+    return creds.credentials if creds else None
+
+
+def current(token: Annotated[str | None, Depends(bearer_token)]) -> tuple[User, Actor]:
     with read_session() as session:
-        return auth.authenticate(session, creds.credentials if creds else None)
+        return auth.authenticate(session, token)
 
 
 def current_actor(caller: Annotated[tuple[User, Actor], Depends(current)]) -> Actor:
@@ -27,8 +31,10 @@ def current_actor(caller: Annotated[tuple[User, Actor], Depends(current)]) -> Ac
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else None
+    return clients.client_address(peer, request.headers.get("x-forwarded-for"))
 
 
+Token = Annotated[str | None, Depends(bearer_token)]
 Caller = Annotated[tuple[User, Actor], Depends(current)]
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -203,6 +203,16 @@ class RegisterIn(Strict):
     password: StrictStr = Field(min_length=8, max_length=256)
 
 
+class PasswordChangeIn(Strict):
+    # The rules (8–256 characters, not the email) are the accounts service's.
+    current_password: StrictStr = Field(max_length=256)
+    new_password: StrictStr = Field(min_length=8, max_length=256)
+
+
+class PasswordResetIn(Strict):
+    password: StrictStr = Field(min_length=8, max_length=256)
+
+
 class BalanceIn(Strict):
     # Documents "exactly one of balance or delta" so that clients (and schemathesis) know
     # that sending both, or neither, is invalid input rather than a valid request; and that

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -10,19 +11,20 @@ from typing import Any
 
 import bcrypt
 import jwt
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from metogpt.models import LoginFailure, Role, User, utcnow
-from metogpt.services import permissions
-from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import RateLimited, Unauthorized
+from metogpt.models import AuthSession, Role, User, utcnow
+from metogpt.services import permissions, throttle
+from metogpt.services.db import is_key, write_session
+from metogpt.services.errors import ErrorCode, Unauthorized
 from metogpt.services.permissions import Actor
 from metogpt.settings import settings
 
 THROTTLE_TRIES = 7
 THROTTLE_WINDOW = timedelta(minutes=5)
 _ALGORITHM = "HS256"
+_TOO_MANY = "too many sign-in attempts; try again later"
 
 
 def _prehash(password: str) -> bytes:
@@ -43,19 +45,34 @@ def verify_password(password: str, hashed: str) -> bool:
         return False
 
 
-# Compared against when the email is unknown, so both paths cost one bcrypt check.
-_DUMMY_HASH = bcrypt.hashpw(b"dummy", bcrypt.gensalt(rounds=4)).decode()
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the email is unknown, so that both paths cost one bcrypt
+    check of the same rounds (the setting's, as every real hash has)."""
+    return hash_password(secrets.token_hex(16))
 
 
-def issue_token(user: User) -> tuple[str, int]:
+def issue_token(session: Session, user: User) -> tuple[str, int]:
+    """A signed token for a new sign-in session of `user`, and its lifetime in seconds. The
+    session is a row (its id is the token's `jti`) that signing out deletes: a token is
+    good only while its row exists, on every worker."""
     now = utcnow()
     ttl = settings.token_ttl_seconds
+    expires = now + timedelta(seconds=ttl)
+    # The user's sessions that have expired by themselves go as a new one starts.
+    session.exec(
+        delete(AuthSession).where(
+            col(AuthSession.user_id) == user.id, col(AuthSession.expires_at) < now
+        )
+    )
+    row = AuthSession(user_id=user.id, expires_at=expires)
+    session.add(row)
     claims = {
         "sub": user.id,
         "ver": user.token_version,
         "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
-        "jti": secrets.token_hex(8),
+        "exp": int(expires.timestamp()),
+        "jti": row.id,
     }
     return jwt.encode(claims, settings.jwt_secret, algorithm=_ALGORITHM), ttl
 
@@ -66,26 +83,70 @@ def _claims(token: str) -> dict[str, Any]:
             token,
             settings.jwt_secret,
             algorithms=[_ALGORITHM],
-            options={"require": ["sub", "exp", "ver"]},
+            options={"require": ["sub", "exp", "ver", "jti"]},
         )
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("the session has expired; sign in again", code="token_expired") from None
+        raise Unauthorized(
+            "the session has expired; sign in again", code=ErrorCode.TOKEN_EXPIRED
+        ) from None
     except jwt.PyJWTError:
-        raise Unauthorized("invalid token", code="invalid_token") from None
+        raise Unauthorized("invalid token", code=ErrorCode.INVALID_TOKEN) from None
+
+
+def _revoked() -> Unauthorized:
+    return Unauthorized(
+        "the session is no longer valid; sign in again", code=ErrorCode.TOKEN_REVOKED
+    )
+
+
+def _token_claims(token: str | None) -> dict[str, Any]:
+    if not token or len(token) > 4096:
+        raise Unauthorized("sign in first", code=ErrorCode.UNAUTHENTICATED)
+    claims = _claims(token)
+    if not is_key(claims["jti"]) or not is_key(claims["sub"]):
+        raise _revoked()
+    return claims
+
+
+def session_id(token: str | None) -> str:
+    """The id of the sign-in session a well-signed, unexpired token belongs to."""
+    return _token_claims(token)["jti"]
 
 
 def authenticate(session: Session, token: str | None) -> tuple[User, Actor]:
     """The user and their current permissions, or Unauthorized. Read fresh on every call:
-    a role, password or enabled change bumps `token_version` and kills older tokens."""
-    if not token or len(token) > 4096:
-        raise Unauthorized("sign in first", code="unauthenticated")
-    claims = _claims(token)
-    user = session.get(User, claims["sub"]) if isinstance(claims["sub"], str) else None
+    the token's session row must still exist (one primary-key read: signing out or a
+    password change deletes it), and a role or enabled change bumps `token_version`,
+    which kills every older token of the user."""
+    claims = _token_claims(token)
+    row = session.get(AuthSession, claims["jti"])
+    user = session.get(User, claims["sub"]) if row and row.user_id == claims["sub"] else None
     if user is None or claims["ver"] != user.token_version:
-        raise Unauthorized("the session is no longer valid; sign in again", code="token_revoked")
+        raise _revoked()
     if not user.enabled:
-        raise Unauthorized("this account is disabled", code="account_disabled")
+        raise Unauthorized("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
     return user, actor_for(session, user)
+
+
+def logout(session: Session, token: str | None) -> None:
+    """Sign out: the token's session ends for every worker (its row is deleted). A token
+    that is no longer valid is refused like any other use of it."""
+    authenticate(session, token)
+    session.exec(delete(AuthSession).where(col(AuthSession.id) == session_id(token)))
+
+
+def end_sessions(session: Session, user_id: str, keep: str | None = None) -> None:
+    """End every sign-in session of the user, but `keep` (a session id) if given."""
+    query = delete(AuthSession).where(col(AuthSession.user_id) == user_id)
+    if keep is not None:
+        query = query.where(col(AuthSession.id) != keep)
+    session.exec(query)
+
+
+def end_expired_sessions(session: Session) -> None:
+    """Forget the sessions whose tokens have expired (at start: each sign-in also clears
+    its own user's, so only those of users who never came back wait for this)."""
+    session.exec(delete(AuthSession).where(col(AuthSession.expires_at) < utcnow()))
 
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -95,54 +156,44 @@ def actor_for(session: Session, user: User) -> Actor:
 
 
 def _throttle_key(email: str, address: str) -> str:
-    return f"{email.strip().lower()[:254]}|{address[:100]}"
+    return f"login|{email[:254]}|{address[:100]}"
 
 
 def login(email: Any, password: Any, address: str) -> tuple[User, str, int]:
-    """Check credentials. Throttled per (email, address): the 8th try within five minutes
-    is refused with 429 whatever the password, until the window frees up.
+    """Check credentials. Throttled per (email, address): each try claims one of
+    THROTTLE_TRIES slots of THROTTLE_WINDOW before its password is checked, so the 8th try
+    within five minutes, parallel ones included, is refused with 429 whatever the password.
+    A failed try keeps its slot; a successful one gives back every slot of its key.
 
     Runs its own short transactions: the slow bcrypt check happens outside any of them
-    (it would otherwise hold SQLite's write lock), and a failed try is committed even
-    though the call then raises."""
+    (it would otherwise hold SQLite's write lock), and the claimed slot is committed before
+    the password is checked."""
     if not isinstance(email, str) or not isinstance(password, str):
-        raise Unauthorized("wrong email or password", code="bad_credentials")
+        raise Unauthorized("wrong email or password", code=ErrorCode.BAD_CREDENTIALS)
     email = email.strip().lower()
     if "\x00" in email:
         # No account has such an email, and PostgreSQL could not even look it up or record
         # the failed try (NUL in text): refused at once, there is nothing to throttle.
-        raise Unauthorized("wrong email or password", code="bad_credentials")
+        raise Unauthorized("wrong email or password", code=ErrorCode.BAD_CREDENTIALS)
     key = _throttle_key(email, address)
-    now = utcnow()
-    window_start = now - THROTTLE_WINDOW
-    with read_session() as session:
-        count, oldest = session.exec(
-            select(func.count(), func.min(LoginFailure.at)).where(
-                LoginFailure.key == key, col(LoginFailure.at) >= window_start
-            )
-        ).one()
-        user = session.exec(select(User).where(User.email == email)).first()
-    if count >= THROTTLE_TRIES:
-        oldest = oldest.replace(tzinfo=now.tzinfo) if oldest.tzinfo is None else oldest
-        retry = max(1, int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1)
-        raise RateLimited("too many sign-in attempts; try again later", retry_after=retry)
-    ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
     with write_session() as session:
-        if not ok or user is None:
-            session.exec(delete(LoginFailure).where(col(LoginFailure.at) < window_start))
-            session.add(LoginFailure(key=key, at=now))
-        else:
-            session.exec(delete(LoginFailure).where(LoginFailure.key == key))
-            user = session.get(User, user.id)
-            if user is not None and user.enabled:
-                user.last_active_at = now
-                session.add(user)
+        throttle.claim(session, key, THROTTLE_TRIES, THROTTLE_WINDOW, _TOO_MANY)
+        user = session.exec(select(User).where(User.email == email)).first()
+    # Known and unknown emails cost the same bcrypt check (the dummy has the same rounds).
+    ok = verify_password(password, user.password_hash if user else _dummy_hash())
     if not ok or user is None:
-        raise Unauthorized("wrong email or password", code="bad_credentials")
-    if not user.enabled:
-        raise Unauthorized("this account is disabled", code="account_disabled")
-    token, ttl = issue_token(user)
-    return user, token, ttl
+        raise Unauthorized("wrong email or password", code=ErrorCode.BAD_CREDENTIALS)
+    with write_session() as session:
+        throttle.release(session, key)
+        user = session.get(User, user.id)
+        issued = None
+        if user is not None and user.enabled:
+            user.last_active_at = utcnow()
+            session.add(user)
+            issued = issue_token(session, user)
+    if user is None or issued is None:
+        raise Unauthorized("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
+    return user, *issued
 
 
 def subject(token: str | None) -> str:

@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from alembic import command
 from metogpt import settings
-from metogpt.services import answers, roles, users
+from metogpt.services import accounts, answers, auth, roles
 from metogpt.services.db import engines, write_session
 from metogpt.services.llm import tokens
 
@@ -62,9 +62,10 @@ def bootstrap(recover_all: bool = True) -> str | None:
     migrate()
     with write_session() as session:
         roles.seed_roles(session)
+        auth.end_expired_sessions(session)
         if recover_all:
             answers.recover(session, timedelta(0))
-    return users.ensure_admin()
+    return accounts.ensure_admin()
 
 
 STALE_AFTER = timedelta(seconds=settings.RECOVERY_STALE_SECONDS)

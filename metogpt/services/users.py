@@ -1,28 +1,21 @@
-"""Accounts: registration, the bootstrap admin, and user management by admins."""
+"""User management by admins: the list, roles, enabling, models; and a user's locale.
+(Creating accounts and passwords: services/accounts.py.)"""
 
 from __future__ import annotations
 
-import re
-import secrets
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, column, func, literal_column, or_, text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from metogpt.models import GRANT, Role, User
-from metogpt.services import billing, permissions, roles
-from metogpt.services.auth import hash_password
-from metogpt.services.db import is_key, write_session
-from metogpt.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from metogpt.models import Role, User
+from metogpt.services import permissions, roles
+from metogpt.services.db import is_key
+from metogpt.services.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
-from metogpt.settings import settings
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
-USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 LOCALES = ("en", "ru")
 MAX_PAGE = 500
 # A search with at most this many matches is answered by one walk of ix_user_listing.
@@ -37,124 +30,10 @@ SORTS = {
 }
 
 
-def _text(value: Any, field: str, low: int, high: int) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text")
-    value = unicodedata.normalize("NFC", value).strip()
-    if not low <= len(value) <= high:
-        raise InvalidInput(f"{field} must be {low}–{high} characters")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value):
-        raise InvalidInput(f"{field} contains invisible or control characters")
-    return value
-
-
-def validate_email(value: Any) -> str:
-    email = _text(value, "email", 3, 254).lower()
-    if not EMAIL_RE.match(email):
-        raise InvalidInput("email is not a valid address", code="invalid_email")
-    return email
-
-
-def validate_username(value: Any) -> str:
-    username = _text(value, "username", 2, 64)
-    if not USERNAME_RE.match(username):
-        raise InvalidInput(
-            "username must be 2–64 letters, digits, '_', '.' or '-'", code="invalid_username"
-        )
-    return username
-
-
-def validate_password(value: Any) -> str:
-    if not isinstance(value, str) or not 8 <= len(value) <= 256:
-        raise InvalidInput("password must be 8–256 characters", code="invalid_password")
-    return value
-
-
-def register(
-    email: Any,
-    username: Any,
-    name: Any,
-    password: Any,
-    *,
-    role: str = roles.USER,
-    balance: int | None = None,
-) -> User:
-    """Create an account with its `grant` ledger row. Hashes outside the transaction."""
-    email = validate_email(email)
-    username = validate_username(username)
-    name = _text(name, "name", 1, 128)
-    password_hash = hash_password(validate_password(password))
-    start = settings.start_balance if balance is None else balance
-    try:
-        with write_session() as session:
-            return _insert(session, email, username, name, password_hash, role, start)
-    except IntegrityError:
-        raise Conflict("that email or username is taken", code="taken") from None
-
-
-def _insert(
-    session: Session, email: str, username: str, name: str, pw_hash: str, role: str, start: int
-) -> User:
-    taken = session.exec(
-        select(User.email, User.username).where(
-            or_(col(User.email) == email, func.lower(User.username) == username.lower())
-        )
-    ).first()
-    if taken is not None:
-        which = "email" if taken[0] == email else "username"
-        raise Conflict(f"that {which} is taken", code=f"{which}_taken")
-    roles.get(session, role)
-    user = User(email=email, username=username, name=name, password_hash=pw_hash, role=role)
-    session.add(user)
-    session.flush()
-    if start:
-        billing.apply_delta(session, user.id, start, GRANT, reason="registration")
-    session.refresh(user)
-    return user
-
-
-def ensure_admin() -> str | None:
-    """Make sure an active ADMIN exists (PRODUCT.md §1). Returns a generated password, to be
-    printed once, when it had to make one up."""
-    with write_session() as session:
-        active = session.exec(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == roles.ADMIN, col(User.enabled).is_(True))
-        ).one()
-        if active:
-            return None
-        email = validate_email(settings.admin_email)
-        generated = None if settings.admin_password else secrets.token_urlsafe(12)
-        password = settings.admin_password or generated
-        assert password is not None
-        existing = session.exec(select(User).where(User.email == email)).first()
-        if existing is not None:
-            existing.role = roles.ADMIN
-            existing.enabled = True
-            existing.password_hash = hash_password(password)
-            existing.token_version += 1
-            session.add(existing)
-            return generated
-        username = "admin"
-        if session.exec(select(User.id).where(User.username == username)).first():
-            username = f"admin-{secrets.token_hex(3)}"
-        _insert(
-            session,
-            email,
-            username,
-            "Administrator",
-            hash_password(password),
-            roles.ADMIN,
-            settings.start_balance,
-        )
-        return generated
-
-
 def get(session: Session, user_id: Any) -> User:
     user = session.get(User, user_id) if is_key(user_id) else None
     if user is None:
-        raise NotFound("user not found", code="user_not_found")
+        raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
     return user
 
 
@@ -313,7 +192,7 @@ def _search_indexed(
     return list(_window(session, ids, order, flipped, limit, offset, total)), total
 
 
-def _guard_target(session: Session, actor: Actor, user: User) -> None:
+def guard_target(session: Session, actor: Actor, user: User) -> None:
     """Managing someone whose role holds powers you lack would be escalation by proxy."""
     current = session.get(Role, user.role)
     if current is not None:
@@ -343,12 +222,12 @@ def change_role(session: Session, actor: Actor, user_id: Any, role_name: Any) ->
     if not isinstance(role_name, str):
         raise InvalidInput("role must be a role name")
     role = roles.get(session, role_name)
-    _guard_target(session, actor, user)
+    guard_target(session, actor, user)
     permissions.require_no_escalation(actor.permissions, role.permissions, f"role {role.name}")
     if user.role == role.name:
         return user
     if role.name != roles.ADMIN and _would_lock_out(session, user):
-        raise Conflict("the last active ADMIN cannot be demoted", code="last_admin")
+        raise Conflict("the last active ADMIN cannot be demoted", code=ErrorCode.LAST_ADMIN)
     user.role = role.name
     user.token_version += 1
     session.add(user)
@@ -361,13 +240,13 @@ def set_enabled(session: Session, actor: Actor, user_id: Any, enabled: Any) -> U
     if not isinstance(enabled, bool):
         raise InvalidInput("enabled must be true or false")
     user = get(session, user_id)
-    _guard_target(session, actor, user)
+    guard_target(session, actor, user)
     if not enabled and user.id == actor.user_id:
-        raise Forbidden("you cannot disable your own account", code="self_disable")
+        raise Forbidden("you cannot disable your own account", code=ErrorCode.SELF_DISABLE)
     if user.enabled == enabled:
         return user
     if not enabled and _would_lock_out(session, user):
-        raise Conflict("the last active ADMIN cannot be disabled", code="last_admin")
+        raise Conflict("the last active ADMIN cannot be disabled", code=ErrorCode.LAST_ADMIN)
     user.enabled = enabled
     user.token_version += 1
     session.add(user)

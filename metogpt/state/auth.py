@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import reflex as rx
 
 from metogpt import i18n, routes
-from metogpt.services import auth, users
+from metogpt.services import accounts, auth, users
 from metogpt.services.db import in_write
 from metogpt.services.errors import ServiceError
 from metogpt.settings import settings
@@ -19,14 +20,18 @@ class AuthFormState(SessionState):
     busy: bool = False
     registration_open: bool = settings.allow_registration
 
+    def _address(self) -> str:
+        # Reflex resolves it from the websocket's peer, through METOGPT_TRUSTED_PROXIES
+        # proxies (rxconfig.py's trusted_proxy_hops), as services/clients.py does for REST.
+        return self.router.session.client_ip or "unknown"
+
     @rx.event
     async def login(self, form: dict):
         self.error, self.busy = "", True
         yield
-        address = self.router.session.client_ip or "unknown"
         try:
             user, token, _ = await asyncio.to_thread(
-                auth.login, form.get("email", ""), form.get("password", ""), address
+                auth.login, form.get("email", ""), form.get("password", ""), self._address()
             )
         except ServiceError as exc:
             await self._forget()  # whoever held this tab before: nothing of theirs stays
@@ -40,13 +45,9 @@ class AuthFormState(SessionState):
     async def register(self, form: dict):
         self.error, self.busy = "", True
         yield
-        if not settings.allow_registration:
-            self.error = i18n.tr("error.registration_disabled", self.lang)
-            self.busy = False
-            return
         try:
             user = await asyncio.to_thread(
-                users.register,
+                functools.partial(accounts.register, address=self._address()),
                 form.get("email", ""),
                 form.get("username", ""),
                 form.get("name", ""),
@@ -57,7 +58,7 @@ class AuthFormState(SessionState):
                 auth.login,
                 form.get("email", ""),
                 form.get("password", ""),
-                self.router.session.client_ip or "unknown",
+                self._address(),
             )
         except ServiceError as exc:
             self.error = self._error_text(exc)

@@ -10,6 +10,7 @@ event, hydration included, before the event is processed."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -184,6 +185,9 @@ class SessionState(rx.State):
 
     @rx.event
     async def logout(self):
+        # The token's session ends on the server too: a copy of it is refused from now on.
+        with contextlib.suppress(ServiceError):
+            await in_write(auth.logout, self.auth_token)
         await self._forget()
         return rx.redirect(routes.LOGIN)
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlmodel import func, select
 
-from metogpt.models import LedgerEntry, LoginFailure, Role, User
+from metogpt.models import LedgerEntry, Role, ThrottleHit, User
 from metogpt.services import permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor
@@ -123,7 +123,7 @@ def balance_of(user_id: str) -> int:
 
 def login_failures() -> int:
     with read_session() as s:
-        return s.exec(select(func.count()).select_from(LoginFailure)).one()
+        return s.exec(select(func.count()).select_from(ThrottleHit)).one()
 
 
 def each(cases: Iterable[Any], check: Callable[[Any], None]) -> None:

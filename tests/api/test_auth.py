@@ -6,12 +6,15 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
 
+from metogpt.api import build_api
 from metogpt.services import users
 from metogpt.services.auth import THROTTLE_TRIES
 from metogpt.services.catalog import get_catalog
@@ -180,7 +183,7 @@ def test_register_when_disabled_is_403(
     api: TestClient, database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     closed = dataclasses.replace(settings, allow_registration=False)
-    monkeypatch.setattr("metogpt.api.auth.settings", closed)
+    monkeypatch.setattr("metogpt.services.accounts.settings", closed)
     before = snapshot()
     assert_error(api.post(REGISTER, json=_new()), 403, "registration_disabled")
     assert snapshot() == before
@@ -299,6 +302,9 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("POST", "/api/auth/login"),
         ("POST", "/api/auth/register"),
         ("GET", "/api/auth/me"),
+        ("POST", "/api/auth/logout"),
+        ("POST", "/api/auth/password"),
+        ("PUT", "/api/admin/users/{userId}/password"),
         ("GET", "/api/admin/users"),
         ("PUT", "/api/admin/users/{userId}/balance"),
         ("GET", "/api/admin/users/{userId}/transactions"),
@@ -312,18 +318,42 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
     }
 
 
-def test_an_unknown_api_path_is_a_json_404(api: TestClient, database: str) -> None:
+@pytest.fixture(params=["bare", "mounted"])
+def routed(request: pytest.FixtureRequest, database: str) -> Iterator[TestClient]:
+    """The REST app alone, and with an app mounted under it at "" as Reflex mounts itself
+    (a mount that matches every path and method: it made every unknown path a 405)."""
+    api = build_api()
+    if request.param == "mounted":
+        api.mount("", Starlette())
+    with TestClient(api) as client:
+        yield client
+
+
+UNKNOWN_PATHS = ["/api/x", "/api/admin/nothing/here", "/api/auth/me/more"]
+ALLOWED = [
+    ("PUT", ME, "GET"),
+    ("GET", LOGIN, "POST"),
+    ("PATCH", "/api/admin/roles/PRO", "GET, PUT, DELETE"),
+    ("DELETE", "/api/admin/users", "GET"),
+    ("OPTIONS", "/api/admin/roles", "GET, POST"),
+    ("TRACE", "/api/admin/users/abc/balance", "PUT"),
+]
+
+
+def test_an_unknown_api_path_is_a_json_404(routed: TestClient) -> None:
     def check(method: str) -> None:
-        assert_error(api.request(method, "/api/x"), 404, "not_found")
-        assert_error(api.request(method, "/api/admin/nothing/here"), 404, "not_found")
+        for path in UNKNOWN_PATHS:
+            r = routed.request(method, path)
+            assert_error(r, 404, "not_found")
+            assert "Allow" not in r.headers
 
     each(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"], check)
 
 
-def test_a_known_path_with_a_wrong_method_is_405_with_allow(api: TestClient, database: str) -> None:
+def test_a_known_path_with_a_wrong_method_is_405_with_allow(routed: TestClient) -> None:
     def check(case: tuple[str, str, str]) -> None:
         method, path, allow = case
-        r = api.request(method, path)
+        r = routed.request(method, path)
         assert_error(r, 405, "method_not_allowed")
         assert r.headers.get("Allow") == allow
 
@@ -334,7 +364,7 @@ def test_a_known_path_with_a_wrong_method_is_405_with_allow(api: TestClient, dat
             ("PATCH", "/api/admin/roles/PRO", "GET, PUT, DELETE"),
             ("DELETE", "/api/admin/users", "GET"),
             ("OPTIONS", "/api/admin/roles", "GET, POST"),
-            ("TRACE", "/api/admin/users/abc/balance", "PUT"),
+            *ALLOWED,
         ],
         check,
     )

@@ -37,6 +37,12 @@ ROUTES = [
     Route("PUT", "/api/admin/users/{userId}/role", "USER_MANAGEMENT.UPDATE", {"role": "PRO"}),
     Route(
         "PUT",
+        "/api/admin/users/{userId}/password",
+        "USER_MANAGEMENT.UPDATE",
+        {"password": "set-by-an-admin"},
+    ),
+    Route(
+        "PUT",
         "/api/admin/users/{userId}/balance",
         "BALANCE_MANAGEMENT.UPDATE",
         {"delta": 5, "reason": "r"},

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from metogpt.services import holds, users
+from metogpt.services import accounts, holds, users
 from metogpt.services.billing import MAX_BALANCE
 from metogpt.services.db import write_session
 from tests.api.helpers import (
@@ -32,7 +32,7 @@ def _balance_url(user_id: str) -> str:
 
 
 def _register(email: str, username: str, name: str) -> str:
-    return users.register(email, username, name, "password-1").id
+    return accounts.create(email, username, name, "password-1").id
 
 
 # ---- GET /api/admin/users -------------------------------------------------------------------
@@ -119,7 +119,7 @@ def test_list_users_pagination_totals_are_right(api: TestClient, admin: Account)
 
 def test_list_users_default_limit_is_50(api: TestClient, admin: Account) -> None:
     for n in range(51):
-        users.register(f"bulk{n}@example.com", f"bulk{n}", f"Bulk {n}", "password-1", balance=0)
+        accounts.create(f"bulk{n}@example.com", f"bulk{n}", f"Bulk {n}", "password-1", balance=0)
     body = api.get(USERS, headers=admin.headers).json()
     assert body["total"] == 52 and len(body["users"]) == 50
 

@@ -39,6 +39,9 @@ _SCRUBBED_ENV = (
     "METOGPT_JWT_SECRET",
     "METOGPT_ALLOW_REGISTRATION",
     "METOGPT_START_BALANCE",
+    "METOGPT_REGISTER_PER_HOUR",
+    "METOGPT_TRUSTED_PROXIES",
+    "METOGPT_CORS_ORIGINS",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
     "ANTHROPIC_API_KEY",
@@ -180,6 +183,9 @@ class AppServer:
             METOGPT_ADMIN_EMAIL=self.admin_email,
             METOGPT_ADMIN_PASSWORD=self.admin_password,
             METOGPT_BCRYPT_ROUNDS="4",
+            # Every test (and bench) registers its own users, all from 127.0.0.1: the
+            # per-address registration throttle would stop them after ten.
+            METOGPT_REGISTER_PER_HOUR="1000000",
         )
         if self.redis_url:
             env["REFLEX_REDIS_URL"] = self.redis_url
