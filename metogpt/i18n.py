@@ -346,6 +346,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The balance is too low for this change.",
         "Баланса недостаточно для этого изменения.",
     ),
+    "error.balance_held": (
+        "The credits are held by answers in progress; retry when one finishes.",
+        "Кредиты удерживают идущие ответы; повторите, когда один из них завершится.",
+    ),
     "error.reserved": (
         "Part of the balance is held by answers in progress: it cannot be set below that.",
         "Часть баланса удерживается генерируемыми ответами: ниже неё установить нельзя.",

@@ -12,8 +12,6 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 # Module prefix -> layer. The longest matching prefix wins; every module must match one.
@@ -47,7 +45,7 @@ FORBIDDEN = {"foundation": {"reflex", "rx"}, "services": {"reflex", "rx"}}
 
 # Known today, for the coordinator to clear when the branches that remove them are merged
 # (the state/ split of issue 11): the admin state formats timestamps with a REST schema helper.
-KNOWN_VIOLATIONS = {"metogpt.state.admin -> metogpt.api.schemas"}
+KNOWN_VIOLATIONS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -180,11 +178,6 @@ def test_imports_go_down_the_layers() -> None:
     assert violations(modules, imports, "metogpt") == KNOWN_VIOLATIONS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known cycles that issue 11's branches remove: services.providers <-> "
-    "services.tokens (services/llm/types.py) and i18n <-> state.session (t() out of i18n)",
-)
 def test_no_import_cycles() -> None:
     modules, imports = read_imports(ROOT, "metogpt")
     assert cycles(modules, imports) == []

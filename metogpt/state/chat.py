@@ -34,14 +34,14 @@ class MessageRow:
     status: str
     error: str
     tokens: int
-    prompt_tokens: int
-    completion_tokens: int
     charged: int
     coefficient: str
     sibling_index: int  # 1-based
     sibling_count: int
     prev_sibling: str
     next_sibling: str
+    prompt_tokens: int = 0  # a stopped answer's line says whether the prompt was charged
+    completion_tokens: int = 0
 
     @classmethod
     def of(cls, v: conversations.MessageView) -> MessageRow:

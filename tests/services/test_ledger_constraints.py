@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from metogpt.models import LedgerEntry, User
-from metogpt.services import billing, db, holds, roles, setup, users
+from metogpt.services import accounts, billing, db, holds, roles, setup
 from metogpt.services.db import read_session, write_session
 from tests.conftest import make_account
 from tests.support.server import fresh_postgres_database
@@ -116,7 +116,7 @@ def test_0007_keeps_the_rows_and_the_search_index(database: str, tmp_path: Path)
         setup.migrate("0006")
         with write_session() as s:
             roles.seed_roles(s)
-        user = users.register("zoe@example.com", "zoe_q", "Zoë Quartz", "password-1", balance=700)
+        user = accounts.create("zoe@example.com", "zoe_q", "Zoë Quartz", "password-1", balance=700)
         hold = _hold(user.id)
         before = _row(user.id)
 

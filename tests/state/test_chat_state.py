@@ -51,7 +51,7 @@ def test_a_user_without_stand_in_models_never_sees_the_banner(database: str) -> 
     state = _state(make_account("USER"))
     asyncio.run(state._enter())
     asyncio.run(ChatState.load.fn(state))
-    assert [m["model"] for m in state.models] == ["gpt-3.5-turbo"]
+    assert [m.model for m in state.models] == ["gpt-3.5-turbo"]
     assert state.demo_mode is False
 
 
