@@ -8,6 +8,7 @@ from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page
 from metogpt.pages.layout import offline_notice
 from metogpt.pages.login import login_page, register_page
+from metogpt.services.grants import grants_loop
 from metogpt.services.setup import recovery_loop
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
@@ -44,3 +45,4 @@ app.add_page(
     on_load=AdminState.load,
 )
 app.register_lifespan_task(recovery_loop)
+app.register_lifespan_task(grants_loop)

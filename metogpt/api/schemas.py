@@ -21,7 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from metogpt.models import LedgerEntry, User
-from metogpt.services import coefficients, permissions, roles
+from metogpt.services import coefficients, grants, permissions, roles
 from metogpt.services.billing import MAX_BALANCE, MAX_REASON
 from metogpt.services.catalog import get_catalog
 from metogpt.services.roles import RoleView
@@ -56,6 +56,7 @@ class UserOut(BaseModel):
     balance: int
     createdAt: str
     reserved: int
+    owed: int  # credits a refund took back that the balance could not cover yet
     enabled: bool
     locale: str
     lastActiveAt: str | None
@@ -71,6 +72,7 @@ class UserOut(BaseModel):
             balance=user.balance,
             createdAt=iso(user.created_at) or "",
             reserved=user.reserved,
+            owed=user.owed,
             enabled=user.enabled,
             locale=user.locale,
             lastActiveAt=iso(user.last_active_at),
@@ -135,12 +137,24 @@ class _CatalogModelNames:
 ModelAccess = Annotated[dict[str, ModelGrantIO], _CatalogModelNames()]
 
 
+class GrantIO(BaseModel):
+    """A role's periodic grant (services/grants.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: StrictInt = Field(ge=1, le=MAX_BALANCE)
+    every: StrictInt = Field(ge=1, le=grants.MAX_EVERY)
+    unit: Literal["hours", "days", "weeks", "months"]
+    mode: Literal["add", "reset"]
+
+
 class RoleOut(BaseModel):
     name: str
     permissions: Matrix
     modelAccess: ModelAccess
     userCount: int
     system: bool
+    grant: GrantIO | None
     createdAt: str
     updatedAt: str
 
@@ -157,6 +171,7 @@ class RoleOut(BaseModel):
             },
             userCount=role.user_count,
             system=role.system,
+            grant=GrantIO(**role.grant) if role.grant else None,
             createdAt=iso(role.created_at) or "",
             updatedAt=iso(role.updated_at) or "",
         )
@@ -164,7 +179,7 @@ class RoleOut(BaseModel):
 
 class TransactionOut(BaseModel):
     id: int
-    kind: Literal["grant", "charge", "adjustment", "refund"]
+    kind: Literal["grant", "charge", "adjustment", "refund", "topup"]
     amount: int
     balanceAfter: int
     model: str | None
@@ -265,11 +280,18 @@ class RoleCreateIn(Strict):
     )
     permissions: MatrixIn = Field(default_factory=dict)
     modelAccess: ModelAccess = Field(default_factory=dict)
+    grant: GrantIO | None = None
 
 
 class RoleUpdateIn(Strict):
     permissions: MatrixIn | None = None
     modelAccess: ModelAccess | None = None
+    grant: GrantIO | None = None  # null removes the grant; leaving it out keeps it
+
+    def grant_in(self) -> Any:
+        if "grant" not in self.model_fields_set:
+            return roles.KEEP
+        return self.grant.model_dump() if self.grant else None
 
 
 def grants_in(access: dict[str, ModelGrantIO] | None) -> dict[str, dict[str, Any]] | None:

@@ -52,3 +52,10 @@ class RateLimited(ServiceError):
 
 class InsufficientBalance(Conflict):
     code = "insufficient_balance"
+
+
+class ProviderError(ServiceError):
+    """A payment provider could not be reached or refused the request."""
+
+    status = 502
+    code = "provider_error"
