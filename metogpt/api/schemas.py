@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -137,13 +138,25 @@ class _CatalogModelNames:
 ModelAccess = Annotated[dict[str, ModelGrantIO], _CatalogModelNames()]
 
 
+def _whole(value: Any) -> Any:
+    # JSON has one number type: 100.0 is the whole number 100, as JSON Schema's "integer"
+    # says; 100.5, "100" and true stay refused by StrictInt.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole_number(low: int, high: int) -> Any:
+    """A StrictInt in [low, high] that takes 100.0 for 100 (constraints first, so the
+    schema documents them as minimum and maximum)."""
+    return Annotated[StrictInt, Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
 class GrantIO(BaseModel):
     """A role's periodic grant (services/grants.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: StrictInt = Field(ge=1, le=MAX_BALANCE)
-    every: StrictInt = Field(ge=1, le=grants.MAX_EVERY)
+    amount: whole_number(1, MAX_BALANCE)  # type: ignore[valid-type]
+    every: whole_number(1, grants.MAX_EVERY)  # type: ignore[valid-type]
     unit: Literal["hours", "days", "weeks", "months"]
     mode: Literal["add", "reset"]
 

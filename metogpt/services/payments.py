@@ -30,7 +30,13 @@ from metogpt.models import Package, Payment, User, utcnow
 from metogpt.services import gateways, topups
 from metogpt.services.billing import MAX_BALANCE
 from metogpt.services.db import is_key, read_session, write_session
-from metogpt.services.errors import Forbidden, InvalidInput, NotFound, ProviderError
+from metogpt.services.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ProviderError,
+    ServiceError,
+)
 from metogpt.services.permissions import Actor
 
 log = logging.getLogger("metogpt.payments")
@@ -295,7 +301,7 @@ def stripe_webhook(body: bytes, signature: str | None) -> str:
     event = gateways.stripe_event(body, signature)
     if event is None:
         log.warning("stripe webhook with a bad or missing signature refused")
-        raise InvalidInput("the Stripe-Signature does not verify", code="bad_signature")
+        raise ServiceError("the Stripe-Signature does not verify", code="bad_signature")  # 400
     kind = str(event.get("type", ""))
     obj = (event.get("data") or {}).get("object") or {}
     if kind.startswith("checkout.session."):
