@@ -135,6 +135,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your role does not include this model.",
         "Эта модель недоступна для вашей роли.",
     ),
+    "error.credits_owed": (
+        "A refunded payment took back credits that were already in use; new answers resume "
+        "once the rest is paid back (by a top-up or a grant).",
+        "Возврат платежа забрал кредиты, которые уже были потрачены; новые ответы станут "
+        "доступны, когда остаток будет погашен (пополнением или начислением).",
+    ),
     "error.empty_message": ("Write a message first.", "Сначала напишите сообщение."),
     "error.message_too_long": ("This message is too long.", "Сообщение слишком длинное."),
     "error.conversation_not_found": (
