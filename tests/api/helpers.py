@@ -94,7 +94,7 @@ def snapshot() -> dict[str, Any]:
     """Everything a refused admin request must leave exactly as it was."""
     with read_session() as s:
         users = {
-            u.id: (u.email, u.role, u.balance, u.reserved, u.owed, u.enabled, u.token_version)
+            u.id: (u.email, u.role, u.balance, u.reserved, u.enabled, u.token_version, u.owed)
             for u in s.exec(select(User)).all()
         }
         role_rows = {
