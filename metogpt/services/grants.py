@@ -9,7 +9,10 @@ after that (`ensure`) or by the periodic job (`grant_due`), whichever comes firs
 Exactly once per user and period: the `grant` ledger row carries the period's start in
 `grant_period`, unique per user. The user's row is locked first (SELECT … FOR UPDATE on
 PostgreSQL; SQLite runs one writer at a time), so concurrent granters queue and the later
-ones see the row; the unique index backs that up across workers and restarts. A `reset`
+ones see the row; the unique index backs that up across workers and restarts. The key is
+the period's start alone: one grant per user and start, whatever the role or interval
+(a user moved to another role in the middle of a period gets the new role's grant from the
+next period on). A `reset`
 that finds the balance already high enough still writes its (zero) row: the period is
 spent, and a later drop in the same period is not topped up again.
 """
@@ -26,7 +29,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from metogpt.models import GRANT, LedgerEntry, Role, User, utcnow
+from metogpt.models import GRANT, LedgerEntry, Meta, Role, User, utcnow
 from metogpt.services import billing, topups
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import InvalidInput, ServiceError
@@ -155,7 +158,10 @@ def next_grant_at(session: Session, user: User, now: datetime | None = None) -> 
 
 def grant_due(now: datetime | None = None) -> int:
     """Give every enabled user of a granting role the current period's grant, one user per
-    transaction. Returns how many grants were written."""
+    transaction. Returns how many grants were written. A role whose pass for this period
+    went through is marked done (Meta `grants:<role>`), so the later runs of the job in the
+    same period cost one read; who registers after that pass gets the grant at the first
+    request."""
     now = now or utcnow()
     with read_session() as session:
         roles = [r for r in session.exec(select(Role)).all() if r.grant_policy]
@@ -164,21 +170,33 @@ def grant_due(now: datetime | None = None) -> int:
         policy = policy_of(role)
         assert policy is not None
         key = period_key(period_start(now, policy))
+        marker = f"grants:{role.name}"
         with read_session() as session:
-            done = select(LedgerEntry.user_id).where(LedgerEntry.grant_period == key)
+            done = session.get(Meta, marker)
+            if done is not None and done.value == key:
+                continue
+            granted = (
+                select(LedgerEntry.id)
+                .where(LedgerEntry.user_id == User.id, LedgerEntry.grant_period == key)
+                .exists()
+            )
             due = session.exec(
-                select(User.id).where(
-                    User.role == role.name,
-                    col(User.enabled).is_(True),
-                    col(User.id).not_in(done),
-                )
+                select(User.id).where(User.role == role.name, col(User.enabled).is_(True), ~granted)
             ).all()
+        failed = False
         for user_id in due:
             try:
                 with write_session() as session:
                     given += ensure(session, user_id, now) is not None
             except ServiceError as exc:  # e.g. a balance at its ceiling: the others go on
                 log.warning("grant to user %s skipped: %s", user_id, exc.message)
+                failed = True
+        if not failed:
+            try:
+                with write_session() as session:
+                    session.merge(Meta(key=marker, value=key))
+            except IntegrityError:  # another worker marked it at the same moment
+                pass
     return given
 
 

@@ -123,6 +123,20 @@ def test_disabled_users_and_roles_without_a_grant_get_nothing(database: str) -> 
         assert grants.next_grant_at(s, row, DAY1) == datetime(2026, 12, 3, 1, tzinfo=UTC)
 
 
+def test_the_job_passes_a_role_once_per_period_and_late_comers_get_theirs_on_request(
+    database: str,
+) -> None:
+    _set_grant("USER", amount=100, every=1, unit="days", mode="add")
+    early = make_account(balance=0)
+    assert grants.grant_due(DAY1) == 1
+    late = make_account(balance=0)
+    assert grants.grant_due(DAY1 + timedelta(hours=1)) == 0  # the role's pass is done
+    assert _balance(late.id) == 0
+    assert _ensure(late.id, DAY1 + timedelta(hours=2)) is not None
+    assert grants.grant_due(DAY1 + timedelta(days=1)) == 2  # a new period: a new pass
+    assert (_balance(early.id), _balance(late.id)) == (200, 200)
+
+
 @pytest.mark.parametrize(
     ("every", "unit", "now", "start", "after"),
     [
