@@ -17,6 +17,7 @@ answers already running keep what they hold, and `balance == sum(ledger)` throug
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -65,7 +66,7 @@ def apply_state(session: Session, payment_id: str, state: ProviderState) -> Paym
     return _fresh(session, payment)
 
 
-def _credit(session: Session, payment: Payment, now: object) -> None:
+def _credit(session: Session, payment: Payment, now: datetime) -> None:
     claimed = session.exec(
         update(Payment)
         .where(col(Payment.id) == payment.id, col(Payment.credited_at).is_(None))
