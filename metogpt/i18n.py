@@ -156,6 +156,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your role does not include this model.",
         "Эта модель недоступна для вашей роли.",
     ),
+    "error.bad_grant": (
+        "The periodic grant is not valid: amount, interval, unit (hours, days, weeks, months) and mode (add or reset).",
+        "Периодическое начисление задано неверно: сумма, интервал, единица (часы, дни, недели, месяцы) и режим (add или reset).",
+    ),
+    "error.invalid_name": (
+        "The name is not valid.",
+        "Недопустимое название.",
+    ),
+    "error.bad_currency": (
+        "This currency is not supported.",
+        "Эта валюта не поддерживается.",
+    ),
+    "error.bad_provider": (
+        "Unknown payment provider.",
+        "Неизвестный платёжный провайдер.",
+    ),
+    "error.bad_status": (
+        "Unknown payment status.",
+        "Неизвестный статус платежа.",
+    ),
+    "error.package_not_found": (
+        "Top-up package not found.",
+        "Пакет пополнения не найден.",
+    ),
+    "error.payment_not_found": (
+        "Payment not found.",
+        "Платёж не найден.",
+    ),
+    "error.provider_off": (
+        "This payment provider is not configured.",
+        "Этот платёжный провайдер не настроен.",
+    ),
+    "error.provider_error": (
+        "The payment provider could not be reached or refused the request; nothing was charged here. Try again later.",
+        "Платёжный провайдер недоступен или отклонил запрос; здесь ничего не списано. Повторите позже.",
+    ),
+    "error.bad_signature": (
+        "The notification's signature does not match.",
+        "Подпись уведомления не совпадает.",
+    ),
+    "error.bad_notification": (
+        "The payment notification is malformed.",
+        "Уведомление о платеже повреждено.",
+    ),
+    "error.untrusted": (
+        "Notifications are not accepted from this address.",
+        "Уведомления с этого адреса не принимаются.",
+    ),
+    "error.credits_owed": (
+        "A refunded payment took back credits that were already in use; new answers resume "
+        "once the rest is paid back (by a top-up or a grant).",
+        "Возврат платежа забрал кредиты, которые уже были потрачены; новые ответы станут "
+        "доступны, когда остаток будет погашен (пополнением или начислением).",
+    ),
     "error.empty_message": ("Write a message first.", "Сначала напишите сообщение."),
     "error.message_too_long": ("This message is too long.", "Сообщение слишком длинное."),
     "error.control_characters": (

@@ -13,6 +13,7 @@ from metogpt.pages.chat import chat_page
 from metogpt.pages.layout import offline_notice
 from metogpt.pages.login import login_page, register_page
 from metogpt.services import clients
+from metogpt.services.grants import grants_loop
 from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
 from metogpt.state.admin import AdminState
@@ -75,3 +76,4 @@ app.add_page(
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)
+app.register_lifespan_task(grants_loop)

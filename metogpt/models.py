@@ -55,6 +55,9 @@ class Role(SQLModel, table=True):
     # so that what an admin typed is what billing uses, digit for digit.
     model_access: dict[str, dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     system: bool = False
+    # The periodic grant: {"amount": int, "every": int, "unit": "hours|days|weeks|months",
+    # "mode": "add|reset"}, or None (services/grants.py).
+    grant_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -84,6 +87,11 @@ class User(SQLModel, table=True):
     balance: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     # Credits held by open reservations (in-flight answers); available = balance - reserved.
     reserved: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # Credits a refunded payment took back that the free balance could not cover yet: while
+    # above zero no new answer starts (services/topups.py collects it as credits come in).
+    owed: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, default=0, server_default="0")
+    )
     enabled: bool = True
     # Bumped on role, password or enabled change: tokens carrying an older value are dead.
     token_version: int = 0
@@ -96,6 +104,7 @@ class User(SQLModel, table=True):
 
 # The kinds of ledger rows (LedgerEntry.kind).
 GRANT, CHARGE, ADJUSTMENT, REFUND = "grant", "charge", "adjustment", "refund"
+TOPUP = "topup"  # a paid package credited (services/topups.py)
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -104,11 +113,13 @@ class LedgerEntry(SQLModel, table=True):
         Index("ix_ledger_user_id_id", "user_id", "id"),
         Index("ix_ledger_created_at", "created_at"),
         CheckConstraint("balance_after >= 0", name="ck_ledger_entry_balance_after_not_negative"),
+        # A periodic grant is given once per user and period, whatever the workers do.
+        Index("ux_ledger_user_grant_period", "user_id", "grant_period", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(foreign_key="user.id", max_length=32)
-    kind: str = Field(max_length=16)  # grant | charge | adjustment | refund
+    kind: str = Field(max_length=16)  # grant | charge | adjustment | refund | topup
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
     balance_after: int = Field(sa_column=Column(BigInteger, nullable=False))
     model: str | None = Field(default=None, max_length=64)
@@ -119,6 +130,8 @@ class LedgerEntry(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, max_length=500)
     actor_id: str | None = Field(default=None, max_length=32)
+    # Periodic grants only: the start of the period granted, e.g. "2026-12-03T00:00Z".
+    grant_period: str | None = Field(default=None, max_length=24)
     created_at: datetime = _ts()
 
 
@@ -242,3 +255,51 @@ class Message(SQLModel, table=True):
     charged: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     coefficient: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts()
+
+
+class Package(SQLModel, table=True):
+    """A top-up users can buy: a price in the currency's minor units and the credits it gives."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    name: str = Field(max_length=100)
+    price: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)  # ISO 4217, upper case
+    credits: int = Field(sa_column=Column(BigInteger, nullable=False))
+    active: bool = True
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Payment(SQLModel, table=True):
+    """One purchase of a package through a provider. The package's name, price, currency and
+    credits are copied here when the payment starts: the provider must confirm exactly this
+    amount and currency, and later edits of the package change nothing for it."""
+
+    __table_args__ = (Index("ix_payment_user_created", "user_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32)
+    package_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), ForeignKey("package.id", ondelete="SET NULL")),
+    )
+    package_name: str = Field(max_length=100)
+    provider: str = Field(max_length=16)  # yookassa | stripe
+    provider_payment_id: str | None = Field(default=None, max_length=100, unique=True)
+    confirmation_url: str | None = Field(default=None, max_length=2000)
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    credits: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # pending | succeeded | canceled | refunded | failed (the provider refused to start it)
+    status: str = Field(default="pending", max_length=16, index=True)
+    provider_status: str | None = Field(default=None, max_length=32)
+    # Set, with the `topup` ledger row, by the one transaction that credits the payment.
+    credited_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    credit_entry_id: int | None = None
+    refunded_amount: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    reversed_credits: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    problem: str | None = Field(default=None, max_length=300)  # e.g. an amount mismatch
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()

@@ -64,6 +64,14 @@ def _default_db_url() -> str:
     return f"sqlite:///{(DATA_DIR / 'metogpt.db').as_posix()}"
 
 
+def _env(name: str) -> str | None:
+    return (os.environ.get(name) or "").strip() or None
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(
@@ -85,11 +93,7 @@ class Settings:
     admin_password: str | None = field(
         default_factory=lambda: os.environ.get("METOGPT_ADMIN_PASSWORD") or None
     )
-    cors_origins: list[str] = field(
-        default_factory=lambda: [
-            o.strip() for o in os.environ.get("METOGPT_CORS_ORIGINS", "").split(",") if o.strip()
-        ]
-    )
+    cors_origins: list[str] = field(default_factory=lambda: _list("METOGPT_CORS_ORIGINS"))
     # Self-registrations a client address may try per hour (services/accounts.py).
     register_per_hour: int = field(
         default_factory=lambda: int(os.environ.get("METOGPT_REGISTER_PER_HOUR", "10"))
@@ -117,6 +121,28 @@ class Settings:
             not in {"0", "false"}
         )
     )
+
+    # Payments (services/gateways.py): each provider is off until its keys are set.
+    yookassa_shop_id: str | None = field(default_factory=lambda: _env("METOGPT_YOOKASSA_SHOP_ID"))
+    yookassa_secret_key: str | None = field(
+        default_factory=lambda: _env("METOGPT_YOOKASSA_SECRET_KEY")
+    )
+    yookassa_api_url: str = field(
+        default_factory=lambda: _env("METOGPT_YOOKASSA_API_URL") or "https://api.yookassa.ru/v3"
+    )
+    # Addresses or networks notifications may come from ("yookassa": the SDK's published list).
+    yookassa_trusted_ips: list[str] = field(
+        default_factory=lambda: _list("METOGPT_YOOKASSA_TRUSTED_IPS")
+    )
+    stripe_secret_key: str | None = field(default_factory=lambda: _env("METOGPT_STRIPE_SECRET_KEY"))
+    stripe_webhook_secret: str | None = field(
+        default_factory=lambda: _env("METOGPT_STRIPE_WEBHOOK_SECRET")
+    )
+    stripe_api_base: str = field(
+        default_factory=lambda: _env("METOGPT_STRIPE_API_BASE") or "https://api.stripe.com"
+    )
+    # Where the provider's page sends the buyer back; unset: the address the request came to.
+    public_url: str | None = field(default_factory=lambda: _env("METOGPT_PUBLIC_URL"))
 
 
 settings = Settings()

@@ -4,6 +4,7 @@ client. The run's summary says which PostgreSQL and Redis were used and what was
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections import Counter
@@ -27,6 +28,7 @@ from sqlmodel import SQLModel  # noqa: E402
 from metogpt.models import User  # noqa: E402
 from metogpt.services import accounts, auth, db, roles, setup  # noqa: E402
 from metogpt.services.permissions import Actor  # noqa: E402
+from tests.fixtures.fake_payments import FakePaymentServer  # noqa: E402
 from tests.support import services  # noqa: E402
 
 _services: list[services.Service] = []
@@ -152,3 +154,30 @@ def api(database: str):
 
     with TestClient(build_api()) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def fake_payments() -> Iterator[FakePaymentServer]:
+    with FakePaymentServer() as server:
+        yield server
+
+
+@pytest.fixture
+def providers(
+    fake_payments: FakePaymentServer, monkeypatch: pytest.MonkeyPatch
+) -> FakePaymentServer:
+    """YooKassa and Stripe both set up, pointed at the fake by their base-URL settings."""
+    from metogpt.services import gateways
+    from metogpt.settings import settings
+
+    configured = dataclasses.replace(
+        settings,
+        yookassa_shop_id=fake_payments.shop_id,
+        yookassa_secret_key=fake_payments.yookassa_secret,
+        yookassa_api_url=fake_payments.yookassa_api_url,
+        stripe_secret_key=fake_payments.stripe_key,
+        stripe_webhook_secret=fake_payments.stripe_webhook_secret,
+        stripe_api_base=fake_payments.stripe_api_base,
+    )
+    monkeypatch.setattr(gateways, "settings", configured)
+    return fake_payments

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from metogpt.api import admin, auth
+from metogpt.api import admin, auth, payments
 from metogpt.api.schemas import ErrorOut
 from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
 
@@ -151,6 +151,7 @@ def build_api() -> FastAPI:
     api.add_exception_handler(HTTPException, _http_error)
     api.include_router(auth.router)
     api.include_router(admin.router)
+    api.include_router(payments.router)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
     api.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")
 

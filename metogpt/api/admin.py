@@ -106,7 +106,14 @@ def get_role(roleName: RoleName, actor: ActorDep) -> RoleOut:
 def create_role(body: RoleCreateIn, actor: ActorDep) -> RoleOut:
     with write_session() as session:
         return RoleOut.of(
-            roles.create(session, actor, body.name, body.permissions, grants_in(body.modelAccess))
+            roles.create(
+                session,
+                actor,
+                body.name,
+                body.permissions,
+                grants_in(body.modelAccess),
+                body.grant.model_dump() if body.grant else None,
+            )
         )
 
 
@@ -114,7 +121,14 @@ def create_role(body: RoleCreateIn, actor: ActorDep) -> RoleOut:
 def update_role(roleName: RoleName, body: RoleUpdateIn, actor: ActorDep) -> RoleOut:
     with write_session() as session:
         return RoleOut.of(
-            roles.update(session, actor, roleName, body.permissions, grants_in(body.modelAccess))
+            roles.update(
+                session,
+                actor,
+                roleName,
+                body.permissions,
+                grants_in(body.modelAccess),
+                body.grant_in(),
+            )
         )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -20,7 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from metogpt.models import LedgerEntry, User, iso
-from metogpt.services import coefficients, permissions, roles
+from metogpt.services import coefficients, grants, permissions, roles
 from metogpt.services.billing import MAX_BALANCE, MAX_REASON
 from metogpt.services.catalog import get_catalog
 from metogpt.services.roles import RoleView
@@ -47,6 +48,7 @@ class UserOut(BaseModel):
     balance: int
     createdAt: str
     reserved: int
+    owed: int  # credits a refund took back that the balance could not cover yet
     enabled: bool
     locale: str
     lastActiveAt: str | None
@@ -62,6 +64,7 @@ class UserOut(BaseModel):
             balance=user.balance,
             createdAt=iso(user.created_at) or "",
             reserved=user.reserved,
+            owed=user.owed,
             enabled=user.enabled,
             locale=user.locale,
             lastActiveAt=iso(user.last_active_at),
@@ -126,12 +129,36 @@ class _CatalogModelNames:
 ModelAccess = Annotated[dict[str, ModelGrantIO], _CatalogModelNames()]
 
 
+def _whole(value: Any) -> Any:
+    # JSON has one number type: 100.0 is the whole number 100, as JSON Schema's "integer"
+    # says; 100.5, "100" and true stay refused by StrictInt.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole_number(low: int, high: int) -> Any:
+    """A StrictInt in [low, high] that takes 100.0 for 100 (constraints first, so the
+    schema documents them as minimum and maximum)."""
+    return Annotated[StrictInt, Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
+class GrantIO(BaseModel):
+    """A role's periodic grant (services/grants.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: whole_number(1, MAX_BALANCE)  # type: ignore[valid-type]
+    every: whole_number(1, grants.MAX_EVERY)  # type: ignore[valid-type]
+    unit: Literal["hours", "days", "weeks", "months"]
+    mode: Literal["add", "reset"]
+
+
 class RoleOut(BaseModel):
     name: str
     permissions: Matrix
     modelAccess: ModelAccess
     userCount: int
     system: bool
+    grant: GrantIO | None
     createdAt: str
     updatedAt: str
 
@@ -148,6 +175,7 @@ class RoleOut(BaseModel):
             },
             userCount=role.user_count,
             system=role.system,
+            grant=GrantIO(**role.grant) if role.grant else None,
             createdAt=iso(role.created_at) or "",
             updatedAt=iso(role.updated_at) or "",
         )
@@ -155,7 +183,7 @@ class RoleOut(BaseModel):
 
 class TransactionOut(BaseModel):
     id: int
-    kind: Literal["grant", "charge", "adjustment", "refund"]
+    kind: Literal["grant", "charge", "adjustment", "refund", "topup"]
     amount: int
     balanceAfter: int
     model: str | None
@@ -277,11 +305,18 @@ class RoleCreateIn(Strict):
     )
     permissions: MatrixIn = Field(default_factory=dict)
     modelAccess: ModelAccess = Field(default_factory=dict)
+    grant: GrantIO | None = None
 
 
 class RoleUpdateIn(Strict):
     permissions: MatrixIn | None = None
     modelAccess: ModelAccess | None = None
+    grant: GrantIO | None = None  # null removes the grant; leaving it out keeps it
+
+    def grant_in(self) -> Any:
+        if "grant" not in self.model_fields_set:
+            return roles.KEEP
+        return self.grant.model_dump() if self.grant else None
 
 
 def grants_in(access: dict[str, ModelGrantIO] | None) -> dict[str, dict[str, Any]] | None:

@@ -73,6 +73,20 @@ class ErrorCode(StrEnum):
     NOT_A_PROMPT = "not_a_prompt"
     NOT_EDITABLE = "not_editable"
     NOT_REGENERABLE = "not_regenerable"
+    # payments, packages and periodic grants
+    CREDITS_OWED = "credits_owed"
+    BAD_GRANT = "bad_grant"
+    INVALID_NAME = "invalid_name"
+    BAD_CURRENCY = "bad_currency"
+    BAD_PROVIDER = "bad_provider"
+    BAD_STATUS = "bad_status"
+    PACKAGE_NOT_FOUND = "package_not_found"
+    PAYMENT_NOT_FOUND = "payment_not_found"
+    PROVIDER_OFF = "provider_off"
+    PROVIDER_ERROR = "provider_error"
+    BAD_SIGNATURE = "bad_signature"
+    BAD_NOTIFICATION = "bad_notification"
+    UNTRUSTED = "untrusted"
 
 
 class ServiceError(Exception):
@@ -132,3 +146,10 @@ class RateLimited(ServiceError):
 
 class InsufficientBalance(Conflict):
     code = ErrorCode.INSUFFICIENT_BALANCE
+
+
+class ProviderError(ServiceError):
+    """A payment provider could not be reached or refused the request."""
+
+    status = 502
+    code = ErrorCode.PROVIDER_ERROR

@@ -43,10 +43,11 @@ class Charge:
     balance_after: int
 
 
-_AVAILABLE = Sql('SELECT balance, reserved FROM "user" WHERE id = :user_id')
+_AVAILABLE = Sql('SELECT balance, reserved, owed FROM "user" WHERE id = :user_id')
+# Nothing is held for a user who owes credits to a refund (services/topups.py).
 _HOLD = Sql(
     'UPDATE "user" SET reserved = reserved + :amount '
-    "WHERE id = :user_id AND balance - reserved >= :amount"
+    "WHERE id = :user_id AND balance - reserved >= :amount AND owed = 0"
 )
 _ADD_HOLD = Sql(
     "INSERT INTO reservation (id, user_id, amount, model, coefficient, prompt_tokens, "
@@ -91,6 +92,10 @@ def reserve(
         row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone() if is_key(user_id) else None
         if row is None:
             raise NotFound("user not found", code="user_not_found")
+        if row[2]:
+            raise Conflict(
+                f"{row[2]} credits of a refunded payment are still owed", code="credits_owed"
+            )
         available = row[0] - row[1]
         max_tokens = min(
             max_output, coefficients.affordable_tokens(available, coefficient) - prompt_tokens

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from metogpt.models import Meta, Role, User, utcnow
-from metogpt.services import coefficients, permissions
+from metogpt.services import coefficients, grants, permissions
 from metogpt.services.catalog import Catalog, get_catalog
 from metogpt.services.errors import Conflict, InvalidInput, NotFound
 from metogpt.services.permissions import Permissions
@@ -48,6 +48,7 @@ class RoleView:
     model_access: dict[str, ModelGrant]
     user_count: int
     system: bool
+    grant: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
 
@@ -138,6 +139,7 @@ def _view(session: Session, role: Role, count: int | None = None) -> RoleView:
         model_access=effective_model_access(role),
         user_count=_user_count(session, role.name) if count is None else count,
         system=role.system,
+        grant=role.grant_policy,
         created_at=role.created_at,
         updated_at=role.updated_at,
     )
@@ -174,8 +176,26 @@ def view(session: Session, actor: permissions.Actor, name: str) -> RoleView:
     return _view(session, get(session, name))
 
 
+KEEP: Any = object()  # update(): leave the grant as it is
+
+
+def _grant(
+    actor: permissions.Actor, raw: Any, current: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """A periodic grant mints credits: changing one needs the balance power as well."""
+    policy = grants.parse_policy(raw)
+    if policy != current:
+        actor.require("BALANCE_MANAGEMENT", "UPDATE")
+    return policy
+
+
 def create(
-    session: Session, actor: permissions.Actor, name: Any, perms: Any, model_access: Any
+    session: Session,
+    actor: permissions.Actor,
+    name: Any,
+    perms: Any,
+    model_access: Any,
+    grant: Any = None,
 ) -> RoleView:
     actor.require("ROLE_MANAGEMENT", "CREATE")
     name = validate_name(name)
@@ -185,7 +205,14 @@ def create(
     clash = session.exec(select(Role.name).where(Role.name_key == name.lower())).first()
     if clash is not None:
         raise Conflict(f"a role named {clash!r} already exists", code="role_exists")
-    role = Role(name=name, name_key=name.lower(), permissions=matrix, model_access=access)
+    policy = _grant(actor, grant)
+    role = Role(
+        name=name,
+        name_key=name.lower(),
+        permissions=matrix,
+        model_access=access,
+        grant_policy=policy,
+    )
     session.add(role)
     try:
         session.flush()
@@ -200,6 +227,7 @@ def update(
     name: str,
     perms: Any = None,
     model_access: Any = None,
+    grant: Any = KEEP,
 ) -> RoleView:
     actor.require("ROLE_MANAGEMENT", "UPDATE")
     role = get(session, name)
@@ -214,6 +242,8 @@ def update(
         role.permissions = matrix
     if model_access is not None:
         role.model_access = parse_model_access(model_access, get_catalog())
+    if grant is not KEEP:
+        role.grant_policy = _grant(actor, grant, role.grant_policy)
     role.updated_at = utcnow()
     session.add(role)
     session.flush()

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlmodel import func, select
 
-from metogpt.models import LedgerEntry, Role, ThrottleHit, User
+from metogpt.models import LedgerEntry, Package, Payment, Role, ThrottleHit, User
 from metogpt.services import permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor
@@ -94,15 +94,23 @@ def snapshot() -> dict[str, Any]:
     """Everything a refused admin request must leave exactly as it was."""
     with read_session() as s:
         users = {
-            u.id: (u.email, u.role, u.balance, u.reserved, u.enabled, u.token_version)
+            u.id: (u.email, u.role, u.balance, u.reserved, u.enabled, u.token_version, u.owed)
             for u in s.exec(select(User)).all()
         }
         role_rows = {
-            r.name: (r.permissions, r.model_access, r.system, r.updated_at)
+            r.name: (r.permissions, r.model_access, r.grant_policy, r.system, r.updated_at)
             for r in s.exec(select(Role)).all()
         }
         ledger = s.exec(select(func.count()).select_from(LedgerEntry)).one()
-    return {"users": users, "roles": role_rows, "ledger": ledger}
+        packages = {p.id: p.model_dump() for p in s.exec(select(Package)).all()}
+        payments = {p.id: p.model_dump() for p in s.exec(select(Payment)).all()}
+    return {
+        "users": users,
+        "roles": role_rows,
+        "ledger": ledger,
+        "packages": packages,
+        "payments": payments,
+    }
 
 
 def ledger_of(user_id: str) -> list[LedgerEntry]:

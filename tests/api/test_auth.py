@@ -315,6 +315,19 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("POST", "/api/admin/roles"),
         ("PUT", "/api/admin/roles/{roleName}"),
         ("DELETE", "/api/admin/roles/{roleName}"),
+        # Money in (issue 18)
+        ("GET", "/api/packages"),
+        ("POST", "/api/payments"),
+        ("GET", "/api/me/payments"),
+        ("GET", "/api/me/grant"),
+        ("POST", "/api/payments/yookassa/webhook"),
+        ("POST", "/api/payments/stripe/webhook"),
+        ("GET", "/api/admin/packages"),
+        ("POST", "/api/admin/packages"),
+        ("PUT", "/api/admin/packages/{packageId}"),
+        ("DELETE", "/api/admin/packages/{packageId}"),
+        ("GET", "/api/admin/payments"),
+        ("POST", "/api/admin/payments/{paymentId}/reconcile"),
     }
 
 
