@@ -99,7 +99,7 @@ def test_reset_mode_tops_up_and_never_lowers(database: str, admin: Account) -> N
     assert (_balance(low.id), _balance(rich.id)) == (1000, 5000)
     assert _grant_rows(rich.id) == [(0, "2026-12-03T00:00Z")]  # the period is spent
     with write_session() as s:  # spent during the day: not topped up again that day
-        billing.adjust(s, admin.actor(), low.id, -700, "spent")
+        billing.change_balance(s, admin.actor(), low.id, "add", -700, "spent")
     assert _ensure(low.id, DAY1 + timedelta(hours=20)) is None
     assert _balance(low.id) == 300
     assert _ensure(low.id, DAY1 + timedelta(days=1)) is not None

@@ -321,7 +321,7 @@ def test_a_refund_takes_what_is_free_and_blocks_answers_until_the_rest_is_paid(
     assert topups.collect_all_owed() == 3400
     assert _books(buyer.id) == (0, 0, 600, 0)
     with write_session() as s:  # an admin's credit pays the rest off, the surplus stays
-        billing.adjust(s, admin.actor(), buyer.id, 1000, "goodwill")
+        billing.change_balance(s, admin.actor(), buyer.id, "add", 1000, "goodwill")
     assert topups.collect_all_owed() == 600
     assert _books(buyer.id) == (400, 0, 0, 400)
     with write_session() as s:
