@@ -21,7 +21,7 @@ from metogpt.models import Conversation, Message, MessageStatus, Reservation, Us
 from metogpt.services import holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
-from metogpt.services.errors import InsufficientBalance, InvalidInput
+from metogpt.services.errors import ErrorCode, InsufficientBalance, InvalidInput
 from metogpt.services.llm import ChatMessage, Usage
 from metogpt.services.llm.tokens import (
     TOKENS_PER_MESSAGE,
@@ -87,7 +87,7 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     pay for the prompt plus one answer token."""
     conv, user_msg = own_message(session, user.id, user_message_id)
     if user_msg.role != "user":
-        raise InvalidInput("an answer follows a user message", code="not_a_prompt")
+        raise InvalidInput("an answer follows a user message", code=ErrorCode.NOT_A_PROMPT)
     spec, coefficient = model_for(session, user, model)
     kind = _provider_kind(spec.name)
     messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
@@ -150,7 +150,7 @@ def _held_or(session: Session, user_id: str, refused: InsufficientBalance) -> In
     return InsufficientBalance(
         f"{held} credits are held by {count} answers in progress; {facts['available']} "
         f"credits are available, this message needs at least {facts['needed']}",
-        code="balance_held",
+        code=ErrorCode.BALANCE_HELD,
         answers=count,
         held=held,
         available=facts["available"],

@@ -25,7 +25,7 @@ from metogpt.models import (
     User,
 )
 from metogpt.services.db import is_key
-from metogpt.services.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
+from metogpt.services.errors import Conflict, ErrorCode, InsufficientBalance, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
 
 MAX_BALANCE = 10**12
@@ -35,7 +35,7 @@ MAX_REASON = 500
 def _user_or_404(session: Session, user_id: Any) -> User:
     user = session.get(User, user_id) if is_key(user_id) else None
     if user is None:
-        raise NotFound("user not found", code="user_not_found")
+        raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
     return user
 
 
@@ -64,7 +64,7 @@ def apply_delta(
     if after is None:
         user = _user_or_404(session, user_id)
         if user.balance + delta > MAX_BALANCE:
-            raise InvalidInput(f"the balance cannot exceed {MAX_BALANCE}", code="too_large")
+            raise InvalidInput(f"the balance cannot exceed {MAX_BALANCE}", code=ErrorCode.TOO_LARGE)
         raise InsufficientBalance(
             f"the balance ({user.balance}, of which {user.reserved} held by answers in "
             f"progress) cannot go down by {-delta}"
@@ -78,7 +78,9 @@ def _amount(value: Any, name: str, *, allow_negative: bool) -> int:
     if not allow_negative and value < 0:
         raise InvalidInput(f"{name} cannot be negative")
     if abs(value) > MAX_BALANCE:
-        raise InvalidInput(f"{name} must be at most {MAX_BALANCE} in size", code="too_large")
+        raise InvalidInput(
+            f"{name} must be at most {MAX_BALANCE} in size", code=ErrorCode.TOO_LARGE
+        )
     return value
 
 
@@ -89,15 +91,15 @@ def _reason(reason: Any) -> str:
     """An admin's reason for a balance change: required, so that every adjustment in the
     ledger says why it was made."""
     if reason is not None and not isinstance(reason, str):
-        raise InvalidInput("reason must be text", code="reason_invalid")
+        raise InvalidInput("reason must be text", code=ErrorCode.REASON_INVALID)
     text = (reason or "").strip()
     if not text:
-        raise InvalidInput("a reason is required", code="reason_required")
+        raise InvalidInput("a reason is required", code=ErrorCode.REASON_REQUIRED)
     if "\x00" in text:  # PostgreSQL text cannot hold NUL
-        raise InvalidInput("reason cannot contain NUL characters", code="reason_invalid")
+        raise InvalidInput("reason cannot contain NUL characters", code=ErrorCode.REASON_INVALID)
     if len(text) > MAX_REASON:
         raise InvalidInput(
-            f"reason must be at most {MAX_REASON} characters", code="reason_too_long"
+            f"reason must be at most {MAX_REASON} characters", code=ErrorCode.REASON_TOO_LONG
         )
     return text
 
@@ -111,7 +113,7 @@ def change_balance(
     "set" found the balance already there."""
     actor.require("BALANCE_MANAGEMENT", "UPDATE")
     if op not in ("set", "add"):
-        raise InvalidInput("the operation must be set or add", code="invalid")
+        raise InvalidInput("the operation must be set or add", code=ErrorCode.INVALID)
     amount = _amount(amount, "balance" if op == "set" else "delta", allow_negative=op == "add")
     note = _reason(reason)
     _user_or_404(session, user_id)
@@ -134,7 +136,7 @@ def _set_balance(
             raise Conflict(
                 f"{user.reserved} credits are held by answers in progress; "
                 f"the balance cannot be set below that",
-                code="reserved",
+                code=ErrorCode.RESERVED,
             )
         delta = target - user.balance
         if delta == 0:
@@ -149,7 +151,7 @@ def _set_balance(
             return _ledger(
                 session, user_id, ADJUSTMENT, delta, target, reason=reason, actor_id=actor.user_id
             )
-    raise Conflict("the balance kept changing; try again", code="busy")
+    raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from metogpt.models import Conversation, Message, Role, User, utcnow
 from metogpt.services import roles
 from metogpt.services.catalog import ModelSpec, get_catalog
 from metogpt.services.db import is_key
-from metogpt.services.errors import Forbidden, InvalidInput, NotFound
+from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, NotFound
 
 MAX_PROMPT_CHARS = 100_000
 MAX_SYSTEM_CHARS = 20_000
@@ -35,7 +35,8 @@ def model_for(session: Session, user: User, model: Any) -> tuple[ModelSpec, str]
     allowed = roles.enabled_models(role) if role else {}
     if spec is None or model not in allowed:
         raise Forbidden(
-            f"your role does not include the model {str(model)[:64]!r}", code="model_not_allowed"
+            f"your role does not include the model {str(model)[:64]!r}",
+            code=ErrorCode.MODEL_NOT_ALLOWED,
         )
     return spec, allowed[model]
 
@@ -43,7 +44,7 @@ def model_for(session: Session, user: User, model: Any) -> tuple[ModelSpec, str]
 def _own(session: Session, user_id: str, conversation_id: Any) -> Conversation:
     conv = session.get(Conversation, conversation_id) if is_key(conversation_id) else None
     if conv is None or conv.user_id != user_id:
-        raise NotFound("conversation not found", code="conversation_not_found")
+        raise NotFound("conversation not found", code=ErrorCode.CONVERSATION_NOT_FOUND)
     return conv
 
 
@@ -51,7 +52,7 @@ def own_message(session: Session, user_id: str, message_id: Any) -> tuple[Conver
     """The message and its conversation, if that conversation is the user's."""
     msg = session.get(Message, message_id) if is_key(message_id) else None
     if msg is None:
-        raise NotFound("message not found", code="message_not_found")
+        raise NotFound("message not found", code=ErrorCode.MESSAGE_NOT_FOUND)
     return _own(session, user_id, msg.conversation_id), msg
 
 
@@ -65,16 +66,17 @@ def _prompt_text(text: Any) -> str:
     or holding a control character other than tab and newline (invisible, yet each one is
     paid for: no reason to send them)."""
     if not isinstance(text, str) or not text.strip():
-        raise InvalidInput("write a message first", code="empty_message")
+        raise InvalidInput("write a message first", code=ErrorCode.EMPTY_MESSAGE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _CONTROL.search(text):
         raise InvalidInput(
             "a message cannot contain control characters other than tab and newline",
-            code="control_characters",
+            code=ErrorCode.CONTROL_CHARACTERS,
         )
     if len(text) > MAX_PROMPT_CHARS:
         raise InvalidInput(
-            f"a message can be at most {MAX_PROMPT_CHARS} characters", code="message_too_long"
+            f"a message can be at most {MAX_PROMPT_CHARS} characters",
+            code=ErrorCode.MESSAGE_TOO_LONG,
         )
     return text
 
@@ -114,7 +116,7 @@ def edit_user_message(session: Session, user: User, message_id: Any, text: Any) 
     text = _prompt_text(text)
     conv, old = own_message(session, user.id, message_id)
     if old.role != "user":
-        raise InvalidInput("only your own messages can be edited", code="not_editable")
+        raise InvalidInput("only your own messages can be edited", code=ErrorCode.NOT_EDITABLE)
     return _append(session, conv, old.parent_id, "user", text, model=old.model)
 
 
@@ -153,7 +155,7 @@ def regenerate_from(session: Session, user: User, assistant_message_id: Any) -> 
         return msg
     parent = session.get(Message, msg.parent_id) if msg.parent_id else None
     if parent is None:
-        raise InvalidInput("nothing to regenerate", code="not_regenerable")
+        raise InvalidInput("nothing to regenerate", code=ErrorCode.NOT_REGENERABLE)
     return parent
 
 
@@ -273,7 +275,7 @@ def get(session: Session, user: User, conversation_id: Any) -> Conversation:
 
 def rename(session: Session, user: User, conversation_id: Any, title: Any) -> None:
     if not isinstance(title, str) or not title.strip():
-        raise InvalidInput("a title cannot be empty", code="empty_title")
+        raise InvalidInput("a title cannot be empty", code=ErrorCode.EMPTY_TITLE)
     title = storable(title)
     conv = _own(session, user.id, conversation_id)
     conv.title = " ".join(title.split())[:MAX_TITLE]
@@ -283,7 +285,8 @@ def rename(session: Session, user: User, conversation_id: Any, title: Any) -> No
 def set_system_prompt(session: Session, user: User, conversation_id: Any, prompt: Any) -> None:
     if not isinstance(prompt, str) or len(prompt) > MAX_SYSTEM_CHARS:
         raise InvalidInput(
-            f"a system prompt can be at most {MAX_SYSTEM_CHARS} characters", code="system_too_long"
+            f"a system prompt can be at most {MAX_SYSTEM_CHARS} characters",
+            code=ErrorCode.SYSTEM_TOO_LONG,
         )
     conv = _own(session, user.id, conversation_id)
     conv.system_prompt = storable(prompt)

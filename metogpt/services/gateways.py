@@ -18,7 +18,7 @@ from yookassa import Configuration
 from yookassa import Payment as YooPayment
 from yookassa.domain.common.security_helper import SecurityHelper
 
-from metogpt.services.errors import InvalidInput, NotFound, ProviderError
+from metogpt.services.errors import ErrorCode, InvalidInput, NotFound, ProviderError
 from metogpt.settings import settings
 
 YOOKASSA, STRIPE = "yookassa", "stripe"
@@ -88,9 +88,11 @@ def available() -> list[str]:
 
 def require(provider: Any) -> str:
     if provider not in PROVIDERS:
-        raise InvalidInput(f"provider must be one of {', '.join(PROVIDERS)}", code="bad_provider")
+        raise InvalidInput(
+            f"provider must be one of {', '.join(PROVIDERS)}", code=ErrorCode.BAD_PROVIDER
+        )
     if not configured(provider):
-        raise NotFound(f"payments through {provider} are not set up", code="provider_off")
+        raise NotFound(f"payments through {provider} are not set up", code=ErrorCode.PROVIDER_OFF)
     return str(provider)
 
 

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import GRANT, LedgerEntry, Meta, Role, User, utcnow
 from metogpt.services import billing, topups
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import InvalidInput, ServiceError
+from metogpt.services.errors import ErrorCode, InvalidInput, ServiceError
 
 log = logging.getLogger("metogpt.grants")
 UNITS = ("hours", "days", "weeks", "months")
@@ -59,15 +59,21 @@ def parse_policy(raw: Any) -> dict[str, Any] | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping) or set(raw) != {"amount", "every", "unit", "mode"}:
-        raise InvalidInput("grant must be {amount, every, unit, mode} or null", code="bad_grant")
+        raise InvalidInput(
+            "grant must be {amount, every, unit, mode} or null", code=ErrorCode.BAD_GRANT
+        )
     amount, every = raw["amount"], raw["every"]
     for value, what, top in ((amount, "amount", billing.MAX_BALANCE), (every, "every", MAX_EVERY)):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
             raise InvalidInput(f"grant.{what} must be a whole number from 1 to {top}")
     if raw["unit"] not in UNITS:
-        raise InvalidInput(f"grant.unit must be one of {', '.join(UNITS)}", code="bad_grant")
+        raise InvalidInput(
+            f"grant.unit must be one of {', '.join(UNITS)}", code=ErrorCode.BAD_GRANT
+        )
     if raw["mode"] not in MODES:
-        raise InvalidInput(f"grant.mode must be one of {', '.join(MODES)}", code="bad_grant")
+        raise InvalidInput(
+            f"grant.mode must be one of {', '.join(MODES)}", code=ErrorCode.BAD_GRANT
+        )
     return Policy(amount, every, raw["unit"], raw["mode"]).as_dict()
 
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import CHARGE, Reservation, new_id, utcnow
 from metogpt.services import analytics, coefficients
 from metogpt.services.db import Sql, Tx, as_tx, is_key
-from metogpt.services.errors import Conflict, InsufficientBalance, NotFound
+from metogpt.services.errors import Conflict, ErrorCode, InsufficientBalance, NotFound
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,11 @@ def reserve(
     for _ in range(20):
         row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone() if is_key(user_id) else None
         if row is None:
-            raise NotFound("user not found", code="user_not_found")
+            raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
         if row[2]:
             raise Conflict(
-                f"{row[2]} credits of a refunded payment are still owed", code="credits_owed"
+                f"{row[2]} credits of a refunded payment are still owed",
+                code=ErrorCode.CREDITS_OWED,
             )
         available = row[0] - row[1]
         max_tokens = min(
@@ -130,7 +131,7 @@ def reserve(
             )
             return Hold(hold_id, amount, max_tokens, coefficient)
         # Another request took part of the balance between our read and our update.
-    raise Conflict("the balance kept changing; try again", code="busy")
+    raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
 
 
 def settle(

@@ -31,6 +31,7 @@ from metogpt.services import gateways, topups
 from metogpt.services.billing import MAX_BALANCE
 from metogpt.services.db import is_key, read_session, write_session
 from metogpt.services.errors import (
+    ErrorCode,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -50,14 +51,16 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 
 def _package_fields(name: Any, price: Any, currency: Any, credits: Any, active: Any) -> dict:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
-        raise InvalidInput("name must be 1–100 characters", code="invalid_name")
+        raise InvalidInput("name must be 1–100 characters", code=ErrorCode.INVALID_NAME)
     if "\x00" in name:
-        raise InvalidInput("name cannot contain NUL characters", code="invalid_name")
+        raise InvalidInput("name cannot contain NUL characters", code=ErrorCode.INVALID_NAME)
     for value, what in ((price, "price"), (credits, "credits")):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BALANCE:
             raise InvalidInput(f"{what} must be a whole number from 1 to {MAX_BALANCE}")
     if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency.upper()):
-        raise InvalidInput("currency must be a three-letter ISO 4217 code", code="bad_currency")
+        raise InvalidInput(
+            "currency must be a three-letter ISO 4217 code", code=ErrorCode.BAD_CURRENCY
+        )
     if not isinstance(active, bool):
         raise InvalidInput("active must be true or false")
     return {
@@ -124,7 +127,7 @@ def delete_package(session: Session, actor: Actor, package_id: str) -> None:
 def _package(session: Session, package_id: Any) -> Package:
     package = session.get(Package, package_id) if is_key(package_id) else None
     if package is None:
-        raise NotFound("package not found", code="package_not_found")
+        raise NotFound("package not found", code=ErrorCode.PACKAGE_NOT_FOUND)
     return package
 
 
@@ -145,11 +148,11 @@ def start_payment(user: User, package_id: Any, provider: Any, return_base: str) 
     with write_session() as session:
         package = _package(session, package_id)
         if not package.active:
-            raise NotFound("package not found", code="package_not_found")
+            raise NotFound("package not found", code=ErrorCode.PACKAGE_NOT_FOUND)
         if provider is None:
             provider = default_provider(package.currency)
             if provider is None:
-                raise NotFound("no payment provider is set up", code="provider_off")
+                raise NotFound("no payment provider is set up", code=ErrorCode.PROVIDER_OFF)
         provider = gateways.require(provider)
         payment = Payment(
             user_id=user.id,
@@ -196,7 +199,7 @@ def _mark(session: Session, payment_id: str, **values: Any) -> None:
 def _get(session: Session, payment_id: Any) -> Payment:
     payment = session.get(Payment, payment_id) if is_key(payment_id) else None
     if payment is None:
-        raise NotFound("payment not found", code="payment_not_found")
+        raise NotFound("payment not found", code=ErrorCode.PAYMENT_NOT_FOUND)
     return payment
 
 
@@ -223,7 +226,9 @@ def all_payments(
 ) -> tuple[list[PaymentRow], int]:
     actor.require("BALANCE_MANAGEMENT", "READ")
     if status is not None and status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", code="bad_status")
+        raise InvalidInput(
+            f"status must be one of {', '.join(STATUSES)}", code=ErrorCode.BAD_STATUS
+        )
     where = [] if status is None else [Payment.status == status]
     total = session.exec(select(func.count()).select_from(Payment).where(*where)).one()
     rows = session.exec(
@@ -272,11 +277,13 @@ def yookassa_webhook(body: bytes, source: str) -> str:
     gateways.require(gateways.YOOKASSA)
     if not gateways.yookassa_source_trusted(source):
         log.warning("yookassa notification from untrusted address %s refused", source)
-        raise Forbidden("notifications are not accepted from this address", code="untrusted")
+        raise Forbidden(
+            "notifications are not accepted from this address", code=ErrorCode.UNTRUSTED
+        )
     note = _json(body)
     event, obj = note.get("event"), note.get("object")
     if not isinstance(event, str) or not isinstance(obj, dict):
-        raise InvalidInput("not a YooKassa notification", code="bad_notification")
+        raise InvalidInput("not a YooKassa notification", code=ErrorCode.BAD_NOTIFICATION)
     ref = obj.get("payment_id") if event.startswith("refund.") else obj.get("id")
     payment = _by_provider_id(gateways.YOOKASSA, ref)
     if payment is None:
@@ -301,7 +308,9 @@ def stripe_webhook(body: bytes, signature: str | None) -> str:
     event = gateways.stripe_event(body, signature)
     if event is None:
         log.warning("stripe webhook with a bad or missing signature refused")
-        raise ServiceError("the Stripe-Signature does not verify", code="bad_signature")  # 400
+        raise ServiceError(
+            "the Stripe-Signature does not verify", code=ErrorCode.BAD_SIGNATURE
+        )  # 400
     kind = str(event.get("type", ""))
     obj = (event.get("data") or {}).get("object") or {}
     if kind.startswith("checkout.session."):
@@ -322,7 +331,7 @@ def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except ValueError:
-        raise InvalidInput("the body is not JSON", code="bad_notification") from None
+        raise InvalidInput("the body is not JSON", code=ErrorCode.BAD_NOTIFICATION) from None
     if not isinstance(data, dict):
-        raise InvalidInput("the body is not a JSON object", code="bad_notification")
+        raise InvalidInput("the body is not a JSON object", code=ErrorCode.BAD_NOTIFICATION)
     return data

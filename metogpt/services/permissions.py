@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from metogpt.services.errors import Forbidden, InvalidInput
+from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput
 
 CATALOG: dict[str, tuple[str, ...]] = {
     "USER_MANAGEMENT": ("READ", "UPDATE"),
@@ -63,7 +63,7 @@ def has(matrix: Mapping[str, Mapping[str, bool]], ptype: str, action: str) -> bo
 
 def require(matrix: Mapping[str, Mapping[str, bool]], ptype: str, action: str) -> None:
     if not has(matrix, ptype, action):
-        raise Forbidden(f"this needs the {ptype}.{action} permission", code="forbidden")
+        raise Forbidden(f"this needs the {ptype}.{action} permission", code=ErrorCode.FORBIDDEN)
 
 
 def require_no_escalation(
@@ -75,7 +75,7 @@ def require_no_escalation(
         names = ", ".join(f"{t}.{a}" for t, a in missing)
         raise Forbidden(
             f"{what} holds permissions you do not have: {names}",
-            code="escalation",
+            code=ErrorCode.ESCALATION,
             missing=[f"{t}.{a}" for t, a in missing],
         )
 

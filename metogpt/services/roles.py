@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import Meta, Role, User, utcnow
 from metogpt.services import coefficients, grants, permissions
 from metogpt.services.catalog import Catalog, get_catalog
-from metogpt.services.errors import Conflict, InvalidInput, NotFound
+from metogpt.services.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from metogpt.services.permissions import Permissions
 
 ADMIN, USER, PRO = "ADMIN", "USER", "PRO"
@@ -92,7 +92,7 @@ def parse_model_access(raw: Any, catalog: Catalog) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for model, entry in raw.items():
         if catalog.get(model) is None:
-            raise InvalidInput(f"unknown model: {str(model)[:64]!r}", code="unknown_model")
+            raise InvalidInput(f"unknown model: {str(model)[:64]!r}", code=ErrorCode.UNKNOWN_MODEL)
         if not isinstance(entry, Mapping):
             raise InvalidInput(f"modelAccess.{model} must be an object {{enabled, coefficient}}")
         unknown = set(entry) - {"enabled", "coefficient"}
@@ -149,7 +149,7 @@ def get(session: Session, name: str) -> Role:
     # A name no role can have is not looked up (PostgreSQL would choke on a NUL in it).
     role = session.get(Role, name) if isinstance(name, str) and NAME_RE.fullmatch(name) else None
     if role is None:
-        raise NotFound(f"role {str(name)[:64]!r} does not exist", code="role_not_found")
+        raise NotFound(f"role {str(name)[:64]!r} does not exist", code=ErrorCode.ROLE_NOT_FOUND)
     return role
 
 
@@ -204,7 +204,7 @@ def create(
     permissions.require_no_escalation(actor.permissions, matrix, f"role {name}")
     clash = session.exec(select(Role.name).where(Role.name_key == name.lower())).first()
     if clash is not None:
-        raise Conflict(f"a role named {clash!r} already exists", code="role_exists")
+        raise Conflict(f"a role named {clash!r} already exists", code=ErrorCode.ROLE_EXISTS)
     policy = _grant(actor, grant)
     role = Role(
         name=name,
@@ -217,7 +217,9 @@ def create(
     try:
         session.flush()
     except IntegrityError:  # a concurrent create of the same name won the race
-        raise Conflict(f"a role named {name!r} already exists", code="role_exists") from None
+        raise Conflict(
+            f"a role named {name!r} already exists", code=ErrorCode.ROLE_EXISTS
+        ) from None
     return _view(session, role, 0)
 
 
@@ -237,7 +239,7 @@ def update(
     if perms is not None:
         matrix = permissions.normalize(perms)
         if role.name == ADMIN and matrix != permissions.full_matrix():
-            raise Conflict("ADMIN keeps every permission", code="admin_permissions")
+            raise Conflict("ADMIN keeps every permission", code=ErrorCode.ADMIN_PERMISSIONS)
         permissions.require_no_escalation(actor.permissions, matrix, f"role {role.name}")
         role.permissions = matrix
     if model_access is not None:
@@ -254,20 +256,24 @@ def delete(session: Session, actor: permissions.Actor, name: str) -> None:
     actor.require("ROLE_MANAGEMENT", "DELETE")
     role = get(session, name)
     if role.system or role.name in SYSTEM_ROLES:
-        raise Conflict(f"{role.name} is a system role and cannot be deleted", code="system_role")
+        raise Conflict(
+            f"{role.name} is a system role and cannot be deleted", code=ErrorCode.SYSTEM_ROLE
+        )
     permissions.require_no_escalation(
         actor.permissions, permissions.normalize(role.permissions), f"role {role.name}"
     )
     count = _user_count(session, role.name)
     if count:
         raise Conflict(
-            f"role {role.name} is assigned to {count} user(s)", code="role_in_use", user_count=count
+            f"role {role.name} is assigned to {count} user(s)",
+            code=ErrorCode.ROLE_IN_USE,
+            user_count=count,
         )
     session.delete(role)
     try:
         session.flush()
     except IntegrityError:  # a user was given this role meanwhile
-        raise Conflict(f"role {role.name} is in use", code="role_in_use") from None
+        raise Conflict(f"role {role.name} is in use", code=ErrorCode.ROLE_IN_USE) from None
 
 
 # ---- the dashboard's role editor ------------------------------------------------------------

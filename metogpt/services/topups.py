@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import REFUND, TOPUP, LedgerEntry, Payment, User, utcnow
 from metogpt.services import billing
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Conflict, NotFound
+from metogpt.services.errors import Conflict, ErrorCode, NotFound
 from metogpt.services.gateways import ProviderState
 
 log = logging.getLogger("metogpt.payments")
@@ -110,7 +110,7 @@ def _reverse(session: Session, payment: Payment, refunded: int) -> None:
             _take(session, payment.user_id, target - done, reason, from_owed=False)
             log.info("payment %s refunded: %d credits reversed", payment.id, target - done)
             return
-    raise Conflict("the payment kept changing; try again", code="busy")
+    raise Conflict("the payment kept changing; try again", code=ErrorCode.BUSY)
 
 
 def collect_owed(session: Session, user_id: str) -> int:
@@ -128,7 +128,7 @@ def _take(session: Session, user_id: str, want: int | None, reason: str, *, from
             select(User.balance, User.reserved, User.owed).where(User.id == user_id)
         ).first()
         if user is None:
-            raise NotFound("user not found", code="user_not_found")
+            raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
         balance, reserved, owed = user
         wanted = owed if from_owed else (want or 0)
         take = max(0, min(wanted, balance - reserved))
@@ -158,7 +158,7 @@ def _take(session: Session, user_id: str, want: int | None, reason: str, *, from
         if owed_after:
             log.warning("user %s owes %d credits of a refund: answers blocked", user_id, owed_after)
         return take
-    raise Conflict("the balance kept changing; try again", code="busy")
+    raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
 
 
 def collect_all_owed() -> int:
@@ -175,7 +175,7 @@ def collect_all_owed() -> int:
 def _payment(session: Session, payment_id: str) -> Payment:
     payment = session.get(Payment, payment_id)
     if payment is None:
-        raise NotFound("payment not found", code="payment_not_found")
+        raise NotFound("payment not found", code=ErrorCode.PAYMENT_NOT_FOUND)
     return payment
 
 

@@ -8,7 +8,7 @@ import reflex as rx
 
 from metogpt.models import LedgerEntry, iso
 from metogpt.services import billing
-from metogpt.services.errors import InvalidInput, ServiceError
+from metogpt.services.errors import ErrorCode, InvalidInput, ServiceError
 from metogpt.state.admin.users import UsersState
 from metogpt.state.session import FAILED
 
@@ -113,5 +113,5 @@ def _whole_number(text: str) -> int:
     cleaned = text.strip().replace(" ", "").replace("_", "")
     body = cleaned[1:] if cleaned[:1] in "+-" else cleaned
     if not body.isdigit() or not body.isascii():
-        raise InvalidInput("enter a whole number", code="not_a_number")
+        raise InvalidInput("enter a whole number", code=ErrorCode.NOT_A_NUMBER)
     return int(cleaned)
