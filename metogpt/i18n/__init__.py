@@ -1,0 +1,29 @@
+"""Every UI string, in English and Russian: the catalog and plain lookups.
+
+`tr(key, lang)` gives plain text for messages built on the server; pages use
+`metogpt.state.lang.t(key)`, the reactive text that follows the tab's language."""
+
+from __future__ import annotations
+
+from metogpt.i18n.errors import ERRORS
+from metogpt.i18n.ui import UI
+
+LANGS = ("en", "ru")
+
+MESSAGES: dict[str, tuple[str, str]] = {**UI, **ERRORS}
+
+
+def normalize_lang(lang: str | None) -> str:
+    return lang if lang in LANGS else "en"
+
+
+def tr(key: str, lang: str | None, **values: object) -> str:
+    en, ru = MESSAGES[key]
+    text = ru if normalize_lang(lang) == "ru" else en
+    return text.format(**values) if values else text
+
+
+def error_text(code: str, message: str, lang: str | None) -> str:
+    """A service error for a person: the catalog's wording when there is one."""
+    key = f"error.{code}"
+    return tr(key, lang, message=message) if key in MESSAGES else message
