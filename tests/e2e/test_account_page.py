@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import Person, Screenshot, sign_in
-from tests.e2e.server import AppServer
+from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 

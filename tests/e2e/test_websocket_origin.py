@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from tests.e2e.server import AppServer
 from tests.fixtures.reflex_client import SESSION, ReflexError, ReflexTab
+from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 
