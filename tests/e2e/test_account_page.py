@@ -87,6 +87,8 @@ def test_account_page_screenshots(
         page = context.new_page()
         sign_in(page, person.email, person.password)
         expect(page).to_have_url(HOME)
+        # Signed in once the chat shows the balance (the token is stored by then).
+        expect(page.get_by_text("2000", exact=True)).to_be_visible()
         if lang == "ru":
             page.locator("#lang-switch").click()
             expect(page.locator("#lang-switch")).to_have_text("English")
