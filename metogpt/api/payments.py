@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 
 from metogpt.api.deps import ActorDep, Caller, client_address
-from metogpt.api.schemas import ErrorOut, GrantIO, Strict, iso, whole_number
+from metogpt.api.schemas import WHOLE, ErrorOut, GrantIO, Strict, iso
 from metogpt.models import Package, Payment
 from metogpt.services import grants, payments
 from metogpt.services.billing import MAX_BALANCE
@@ -28,7 +28,7 @@ Offset = Annotated[int, Query(ge=0, le=10**9)]
 Status = Literal["pending", "succeeded", "canceled", "refunded", "failed"]
 Currency = Annotated[StrictStr, Field(pattern="^[A-Za-z]{3}$")]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern="^[^\\x00]*\\S[^\\x00]*$")]
-Amount = whole_number(1, MAX_BALANCE)
+Amount = Annotated[StrictInt, Field(ge=1, le=MAX_BALANCE), WHOLE]
 
 
 class PackageOut(BaseModel):

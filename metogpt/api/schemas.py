@@ -135,10 +135,9 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def whole_number(low: int, high: int) -> Any:
-    """A StrictInt in [low, high] that takes 100.0 for 100 (constraints first, so the
-    schema documents them as minimum and maximum)."""
-    return Annotated[StrictInt, Field(ge=low, le=high), BeforeValidator(_whole)]
+# A StrictInt that takes 100.0 for 100: `Annotated[StrictInt, Field(ge=.., le=..), WHOLE]`
+# (after the constraints, so the schema documents them as minimum and maximum).
+WHOLE = BeforeValidator(_whole)
 
 
 class GrantIO(BaseModel):
@@ -146,8 +145,8 @@ class GrantIO(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: whole_number(1, MAX_BALANCE)  # type: ignore[valid-type]
-    every: whole_number(1, grants.MAX_EVERY)  # type: ignore[valid-type]
+    amount: Annotated[StrictInt, Field(ge=1, le=MAX_BALANCE), WHOLE]
+    every: Annotated[StrictInt, Field(ge=1, le=grants.MAX_EVERY), WHOLE]
     unit: Literal["hours", "days", "weeks", "months"]
     mode: Literal["add", "reset"]
 

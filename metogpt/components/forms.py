@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal, cast
+
 import reflex as rx
 
 from metogpt.state.lang import t
@@ -20,7 +22,9 @@ def lang_switch() -> rx.Component:
     )
 
 
-def field(label_key: str, name: str, type_: str = "text", **props) -> rx.Component:
+def field(
+    label_key: str, name: str, type_: Literal["text", "email", "password"] = "text", **props: Any
+) -> rx.Component:
     return rx.vstack(
         rx.text(t(label_key), as_="label", size="2", weight="medium", html_for=name),
         rx.input(name=name, id=name, type=type_, width="100%", size="3", **props),
@@ -29,7 +33,12 @@ def field(label_key: str, name: str, type_: str = "text", **props) -> rx.Compone
     )
 
 
-def error_callout(message: rx.Var) -> rx.Component:
+def hydrated(state: type[rx.State]) -> rx.Var[bool]:
+    """`state.is_hydrated` as the Var it is on the class (Reflex annotates it as a bool)."""
+    return cast(rx.Var[bool], state.is_hydrated)
+
+
+def error_callout(message: rx.Var[str] | str) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),

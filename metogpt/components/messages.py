@@ -4,14 +4,15 @@ charge, regenerate) and the branch switcher."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
-from metogpt.state.chat import ChatState
+from metogpt.state.chat import ChatState, MessageRow
 from metogpt.state.lang import t
 
 
-def _branch_switcher(msg: rx.Var) -> rx.Component:
+def _branch_switcher(msg: ObjectVar[MessageRow]) -> rx.Component:
     return rx.cond(
-        msg.sibling_count > 1,
+        msg.sibling_count.to(int) > 1,
         rx.hstack(
             rx.icon_button(
                 rx.icon("chevron-left", size=14),
@@ -36,7 +37,7 @@ def _branch_switcher(msg: rx.Var) -> rx.Component:
     )
 
 
-def _user_message(msg: rx.Var) -> rx.Component:
+def _user_message(msg: ObjectVar[MessageRow]) -> rx.Component:
     editing = ChatState.editing_id == msg.id
     return rx.vstack(
         rx.cond(
@@ -110,7 +111,7 @@ def _user_message(msg: rx.Var) -> rx.Component:
     )
 
 
-def _answer_footer(msg: rx.Var) -> rx.Component:
+def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
     return rx.hstack(
         _branch_switcher(msg),
         rx.text(msg.model, size="1", color_scheme="gray"),
@@ -137,7 +138,11 @@ def _answer_footer(msg: rx.Var) -> rx.Component:
         rx.cond(
             msg.status == "stopped",
             rx.badge(
-                rx.cond(msg.prompt_tokens > 0, t("chat.stopped.charged"), t("chat.stopped.unsent")),
+                rx.cond(
+                    msg.prompt_tokens.to(int) > 0,
+                    t("chat.stopped.charged"),
+                    t("chat.stopped.unsent"),
+                ),
                 color_scheme="amber",
                 size="1",
                 class_name="msg-stopped",
@@ -168,7 +173,7 @@ def answer_text(content: rx.Var[str]) -> rx.Component:
     return rx.markdown(content, use_raw=False, class_name="msg-text")
 
 
-def _assistant_message(msg: rx.Var) -> rx.Component:
+def _assistant_message(msg: ObjectVar[MessageRow]) -> rx.Component:
     live = msg.id == ChatState.stream_message_id
     return rx.vstack(
         rx.box(
@@ -202,5 +207,5 @@ def _assistant_message(msg: rx.Var) -> rx.Component:
     )
 
 
-def message(msg: rx.Var) -> rx.Component:
+def message(msg: ObjectVar[MessageRow]) -> rx.Component:
     return rx.cond(msg.role == "user", _user_message(msg), _assistant_message(msg))

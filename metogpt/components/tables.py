@@ -5,19 +5,22 @@ and style props, which a new browser tab pays for in full (bench/admin_first_scr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import reflex as rx
+from reflex.event import EventType
 
 from metogpt.state.lang import t
 
 
 def table(
     headers: list[str | rx.Component],
-    rows: rx.Var,
-    render: Callable[[rx.Var], rx.Component],
+    rows: rx.Var[Sequence[Any]] | Sequence[Any],
+    render: Callable[..., rx.Component],
 ) -> rx.Component:
-    """A compact table: header cells from i18n keys (or ready cells), one row per item."""
+    """A compact table: header cells from i18n keys (or ready cells), one row per item.
+    `render` is rx.foreach's: it takes the item's Var, and its index's if it names one."""
     cells = [rx.table.column_header_cell(t(h)) if isinstance(h, str) else h for h in headers]
     return rx.table.root(
         rx.table.header(rx.table.row(*cells)),
@@ -28,7 +31,11 @@ def table(
 
 
 def sort_header(
-    label_key: str, active: rx.Var, descending: rx.Var, on_click: rx.EventSpec, extra: str = ""
+    label_key: str,
+    active: rx.Var[bool] | bool,
+    descending: rx.Var[bool] | bool,
+    on_click: EventType[()],
+    extra: str = "",
 ) -> rx.Component:
     """What rx.table.column_header_cell holding an rx.hstack renders, as plain elements:
     a header that sorts by its column on click, with an arrow while it is `active`."""
@@ -56,7 +63,9 @@ def plain_cell(*children: rx.Component | rx.Var, extra: str = "") -> rx.Componen
     return rx.el.td(*children, class_name=f"rt-TableCell {extra}".strip())
 
 
-def plain_text(value: rx.Var, size: str = "1", gray: bool = False, extra: str = "") -> rx.Component:
+def plain_text(
+    value: rx.Var | str | int, size: str = "1", gray: bool = False, extra: str = ""
+) -> rx.Component:
     """What rx.text renders (a Radix Text's classes on a plain element)."""
     return rx.el.div(
         value,
@@ -66,7 +75,10 @@ def plain_text(value: rx.Var, size: str = "1", gray: bool = False, extra: str = 
 
 
 def plain_switch(
-    checked: rx.Var, enabled: rx.Var, on_click: rx.EventSpec, label: rx.Var
+    checked: rx.Var[bool] | bool,
+    enabled: rx.Var[bool],
+    on_click: EventType[()],
+    label: rx.Var[str] | str,
 ) -> rx.Component:
     """What rx.switch renders: a button with role=switch and Radix Themes' classes."""
     state = rx.cond(checked, "checked", "unchecked")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from metogpt.components.forms import error_callout, field
+from metogpt.components.forms import error_callout, field, hydrated
 from metogpt.pages.layout import signed_in
 from metogpt.state.account import AccountState
 from metogpt.state.lang import t
@@ -51,7 +51,7 @@ def _password_form() -> rx.Component:
                 type="submit",
                 size="3",
                 loading=AccountState.password_busy,
-                disabled=~AccountState.is_hydrated,
+                disabled=~hydrated(AccountState),
                 id="password-submit",
             ),
             spacing="3",

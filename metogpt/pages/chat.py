@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from metogpt.components.forms import error_callout
 from metogpt.components.messages import message
 from metogpt.pages.layout import signed_in
-from metogpt.state.chat import ChatState
+from metogpt.state.chat import ChatState, ConversationRow
 from metogpt.state.lang import t
 
 
-def _conversation_item(conv: rx.Var) -> rx.Component:
+def _conversation_item(conv: ObjectVar[ConversationRow]) -> rx.Component:
     active = conv.id == ChatState.current_id
     return rx.hstack(
         rx.text(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from metogpt import routes
-from metogpt.components.forms import error_callout, field, lang_switch
+from metogpt.components.forms import error_callout, field, hydrated, lang_switch
 from metogpt.state.auth import AuthFormState
 from metogpt.state.lang import t
 
@@ -61,7 +61,7 @@ def login_page() -> rx.Component:
                 loading=AuthFormState.busy,
                 # Live once hydrated: a click before that (slow network, no JS) submits the
                 # form natively, as a GET with the password in the URL.
-                disabled=~AuthFormState.is_hydrated,
+                disabled=~hydrated(AuthFormState),
                 id="login-submit",
             ),
             rx.cond(
@@ -118,7 +118,7 @@ def register_page() -> rx.Component:
                     size="3",
                     width="100%",
                     loading=AuthFormState.busy,
-                    disabled=~AuthFormState.is_hydrated,
+                    disabled=~hydrated(AuthFormState),
                     id="register-submit",
                 ),
                 rx.hstack(

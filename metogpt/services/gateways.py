@@ -26,7 +26,8 @@ PROVIDERS = (YOOKASSA, STRIPE)
 # ISO 4217 minor units where they are not 2 (Stripe's zero-decimal list and the 3-decimal ones).
 _ZERO = ("BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND",
          "VUV", "XAF", "XOF", "XPF")  # fmt: skip
-_EXPONENT = dict.fromkeys(_ZERO, 0) | dict.fromkeys(("BHD", "JOD", "KWD", "OMR", "TND"), 3)
+_THREE = ("BHD", "JOD", "KWD", "OMR", "TND")
+_EXPONENT: dict[str, int] = {**dict.fromkeys(_ZERO, 0), **dict.fromkeys(_THREE, 3)}
 _YOOKASSA_STATES = {"succeeded": "succeeded", "canceled": "canceled"}  # others: pending
 _yookassa_lock = threading.Lock()
 log = logging.getLogger("metogpt.payments")
@@ -114,7 +115,12 @@ def start(
                 },
                 payment_id,
             )
-            return Started(created.id, created.confirmation.confirmation_url, created.status)
+            # yookassa's models are untyped: pyright infers Optional from their `= None` fields.
+            return Started(
+                created.id,  # pyright: ignore[reportArgumentType]
+                created.confirmation.confirmation_url,  # pyright: ignore[reportOptionalMemberAccess]
+                created.status,  # pyright: ignore[reportArgumentType]
+            )
         session = _stripe().v1.checkout.sessions.create(
             params={
                 "mode": "payment",
@@ -149,13 +155,14 @@ def fetch(provider: str, provider_payment_id: str) -> ProviderState:
         if provider == YOOKASSA:
             _configure_yookassa()
             p = YooPayment.find_one(provider_payment_id)
-            currency = str(p.amount.currency).upper()
+            # yookassa's models are untyped (see start): amount is always there.
+            currency = str(p.amount.currency).upper()  # pyright: ignore[reportOptionalMemberAccess]
             refunded = p.refunded_amount
             return ProviderState(
                 provider_payment_id,
-                _YOOKASSA_STATES.get(p.status, "pending"),
+                _YOOKASSA_STATES.get(str(p.status), "pending"),
                 str(p.status),
-                to_minor(p.amount.value, currency),
+                to_minor(p.amount.value, currency),  # pyright: ignore[reportOptionalMemberAccess]
                 currency,
                 to_minor(refunded.value, currency) if refunded else 0,
             )

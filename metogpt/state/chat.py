@@ -65,12 +65,12 @@ class MessageRow:
 
 
 class ChatState(SessionState):
-    conversations: list[ConversationRow] = []
+    conversations: rx.Field[list[ConversationRow]] = rx.field(default_factory=list)
     search: str = ""
     current_id: str = ""
     current_title: str = ""
     system_prompt: str = ""
-    messages: list[MessageRow] = []
+    messages: rx.Field[list[MessageRow]] = rx.field(default_factory=list)
     # What the user is typing survives reloads and errors; cleared only once saved.
     draft: str = rx.LocalStorage("", name="metogpt_draft")
     model: str = ""

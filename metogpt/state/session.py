@@ -17,7 +17,8 @@ from enum import Enum
 from typing import Any, Literal, TypeVar
 
 import reflex as rx
-from reflex.middleware import Middleware
+from reflex.middleware.middleware import Middleware
+from reflex.state import BaseState
 from reflex_base.constants.state import FIELD_MARKER
 
 from metogpt import i18n, routes
@@ -66,7 +67,7 @@ class SessionState(rx.State):
     balance: int = 0
     can_admin: bool = False
     demo_mode: bool = False  # the selected model is answered by the demo provider (chat)
-    models: list[ModelOffer] = []
+    models: rx.Field[list[ModelOffer]] = rx.field(default_factory=list)
 
     # Whose data the states of this tab hold ("" for nobody).
     _user_id: str = ""
@@ -203,7 +204,7 @@ class SessionState(rx.State):
 def user_state_classes() -> list[type[SessionState]]:
     """SessionState and every state under it, at any depth."""
     found: list[type[SessionState]] = []
-    todo: list[type[rx.State]] = [SessionState]
+    todo: list[type[BaseState]] = [SessionState]
     while todo:
         cls = todo.pop()
         assert issubclass(cls, SessionState)

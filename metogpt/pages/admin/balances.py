@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from metogpt.components.forms import error_callout
 from metogpt.components.tables import table
 from metogpt.state.admin import AdminState, BalanceState
+from metogpt.state.admin.balances import LedgerRow
 from metogpt.state.lang import t
 
 
-def _ledger_row(e: rx.Var) -> rx.Component:
+def _ledger_row(e: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(e.time, size="1")),
         rx.table.cell(rx.badge(e.kind, size="1")),
@@ -20,7 +22,7 @@ def _ledger_row(e: rx.Var) -> rx.Component:
             rx.text(
                 e.model,
                 " ",
-                rx.cond(e.tokens > 0, e.tokens.to(str), ""),
+                rx.cond(e.tokens.to(int) > 0, e.tokens.to(str), ""),
                 " ",
                 e.reason,
                 size="1",

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import NumberVar, ObjectVar
 
 from metogpt.components.forms import error_callout
 from metogpt.components.tables import table
 from metogpt.services.permissions import CATALOG
+from metogpt.services.roles import EditorModel
 from metogpt.state.admin import AdminState, RolesState
+from metogpt.state.admin.roles import RoleRow
 from metogpt.state.lang import t
 
 
-def _role_row(r: rx.Var) -> rx.Component:
+def _role_row(r: ObjectVar[RoleRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.hstack(
@@ -71,7 +74,7 @@ def _perm_matrix() -> rx.Component:
     )
 
 
-def _model_row(m: rx.Var, i: rx.Var) -> rx.Component:
+def _model_row(m: ObjectVar[EditorModel], i: NumberVar[int]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(m.model),
         rx.table.cell(

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from metogpt.components.tables import table
 from metogpt.components.usage_chart import UsageChart
 from metogpt.state.admin import RANGES, UsageState
+from metogpt.state.admin.usage import BucketRow
 from metogpt.state.lang import t
 
 
-def _chart(title: str, data: rx.Var, chart_id: str, **props: Any) -> rx.Component:
+def _chart(
+    title: str, data: ArrayVar[Sequence[BucketRow]], chart_id: str, **props: Any
+) -> rx.Component:
     return rx.card(
         rx.text(t(title), weight="bold", size="2"),
         rx.cond(
-            data.length() > 0,  # type: ignore[attr-defined]
+            data.length() > 0,
             UsageChart.create(
                 data=data,
                 value_key=UsageState.metric,
@@ -33,7 +38,7 @@ def _chart(title: str, data: rx.Var, chart_id: str, **props: Any) -> rx.Componen
     )
 
 
-def _figure(label: str, value: rx.Var, figure_id: str) -> rx.Component:
+def _figure(label: str, value: rx.Var | int, figure_id: str) -> rx.Component:
     return rx.card(
         rx.text(t(label), size="1", color_scheme="gray"),
         rx.heading(value, size="5", id=figure_id),
@@ -41,7 +46,7 @@ def _figure(label: str, value: rx.Var, figure_id: str) -> rx.Component:
     )
 
 
-def _top_row(u: rx.Var) -> rx.Component:
+def _top_row(u: ObjectVar[BucketRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(u.key),
         rx.table.cell(u.credits),

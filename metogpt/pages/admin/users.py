@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from metogpt.components.tables import (
     plain_cell,
@@ -13,6 +14,7 @@ from metogpt.components.tables import (
 )
 from metogpt.pages.admin.balances import balance_dialog
 from metogpt.state.admin import PAGE_SIZE, AdminState, BalanceState, UsersState
+from metogpt.state.admin.users import UserRow
 from metogpt.state.lang import t
 
 
@@ -26,7 +28,7 @@ def _sort_header(label_key: str, column: str, extra: str = "") -> rx.Component:
     )
 
 
-def _user_row(row: rx.Var) -> rx.Component:
+def _user_row(row: ObjectVar[UserRow]) -> rx.Component:
     """One row of the user list: plain elements wearing Radix Themes' classes (see
     components/tables.py)."""
     return rx.el.tr(

@@ -30,15 +30,15 @@ class AdminState(SessionState):
     notice: str = ""
     problem: str = ""
     # What this admin may do (display only).
-    can_users_read: bool = False
-    can_users_update: bool = False
-    can_balance_read: bool = False
-    can_balance_update: bool = False
-    can_roles_read: bool = False
-    can_roles_create: bool = False
-    can_roles_update: bool = False
-    can_roles_delete: bool = False
-    can_analytics: bool = False
+    can_users_read: rx.Field[bool] = rx.field(False)
+    can_users_update: rx.Field[bool] = rx.field(False)
+    can_balance_read: rx.Field[bool] = rx.field(False)
+    can_balance_update: rx.Field[bool] = rx.field(False)
+    can_roles_read: rx.Field[bool] = rx.field(False)
+    can_roles_create: rx.Field[bool] = rx.field(False)
+    can_roles_update: rx.Field[bool] = rx.field(False)
+    can_roles_delete: rx.Field[bool] = rx.field(False)
+    can_analytics: rx.Field[bool] = rx.field(False)
 
     def _refused(self, exc: ServiceError) -> None:
         self.notice, self.problem = "", self._error_text(exc)

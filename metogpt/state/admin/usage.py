@@ -31,9 +31,9 @@ class BucketRow:
 @screen("usage")
 class UsageState(AdminState):
     days: str = "30"  # a select's value: kept as text
-    by_day: list[BucketRow] = []
-    by_model: list[BucketRow] = []
-    top_users: list[BucketRow] = []
+    by_day: rx.Field[list[BucketRow]] = rx.field(default_factory=list)
+    by_model: rx.Field[list[BucketRow]] = rx.field(default_factory=list)
+    top_users: rx.Field[list[BucketRow]] = rx.field(default_factory=list)
     total_credits: int = 0
     total_tokens: int = 0
     total_answers: int = 0
