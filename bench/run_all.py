@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench._env import DEFAULT_DB, RESULTS, ROOT, WORK, write_section
+from bench._env import DEFAULT_DB, RESULTS, ROOT, WORK, bench_environ, write_section
 
 BASELINE = ROOT / "bench" / "baseline.json"
 SECTION = "sqlite"
@@ -109,6 +109,13 @@ def run(db_path: Path, fresh: bool, requests: int, seconds: float, note: str) ->
     seed_json = WORK / "seed.json"
     if fresh or not db_path.exists():
         _step("seed_large", db_path, "--json", seed_json)
+    else:  # a database seeded by older code: bring it to the current schema
+        subprocess.run(
+            [sys.executable, "-m", "metogpt", "migrate"],
+            cwd=ROOT,
+            check=True,
+            env=bench_environ(db_path),
+        )
     started = datetime.now(UTC)
     load_before = os.getloadavg()
     data = dataset(db_path)

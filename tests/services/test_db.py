@@ -1,0 +1,54 @@
+"""services/db.py: SQLite's WAL is checkpointed by a thread of its own, not by a commit."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from sqlalchemy import make_url
+
+from metogpt.services import db, holds
+from tests.conftest import make_account
+
+
+def _in_database_file(path: str, user_id: str) -> int:
+    # immutable=1: SQLite reads the database file alone and ignores the WAL, so only what a
+    # checkpoint has copied back is seen.
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        found = conn.execute("SELECT reserved FROM user WHERE id = ?", (user_id,)).fetchone()
+        return found[0] if found else -1
+    except sqlite3.OperationalError:  # not even the table has been copied back yet
+        return -1
+    finally:
+        conn.close()
+
+
+def test_committed_writes_reach_the_database_file_within_a_second(database: str) -> None:
+    if database != "sqlite":
+        pytest.skip("the WAL is SQLite's")
+    path = make_url(db.engines().url).database
+    assert path
+    account = make_account(balance=1000)
+    with db.write_tx() as tx:
+        hold = holds.reserve(
+            tx, account.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=40
+        )
+    # A handful of pages: far below the autocheckpoint backstop, so only the thread copies them.
+    deadline = time.monotonic() + 10 * db.CHECKPOINT_SECONDS
+    while _in_database_file(path, account.id) != hold.amount and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _in_database_file(path, account.id) == hold.amount
+
+
+def test_reconfiguring_stops_the_old_checkpointer(database: str) -> None:
+    if database != "sqlite":
+        pytest.skip("the checkpointer is SQLite's")
+    old = db.engines().checkpointer
+    assert old is not None and old.is_alive()
+    db.configure(db.engines().url)
+    old.join(timeout=5 * db.CHECKPOINT_SECONDS)
+    assert not old.is_alive()
+    current = db.engines().checkpointer
+    assert current is not None and current.is_alive()
