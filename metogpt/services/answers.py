@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col
 
 from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
 from metogpt.services import holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
-from metogpt.services.errors import ErrorCode, InsufficientBalance, InvalidInput
+from metogpt.services.errors import ErrorCode, InvalidInput
 from metogpt.services.llm import ChatMessage, Usage
 from metogpt.services.llm.tokens import (
     TOKENS_PER_MESSAGE,
@@ -92,19 +92,16 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     kind = _provider_kind(spec.name)
     messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
     answer_id = new_id()
-    try:
-        hold = holds.reserve(
-            session,
-            user.id,
-            model=spec.name,
-            coefficient=coefficient,
-            prompt_tokens=prompt_tokens,
-            max_output=spec.max_output,
-            conversation_id=conv.id,
-            message_id=answer_id,
-        )
-    except InsufficientBalance as refused:
-        raise _held_or(session, user.id, refused) from None
+    hold = holds.reserve(
+        session,
+        user.id,
+        model=spec.name,
+        coefficient=coefficient,
+        prompt_tokens=prompt_tokens,
+        max_output=spec.max_output,
+        conversation_id=conv.id,
+        message_id=answer_id,
+    )
     session.add(
         Message(
             id=answer_id,
@@ -132,29 +129,6 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         hold.max_tokens,
         prompt_tokens,
         kind,
-    )
-
-
-def _held_or(session: Session, user_id: str, refused: InsufficientBalance) -> InsufficientBalance:
-    """When the balance itself would pay for the answer but answers in progress hold the
-    credits (each their worst case, see holds.reserve), say so and how much (code
-    `balance_held`): the user has to wait for them, not to top up."""
-    facts = cast(dict[str, int], refused.details)  # holds.reserve's figures
-    if not facts["reserved"] or facts["balance"] < facts["needed"]:
-        return refused
-    count, held = session.exec(
-        select(func.count(), func.coalesce(func.sum(Reservation.amount), 0)).where(
-            Reservation.user_id == user_id
-        )
-    ).one()
-    return InsufficientBalance(
-        f"{held} credits are held by {count} answers in progress; {facts['available']} "
-        f"credits are available, this message needs at least {facts['needed']}",
-        code=ErrorCode.BALANCE_HELD,
-        answers=count,
-        held=held,
-        available=facts["available"],
-        needed=facts["needed"],
     )
 
 

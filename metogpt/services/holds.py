@@ -102,14 +102,8 @@ def reserve(
             max_output, coefficients.affordable_tokens(available, coefficient) - prompt_tokens
         )
         if max_tokens < 1:
-            needed = coefficients.cost(prompt_tokens + 1, coefficient)
-            raise InsufficientBalance(
-                f"insufficient balance: {available} credits available, this message needs "
-                f"at least {needed}",
-                available=available,
-                needed=needed,
-                balance=row[0],
-                reserved=row[1],
+            raise _refusal(
+                tx, user_id, row[0], row[1], coefficients.cost(prompt_tokens + 1, coefficient)
             )
         amount = coefficients.cost(prompt_tokens + max_tokens, coefficient)
         if tx.run(_HOLD, {"user_id": user_id, "amount": amount}).rowcount == 1:
@@ -132,6 +126,33 @@ def reserve(
             return Hold(hold_id, amount, max_tokens, coefficient)
         # Another request took part of the balance between our read and our update.
     raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
+
+
+_OPEN_HOLDS = Sql("SELECT count(*) FROM reservation WHERE user_id = :user_id")
+
+
+def _refusal(tx: Tx, user_id: str, balance: int, reserved: int, needed: int) -> InsufficientBalance:
+    """Why an answer cannot start. When the balance itself would pay for it but answers in
+    progress hold the credits (each their worst case), say so and how much (code
+    `balance_held`): the user has to wait for them, not to top up."""
+    available = balance - reserved
+    if not reserved or balance < needed:
+        return InsufficientBalance(
+            f"insufficient balance: {available} credits available, this message needs "
+            f"at least {needed}",
+            available=available,
+            needed=needed,
+        )
+    answers = tx.run(_OPEN_HOLDS, {"user_id": user_id}).fetchone()[0]
+    return InsufficientBalance(
+        f"{reserved} credits are held by {answers} answers in progress; {available} "
+        f"credits are available, this message needs at least {needed}",
+        code=ErrorCode.BALANCE_HELD,
+        answers=answers,
+        held=reserved,
+        available=available,
+        needed=needed,
+    )
 
 
 def settle(

@@ -398,7 +398,7 @@ def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: 
     with pytest.raises(InsufficientBalance) as refused:
         for i in range(10):
             started.append(_ask(acc.id, f"Question number {i}", "gpt-3.5-turbo"))
-    assert 1 <= len(started) < 10  # every hold covers its answer's worst case
+    assert started  # the first answers began before one was refused (pytest.raises above)
     held = _user(acc.id).reserved
     assert refused.value.code == "balance_held"
     facts = refused.value.details
