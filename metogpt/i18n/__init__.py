@@ -1,7 +1,10 @@
 """Every UI string, in English and Russian: the catalog and plain lookups.
 
 `tr(key, lang)` gives plain text for messages built on the server; pages use
-`metogpt.state.lang.t(key)`, the reactive text that follows the tab's language."""
+`metogpt.state.lang.t(key)`, the reactive text that follows the tab's language.
+
+The catalog is split by area, one module each (`ui.py` for the shared pages, `errors.py`
+for service errors, ...); a key defined in two modules stops the import."""
 
 from __future__ import annotations
 
@@ -10,7 +13,20 @@ from metogpt.i18n.ui import UI
 
 LANGS = ("en", "ru")
 
-MESSAGES: dict[str, tuple[str, str]] = {**UI, **ERRORS}
+Catalog = dict[str, tuple[str, str]]
+
+
+def _merge(*catalogs: Catalog) -> Catalog:
+    merged: Catalog = {}
+    for catalog in catalogs:
+        twice = merged.keys() & catalog.keys()
+        if twice:
+            raise RuntimeError(f"i18n keys defined twice: {sorted(twice)}")
+        merged.update(catalog)
+    return merged
+
+
+MESSAGES: Catalog = _merge(UI, ERRORS)
 
 
 def normalize_lang(lang: str | None) -> str:

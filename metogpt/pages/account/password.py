@@ -1,17 +1,15 @@
-"""/account: the signed-in user's account (for now: changing the password)."""
+"""The account page's password section."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from metogpt.components.forms import error_callout, field, hydrated
-from metogpt.pages.layout import signed_in
 from metogpt.state.account import AccountState
 from metogpt.state.lang import t
-from metogpt.state.session import SessionState
 
 
-def _password_form() -> rx.Component:
+def password_section() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.heading(t("account.password.title"), size="4"),
@@ -59,21 +57,4 @@ def _password_form() -> rx.Component:
         ),
         on_submit=AccountState.change_password,
         width="100%",
-    )
-
-
-@signed_in
-def account_page() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.heading(t("account.title"), size="6"),
-            rx.text(SessionState.user_email, color_scheme="gray", size="2", id="account-email"),
-            rx.card(_password_form(), size="3", width="100%"),
-            spacing="4",
-            width="100%",
-            max_width="480px",
-            padding="1.5em",
-        ),
-        width="100%",
-        align_items="start",
     )
