@@ -1,0 +1,92 @@
+"""The chat's controls: the model picker, the system prompt and the message composer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from metogpt.state.chat import ChatState
+from metogpt.state.lang import t
+
+
+def model_picker() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=t("chat.model"), id="model-select"),
+        rx.select.content(
+            rx.foreach(
+                ChatState.models,
+                lambda m: rx.select.item(m.model + " · ×" + m.coefficient, value=m.model),
+            ),
+        ),
+        value=ChatState.model,
+        on_change=ChatState.set_model,
+        disabled=ChatState.streaming,
+    )
+
+
+def system_prompt() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.icon_button(
+                rx.icon("settings-2", size=16),
+                variant="soft",
+                color_scheme="gray",
+                title=t("chat.system_prompt"),
+                id="system-prompt-button",
+            ),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(t("chat.system_prompt"), weight="bold", size="2"),
+                rx.text_area(
+                    value=ChatState.system_prompt,
+                    on_change=ChatState.set_system_prompt,
+                    placeholder=t("chat.system_prompt_hint"),
+                    rows="5",
+                    width="100%",
+                    id="system-prompt",
+                ),
+                rx.popover.close(
+                    rx.button(t("chat.save"), size="1", on_click=ChatState.save_system_prompt)
+                ),
+                align="end",
+            ),
+            width="360px",
+        ),
+    )
+
+
+def composer() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.text_area(
+                name="prompt",
+                value=ChatState.draft,
+                on_change=ChatState.set_draft,
+                placeholder=t("chat.placeholder"),
+                enter_key_submit=True,
+                auto_height=True,
+                rows="2",
+                max_length=100_000,
+                flex="1",
+                id="composer",
+            ),
+            rx.cond(
+                ChatState.streaming,
+                rx.button(
+                    rx.icon("square", size=14),
+                    t("chat.stop"),
+                    type="button",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=ChatState.stop,
+                    id="stop",
+                ),
+                rx.button(rx.icon("send", size=14), t("chat.send"), type="submit", id="send"),
+            ),
+            align="end",
+            width="100%",
+        ),
+        on_submit=ChatState.send,
+        width="100%",
+        max_width="800px",
+    )

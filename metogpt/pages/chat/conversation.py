@@ -1,0 +1,73 @@
+"""The open conversation: its title bar, the active branch's messages, the composer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from metogpt.components.forms import error_callout
+from metogpt.components.messages import message
+from metogpt.pages.chat.composer import composer, model_picker, system_prompt
+from metogpt.state.chat import ChatState
+from metogpt.state.lang import t
+
+
+def conversation_view() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(
+                rx.cond(ChatState.current_title != "", ChatState.current_title, t("chat.new")),
+                size="4",
+                trim="both",
+                id="conv-title",
+            ),
+            rx.spacer(),
+            model_picker(),
+            system_prompt(),
+            width="100%",
+            align="center",
+            padding="0.75em 1em",
+            border_bottom=f"1px solid {rx.color('gray', 4)}",
+        ),
+        rx.auto_scroll(
+            rx.cond(
+                ChatState.messages.length() > 0,
+                rx.vstack(
+                    rx.foreach(ChatState.messages, message),
+                    spacing="5",
+                    align="center",
+                    width="100%",
+                    id="messages",
+                ),
+                rx.center(
+                    rx.vstack(
+                        rx.icon("messages-square", size=40, color=rx.color("accent", 9)),
+                        rx.heading(t("chat.empty.title"), size="5"),
+                        rx.text(t("chat.empty.body"), color_scheme="gray", text_align="center"),
+                        rx.cond(
+                            ChatState.models.length() == 0,
+                            rx.callout(t("chat.no_models"), icon="info"),
+                        ),
+                        align="center",
+                        max_width="480px",
+                    ),
+                    height="100%",
+                ),
+            ),
+            flex="1",
+            overflow_y="auto",
+            width="100%",
+            padding="1.25em",
+        ),
+        rx.vstack(
+            error_callout(ChatState.error),
+            composer(),
+            width="100%",
+            align="center",
+            padding="0.75em 1em 1em",
+            id="chat-bottom",
+        ),
+        flex="1",
+        height="100%",
+        spacing="0",
+        min_width="0",
+    )
