@@ -36,15 +36,18 @@ def copy_button(text: rx.Var[str], **props: Any) -> rx.Component:
 
 
 def _code_block(code: rx.Var[str], language: rx.Var[str] | None = None, **props: Any):
-    """A fenced code block: its language and a copy button above the highlighted code."""
-    lang = language if language is not None else rx.Var.create("")
+    """A fenced code block: its language and a copy button above the highlighted code.
+    (Called once without a language when Reflex collects the map's imports.)"""
+    if language is not None:
+        props["language"] = language
+    label = language if language is not None else rx.Var.create("")
     return rx.box(
         rx.el.div(
-            rx.el.span(rx.cond(lang != "", lang, "text"), class_name="code-lang"),
+            rx.el.span(rx.cond(label != "", label, "text"), class_name="code-lang"),
             copy_button(code, class_name="copy-button code-copy"),
             class_name="code-bar",
         ),
-        rx.code_block(code, language=lang.to(Any), wrap_long_lines=False, **props),
+        rx.code_block(code, wrap_long_lines=False, **props),
         class_name="code-frame",
     )
 
