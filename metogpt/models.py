@@ -225,6 +225,10 @@ class Conversation(SQLModel, table=True):
     active_leaf_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Set when the user deletes it: hidden at once, restorable (Undo) until purged.
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class MessageStatus(StrEnum):
