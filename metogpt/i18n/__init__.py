@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from metogpt.i18n.chatnav import CHATNAV
 from metogpt.i18n.errors import ERRORS
+from metogpt.i18n.render import RENDER
 from metogpt.i18n.ui import UI
 
 LANGS = ("en", "ru")
@@ -27,7 +28,7 @@ def _merge(*catalogs: Catalog) -> Catalog:
     return merged
 
 
-MESSAGES: Catalog = _merge(UI, ERRORS, CHATNAV)
+MESSAGES: Catalog = _merge(UI, ERRORS, CHATNAV, RENDER)
 
 
 def normalize_lang(lang: str | None) -> str:
