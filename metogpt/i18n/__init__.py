@@ -8,6 +8,7 @@ for service errors, ...); a key defined in two modules stops the import."""
 
 from __future__ import annotations
 
+from metogpt.i18n.account import ACCOUNT
 from metogpt.i18n.errors import ERRORS
 from metogpt.i18n.ui import UI
 
@@ -26,7 +27,7 @@ def _merge(*catalogs: Catalog) -> Catalog:
     return merged
 
 
-MESSAGES: Catalog = _merge(UI, ERRORS)
+MESSAGES: Catalog = _merge(UI, ERRORS, ACCOUNT)
 
 
 def normalize_lang(lang: str | None) -> str:
