@@ -11,6 +11,7 @@ from reflex_components_core.core.banner import has_too_many_connection_errors
 from metogpt import routes
 from metogpt.components.balance import balance_badge
 from metogpt.components.forms import lang_switch
+from metogpt.components.theme import theme_menu
 from metogpt.state.lang import t
 from metogpt.state.session import SessionState
 
@@ -81,6 +82,7 @@ def header() -> rx.Component:
             display=["none", "flex"],
         ),
         lang_switch(),
+        theme_menu(),
         rx.icon_button(
             rx.icon("log-out", size=16),
             variant="soft",

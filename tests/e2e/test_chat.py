@@ -264,4 +264,5 @@ def test_conversation_list_rename_search_delete(
     expect(page.locator(".conversation")).to_have_count(2)
     page.locator(".conversation", has_text="otters").locator(".conv-menu").click()
     page.locator(".conv-delete").click()
+    page.click("#delete-confirm")
     expect(page.locator(".conversation")).to_have_count(1)
