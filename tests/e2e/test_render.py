@@ -63,9 +63,7 @@ def contexts(browser: Browser, app_server: AppServer) -> Iterator[list[BrowserCo
         context.close()
 
 
-def _open(
-    browser: Browser, app_server: AppServer, opened: list[BrowserContext], size: str
-) -> Page:
+def _open(browser: Browser, app_server: AppServer, opened: list[BrowserContext], size: str) -> Page:
     context = browser.new_context(
         viewport=VIEWPORTS[size],  # type: ignore[arg-type]
         base_url=app_server.base_url,
