@@ -24,7 +24,7 @@ from metogpt.state.session import SessionState, TabOwner
 app = rx.App(
     api_transformer=build_api(),
     html_lang="en",
-    stylesheets=["/metogpt.css", "/layout.css"],
+    stylesheets=["/metogpt.css", "/layout.css", "/markdown.css"],
     toaster=None,  # nothing shows toasts: the connection notice is offline_notice
 )
 # Before any event: a tab's states hold only the data of the user its token names.

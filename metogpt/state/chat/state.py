@@ -336,7 +336,7 @@ class ChatState(SessionState):
                     self.stream_text = text
                 return self._stop_requested
 
-        outcome = await relay.stream_answer(prepared, show)
+        await relay.stream_answer(prepared, show)
         view = await self._screen(user, prepared.conversation_id)
         fresh = await in_read(users.get, user.id)
         async with self:
@@ -344,7 +344,6 @@ class ChatState(SessionState):
                 return
             self.streaming = False
             self.stream_text, self.stream_message_id = "", ""
-            if outcome.error:
-                self.error = i18n.tr(f"chat.error.{outcome.error}", self.lang)
+            # A provider's failure shows on the answer itself (components/messages.py).
             self._show(view, prepared.conversation_id, opening=False)
             self.balance = fresh.balance
