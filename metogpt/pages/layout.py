@@ -54,7 +54,7 @@ def header() -> rx.Component:
         _mobile_nav(),
         rx.hstack(
             rx.icon("sparkles", size=20, color=rx.color("accent", 9)),
-            rx.heading(t("app.name"), size="4"),
+            rx.heading(t("app.name"), size="4", display=["none", "block"]),  # phones: room
             align="center",
             spacing="2",
         ),
