@@ -56,7 +56,8 @@ def _html(page: Page):
 
 _WIDEST = """() => [...document.querySelectorAll('body *')]
     .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-    .slice(0, 5).map(e => `${e.tagName}#${e.id}.${e.className} ${e.getBoundingClientRect().right}`)"""
+    .slice(0, 5)
+    .map(e => `${e.tagName}#${e.id}.${e.className} ${e.getBoundingClientRect().right}`)"""
 
 
 def no_sideways_scroll(page: Page) -> None:
