@@ -42,6 +42,12 @@ ADMIN: dict[str, tuple[str, str]] = {
     # empty results
     "admin.empty.search": ("No users match “{query}”.", "Нет пользователей по запросу «{query}»."),
     "admin.empty.users": ("No users yet.", "Пользователей пока нет."),
+    # ledger kinds (models.LedgerEntry.kind)
+    "admin.kind.grant": ("grant", "начисление"),
+    "admin.kind.charge": ("charge", "списание"),
+    "admin.kind.adjustment": ("adjustment", "корректировка"),
+    "admin.kind.refund": ("refund", "возврат"),
+    "admin.kind.topup": ("top-up", "пополнение"),
     # refusals in plain words (the dashboard's wording of some service errors)
     "admin.err.role_in_use": (
         "The role is held by {n} user: give them another role first.|"

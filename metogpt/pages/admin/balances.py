@@ -11,11 +11,18 @@ from metogpt.state.admin import AdminState, BalanceState
 from metogpt.state.admin.balances import LedgerRow
 from metogpt.state.lang import t, tn
 
+KINDS = ("grant", "charge", "adjustment", "refund", "topup")  # models.LedgerEntry.kind
+
 
 def _ledger_row(e: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.table.row(
         cell("admin.ledger.time", rx.text(e.time, size="1")),
-        cell("admin.ledger.kind", rx.badge(e.kind, size="1")),
+        cell(
+            "admin.ledger.kind",
+            rx.badge(
+                rx.match(e.kind, *[(k, t(f"admin.kind.{k}")) for k in KINDS], e.kind), size="1"
+            ),
+        ),
         cell("admin.ledger.amount", rx.text(e.amount)),
         cell("admin.ledger.after", rx.text(e.after)),
         cell(
