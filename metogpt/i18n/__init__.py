@@ -8,9 +8,12 @@ for service errors, ...); a key defined in two modules stops the import."""
 
 from __future__ import annotations
 
+from metogpt.i18n.account import ACCOUNT
 from metogpt.i18n.admin import ADMIN
+from metogpt.i18n.chatnav import CHATNAV
 from metogpt.i18n.errors import ERRORS
 from metogpt.i18n.plural import form_index, forms
+from metogpt.i18n.render import RENDER
 from metogpt.i18n.ui import UI
 
 LANGS = ("en", "ru")
@@ -28,7 +31,14 @@ def _merge(*catalogs: Catalog) -> Catalog:
     return merged
 
 
-MESSAGES: Catalog = _merge(UI, ERRORS, ADMIN)
+MESSAGES: Catalog = _merge(
+    UI,
+    ERRORS,
+    ACCOUNT,
+    CHATNAV,
+    RENDER,
+    ADMIN,
+)
 
 
 def normalize_lang(lang: str | None) -> str:
