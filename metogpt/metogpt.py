@@ -25,7 +25,9 @@ app = rx.App(
     api_transformer=build_api(),
     html_lang="en",
     stylesheets=["/metogpt.css", "/layout.css", "/markdown.css"],
-    toaster=None,  # nothing shows toasts: the connection notice is offline_notice
+    # Toasts confirm saves (the admin dashboard); Reflex's English connection toast is not
+    # one of them: that lives in the overlay, replaced by offline_notice below.
+    toaster=rx.toast.provider(close_button=True),
 )
 # Before any event: a tab's states hold only the data of the user its token names.
 app.add_middleware(TabOwner())
