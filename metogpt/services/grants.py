@@ -152,6 +152,23 @@ def ensure(session: Session, user_id: str, now: datetime | None = None) -> Ledge
     return entry
 
 
+def catch_up(user_id: str, now: datetime | None = None) -> bool:
+    """At a page load: give the user's due grant. One read when nothing is due (the usual
+    case), a write transaction only when something is. True when a grant was written."""
+    now = now or utcnow()
+    with read_session() as session:
+        user = session.get(User, user_id)
+        policy = user_policy(session, user) if user is not None and user.enabled else None
+        if policy is None or _given(session, user_id, period_key(period_start(now, policy))):
+            return False
+    try:
+        with write_session() as session:
+            return ensure(session, user_id, now) is not None
+    except ServiceError as exc:  # e.g. a balance at its ceiling: the page opens anyway
+        log.warning("grant to user %s skipped: %s", user_id, exc.message)
+        return False
+
+
 def next_grant_at(session: Session, user: User, now: datetime | None = None) -> datetime | None:
     """When the user's next grant is due: the current period's start if it is not given yet,
     else the next period's start; None when the role grants nothing."""

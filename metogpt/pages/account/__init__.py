@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.pages.account.billing import billing_section
 from metogpt.pages.account.password import password_section
 from metogpt.pages.layout import signed_in
 from metogpt.state.lang import t
@@ -18,6 +19,7 @@ def account_page() -> rx.Component:
         rx.vstack(
             rx.heading(t("account.title"), size="6"),
             rx.text(SessionState.user_email, color_scheme="gray", size="2", id="account-email"),
+            rx.card(billing_section(), size="3", width="100%"),
             rx.card(password_section(), size="3", width="100%"),
             spacing="4",
             width="100%",
