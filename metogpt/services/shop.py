@@ -102,3 +102,8 @@ def save_package(
     if package_id:
         return payments.update_package(session, actor, package_id, **fields)
     return payments.create_package(session, actor, **fields)
+
+
+def set_active(session: Session, actor: Actor, package_id: str, active: bool) -> Package:
+    """Put a package on sale or take it off (payments already started go on)."""
+    return payments.update_package(session, actor, package_id, active=active)

@@ -7,20 +7,9 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from metogpt.components.forms import error_callout
+from metogpt.components.payment_status import status_badge
 from metogpt.state.billing import BillingState, OfferRow, PurchaseRow
 from metogpt.state.lang import t
-
-
-def status_badge(status: rx.Var[str]) -> rx.Component:
-    """A payment's status in the reader's language (the admin's payments screen too)."""
-    return rx.match(  # pyright: ignore[reportReturnType]  (a match of components)
-        status,
-        ("succeeded", rx.badge(t("billing.status.succeeded"), color_scheme="green")),
-        ("pending", rx.badge(t("billing.status.pending"), color_scheme="amber")),
-        ("canceled", rx.badge(t("billing.status.canceled"), color_scheme="gray")),
-        ("refunded", rx.badge(t("billing.status.refunded"), color_scheme="orange")),
-        rx.badge(t("billing.status.failed"), color_scheme="red"),
-    )
 
 
 def _buy_button(offer: ObjectVar[OfferRow], provider: rx.Var[str]) -> rx.Component:

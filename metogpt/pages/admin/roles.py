@@ -7,6 +7,7 @@ from reflex.vars import NumberVar, ObjectVar
 
 from metogpt.components.forms import error_callout
 from metogpt.components.tables import table
+from metogpt.pages.admin.grant_field import grant_field
 from metogpt.services.permissions import CATALOG
 from metogpt.services.roles import EditorModel
 from metogpt.state.admin import AdminState, RolesState
@@ -119,6 +120,7 @@ def role_editor() -> rx.Component:
                 RolesState.role_models,
                 _model_row,
             ),
+            grant_field(),
             error_callout(AdminState.problem),
             rx.hstack(
                 rx.button(

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from metogpt.services import permissions, roles
+from metogpt.services import grants, permissions, roles
 from metogpt.services.db import in_read
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
@@ -42,6 +42,7 @@ class RolesState(AdminState):
     role_name: str = ""
     role_perms: dict[str, bool] = {}
     role_models: list[roles.EditorModel] = []
+    role_grant: grants.GrantForm = grants.GrantForm()
 
     @staticmethod
     def _allowed(actor: Actor) -> bool:
@@ -56,6 +57,7 @@ class RolesState(AdminState):
 
     def _fill_editor(self, name: str, form: roles.EditorForm) -> None:
         self.role_name, self.role_perms, self.role_models = name, form.perms, form.models
+        self.role_grant = form.grant
 
     @rx.event
     async def edit_role(self, name: str):
@@ -96,10 +98,18 @@ class RolesState(AdminState):
             self.role_models[index] = dataclasses.replace(row, coefficient=value[:16])
 
     @rx.event
+    def set_grant_field(self, key: str, value: str | bool):
+        """The grant field's parts: `on` (a switch), the rest as typed or picked."""
+        if key == "on":
+            self.role_grant = dataclasses.replace(self.role_grant, on=bool(value))
+        elif key in ("amount", "every", "unit", "mode"):
+            self.role_grant = dataclasses.replace(self.role_grant, **{key: str(value)[:20]})
+
+    @rx.event
     async def save_role(self):
         # A new role takes the typed name; an edited one keeps its stored name.
         name = self.role_name if self.role_is_new else self.editing_role
-        form = roles.EditorForm(dict(self.role_perms), list(self.role_models))
+        form = roles.EditorForm(dict(self.role_perms), list(self.role_models), self.role_grant)
         saved = await self._call(roles.save_from_editor, name, self.role_is_new, form, write=True)
         if saved is FAILED:
             return
