@@ -39,6 +39,30 @@ def _no_sideways_scroll(page: Page, what: str) -> None:
     assert overflow <= 1, f"{what} overflows by {overflow}px"
 
 
+def _pending_payment(
+    http: httpx.Client, app_server: AppServer, name: str
+) -> tuple[Person, str, dict]:
+    """A new user who started paying for a new 50.00 RUB package of 250 credits through
+    YooKassa: the user, their token and POST /api/payments' answer."""
+    created = http.post(
+        "/api/admin/packages",
+        json={"name": name, "price": 5000, "currency": "RUB", "credits": 250},
+        headers=admin_headers(http, app_server),
+    )
+    assert created.status_code == 201, created.text
+    buyer = Person.new("buyer")
+    buyer.register_via_api(http)
+    login = http.post("/api/auth/login", json={"email": buyer.email, "password": buyer.password})
+    token = login.json()["token"]
+    started = http.post(
+        "/api/payments",
+        json={"package_id": created.json()["id"], "provider": "yookassa"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert started.status_code == 201, started.text
+    return buyer, token, started.json()
+
+
 def test_a_new_package_is_on_sale_for_users_until_taken_off(
     new_page: Callable[[], Page], http: httpx.Client, app_server: AppServer
 ) -> None:
@@ -83,26 +107,9 @@ def test_payments_are_filtered_by_status_and_reconciled_with_the_provider(
     fake_payments: FakePaymentServer,
 ) -> None:
     headers = admin_headers(http, app_server)
-    created = http.post(
-        "/api/admin/packages",
-        json={"name": f"Late {uuid.uuid4().hex[:6]}", "price": 5000, "currency": "RUB",
-              "credits": 250},
-        headers=headers,
-    )  # fmt: skip
-    assert created.status_code == 201, created.text
-    buyer = Person.new("late")
-    buyer.register_via_api(http)
-    token = http.post(
-        "/api/auth/login", json={"email": buyer.email, "password": buyer.password}
-    ).json()["token"]
-    started = http.post(
-        "/api/payments",
-        json={"package_id": created.json()["id"], "provider": "yookassa"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert started.status_code == 201, started.text
-    payment_id = started.json()["payment_id"]
-    provider_id = started.json()["confirmation_url"].rsplit("/", 1)[1]
+    buyer, token, started = _pending_payment(http, app_server, f"Late {uuid.uuid4().hex[:6]}")
+    payment_id = started["payment_id"]
+    provider_id = started["confirmation_url"].rsplit("/", 1)[1]
 
     def balance() -> int:
         me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
@@ -155,12 +162,7 @@ def test_the_money_screens_in_both_languages(
     height: int,
 ) -> None:
     size = "desktop" if width > 500 else "phone"
-    http.post(
-        "/api/admin/packages",
-        json={"name": f"Большой пакет кредитов {size}", "price": 99900, "currency": "RUB",
-              "credits": 100000},
-        headers=admin_headers(http, app_server),
-    )  # fmt: skip
+    _pending_payment(http, app_server, f"Большой пакет кредитов с длинным названием, {size}")
     admin = member(http, app_server, "ADMIN", 0)  # its own admin: switching languages sticks
     page = new_page()
     page.set_viewport_size({"width": width, "height": height})
@@ -168,7 +170,7 @@ def test_the_money_screens_in_both_languages(
     for lang in ("en", "ru"):
         if lang == "ru":
             page.click("#lang-switch")
-            expect(page.locator("#tab-packages")).to_have_text("Пакеты")
+            expect(page.get_by_role("tab", name="Пакеты")).to_be_visible()
         page.locator("#tab-packages").click()
         expect(page.locator(".package-row").first).to_be_visible()
         page.locator("#new-package").click()

@@ -62,7 +62,7 @@ def grant_field() -> rx.Component:
                     size="1",
                     id="grant-mode",
                 ),
-                gap="2",
+                spacing="2",
                 align="center",
                 wrap="wrap",
             ),
