@@ -8,8 +8,11 @@ for service errors, ...); a key defined in two modules stops the import."""
 
 from __future__ import annotations
 
+from metogpt.i18n.account import ACCOUNT
+from metogpt.i18n.chatnav import CHATNAV
 from metogpt.i18n.errors import ERRORS
 from metogpt.i18n.payments import PAYMENTS
+from metogpt.i18n.render import RENDER
 from metogpt.i18n.ui import UI
 
 LANGS = ("en", "ru")
@@ -27,7 +30,14 @@ def _merge(*catalogs: Catalog) -> Catalog:
     return merged
 
 
-MESSAGES: Catalog = _merge(UI, ERRORS, PAYMENTS)
+MESSAGES: Catalog = _merge(
+    UI,
+    ERRORS,
+    ACCOUNT,
+    CHATNAV,
+    RENDER,
+    PAYMENTS,
+)
 
 
 def normalize_lang(lang: str | None) -> str:

@@ -76,8 +76,8 @@ UI: dict[str, tuple[str, str]] = {
     "chat.rename": ("Rename", "Переименовать"),
     "chat.delete": ("Delete", "Удалить"),
     "chat.delete_confirm": (
-        "Delete this conversation for good?",
-        "Удалить этот разговор навсегда?",
+        "Delete this conversation?",
+        "Удалить этот разговор?",
     ),
     "chat.cancel": ("Cancel", "Отмена"),
     "chat.save": ("Save", "Сохранить"),

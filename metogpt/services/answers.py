@@ -48,31 +48,50 @@ class PreparedAnswer:
     provider_kind: ProviderKind  # whose tokenizer local counts estimate
 
 
+def context_turns(path: list[Message]) -> list[ChatMessage]:
+    """The turns of a branch that go back to the model: the user's, and the answers that
+    ended with text (failed and unfinished ones do not)."""
+    return [
+        ChatMessage(m.role, m.content)  # type: ignore[arg-type]
+        for m in path
+        if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
+    ]
+
+
+def turn_size(message: ChatMessage) -> int:
+    """A message's tokens in a prompt, its framing included (count_prompt_tokens's way)."""
+    return count_text_tokens(message.content) + TOKENS_PER_MESSAGE
+
+
+def fit_prompt(
+    system: str, sizes: list[int], spec: ModelSpec, kind: ProviderKind
+) -> tuple[int, int]:
+    """How many of the oldest turns (`sizes`, oldest first) are dropped so that the prompt
+    fits the context window with room for an answer, and the prompt's token count then."""
+    total = TOKENS_PER_REPLY + sum(sizes)
+    if system.strip():
+        total += turn_size(ChatMessage("system", system))
+    budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
+    dropped = 0
+    while len(sizes) - dropped > 1 and with_margin(total, kind) > budget:
+        total -= sizes[dropped]
+        dropped += 1
+    return dropped, with_margin(total, kind)
+
+
 def _prompt(
     conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
 ) -> tuple[list[ChatMessage], int]:
     """System prompt + the branch, oldest turns dropped until it fits the context window
     with room for an answer; and its token count (count_prompt_tokens's, each message
     encoded once however many turns are dropped)."""
-    turns = [
-        ChatMessage(m.role, m.content)  # type: ignore[arg-type]
-        for m in path
-        if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
-    ]
+    turns = context_turns(path)
+    dropped, tokens = fit_prompt(conv.system_prompt, [turn_size(m) for m in turns], spec, kind)
     system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
-    sizes = [count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in turns]
-    total = TOKENS_PER_REPLY + sum(
-        count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in system
-    )
-    total += sum(sizes)
-    budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
-    while len(turns) > 1 and with_margin(total, kind) > budget:
-        turns.pop(0)
-        total -= sizes.pop(0)
-    return system + turns, with_margin(total, kind)
+    return system + turns[dropped:], tokens
 
 
-def _provider_kind(model: str) -> ProviderKind:
+def provider_kind(model: str) -> ProviderKind:
     """The kind of provider serving `model` now; a model gone from the catalog is counted
     with the margin of a foreign tokenizer."""
     try:
@@ -89,7 +108,7 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     if user_msg.role != "user":
         raise InvalidInput("an answer follows a user message", code=ErrorCode.NOT_A_PROMPT)
     spec, coefficient = model_for(session, user, model)
-    kind = _provider_kind(spec.name)
+    kind = provider_kind(spec.name)
     messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
     answer_id = new_id()
     hold = holds.reserve(
@@ -200,7 +219,7 @@ def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
         session.add(msg)
         return 0, 0
     msg.status = MessageStatus.CUT
-    msg.completion_tokens = count_text_tokens(msg.content, _provider_kind(reservation.model))
+    msg.completion_tokens = count_text_tokens(msg.content, provider_kind(reservation.model))
     msg.prompt_tokens = reservation.prompt_tokens
     session.add(msg)
     return reservation.prompt_tokens, msg.completion_tokens
