@@ -17,6 +17,7 @@ from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
+from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
 from metogpt.state.session import SessionState, TabOwner
@@ -76,7 +77,7 @@ app.add_page(
     account_page,
     route=routes.ACCOUNT,
     title=t("chatnav.title.account"),
-    on_load=[SessionState.require_login, AccountState.reset_form],
+    on_load=[SessionState.require_login, AccountState.reset_form, BillingState.load],
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)

@@ -78,6 +78,7 @@ class ErrorCode(StrEnum):
     BAD_GRANT = "bad_grant"
     INVALID_NAME = "invalid_name"
     BAD_CURRENCY = "bad_currency"
+    BAD_PRICE = "bad_price"
     BAD_PROVIDER = "bad_provider"
     BAD_STATUS = "bad_status"
     PACKAGE_NOT_FOUND = "package_not_found"

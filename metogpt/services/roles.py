@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -290,10 +290,12 @@ class EditorModel:
 
 @dataclass
 class EditorForm:
-    """The role editor's form: `perms` keyed "TYPE.ACTION", every catalog model a row."""
+    """The role editor's form: `perms` keyed "TYPE.ACTION", every catalog model a row, the
+    periodic grant (stored through the same checks as `/api/admin/roles`' `grant`)."""
 
     perms: dict[str, bool]
     models: list[EditorModel]
+    grant: grants.GrantForm = field(default_factory=grants.GrantForm)
 
 
 def editor_form(view: RoleView | None) -> EditorForm:
@@ -308,6 +310,7 @@ def editor_form(view: RoleView | None) -> EditorForm:
             else EditorModel(m, False, "1")
             for m in get_catalog().names()
         ],
+        grant=grants.GrantForm.of(view.grant if view else None),
     )
 
 
@@ -351,10 +354,11 @@ def save_from_editor(
                     model=row.model,
                 ) from None
             access[row.model] = {"enabled": row.enabled, "coefficient": coefficient}
+    grant = form.grant.policy()
     try:
         if new:
-            return create(session, actor, name, matrix, access)
-        return update(session, actor, name, matrix, access)
+            return create(session, actor, name, matrix, access, grant)
+        return update(session, actor, name, matrix, access, grant)
     except ServiceError as exc:
         if exc.code in _EDITOR_FIELDS:
             exc.details.setdefault("field", _EDITOR_FIELDS[exc.code])
