@@ -71,7 +71,10 @@ async def open_call(secret: str | None, raw: bytes) -> tuple[Call, Ticket, Upstr
     upstream = _upstream(ticket, call)
     try:
         await upstream.open()
-    except BaseException:
+    except GatewayError:  # released before the client hears of it
+        await _finish(ticket, upstream, failed=True)
+        raise
+    except BaseException:  # cancelled: the client went away
         _detach(_finish(ticket, upstream, failed=True))
         raise
     return call, ticket, upstream
@@ -134,6 +137,9 @@ async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncIterato
 async def complete(call: Call, ticket: Ticket, upstream: Upstream) -> dict[str, Any]:
     try:
         body = await upstream.complete()
+    except GatewayError:
+        await _finish(ticket, upstream, failed=True)
+        raise
     except BaseException:
         _detach(_finish(ticket, upstream, failed=True))
         raise
