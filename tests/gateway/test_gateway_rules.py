@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import httpx2
 import openai
 import pytest
 from sqlmodel import select
@@ -51,7 +52,9 @@ def test_keys_over_rest_create_list_revoke(
     api, app_server: AppServer, fake: FakeProviderServer
 ) -> None:
     owner, other = make_account("PRO"), make_account("USER")
-    r = api.post("/api/me/keys", json={"name": " laptop ", "models": ["gpt-4"]}, headers=owner.headers)
+    r = api.post(
+        "/api/me/keys", json={"name": " laptop ", "models": ["gpt-4"]}, headers=owner.headers
+    )
     assert r.status_code == 201, r.text
     created = r.json()
     secret, key = created["secret"], created["key"]
@@ -67,7 +70,11 @@ def test_keys_over_rest_create_list_revoke(
     assert api.delete(f"/api/me/keys/{key['id']}", headers=other.headers).status_code == 404
     r = api.post("/api/me/keys", json={"name": "x", "models": ["gpt-4"]}, headers=other.headers)
     assert r.status_code == 422 and r.json()["error"] == "model_not_allowed"
-    for bad in ({"name": ""}, {"name": "a" * 101}, {"name": "x", "expires_at": "2001-01-01T00:00:00Z"}):
+    for bad in (
+        {"name": ""},
+        {"name": "a" * 101},
+        {"name": "x", "expires_at": "2001-01-01T00:00:00Z"},
+    ):
         assert api.post("/api/me/keys", json=bad, headers=owner.headers).status_code == 422, bad
     assert v1(app_server, secret, "/models").status_code == 200
     r = api.delete(f"/api/me/keys/{key['id']}", headers=owner.headers)
@@ -76,12 +83,17 @@ def test_keys_over_rest_create_list_revoke(
     assert api.get("/api/me/keys", headers=owner.headers).json()["keys"] == []
 
 
-def test_admins_see_and_revoke_any_users_keys(api, app_server: AppServer, fake: FakeProviderServer) -> None:
+def test_admins_see_and_revoke_any_users_keys(
+    api, app_server: AppServer, fake: FakeProviderServer
+) -> None:
     admin, reader = make_account("ADMIN"), make_account("USER")
     key = keyed("PRO")
     r = api.get(f"/api/admin/users/{key.account.id}/keys", headers=admin.headers)
     assert r.status_code == 200 and [k["id"] for k in r.json()["keys"]] == [key.key_id]
-    assert api.get(f"/api/admin/users/{key.account.id}/keys", headers=reader.headers).status_code == 403
+    assert (
+        api.get(f"/api/admin/users/{key.account.id}/keys", headers=reader.headers).status_code
+        == 403
+    )
     assert api.delete(f"/api/admin/keys/{key.key_id}", headers=reader.headers).status_code == 403
     assert v1(app_server, key.secret, "/models").status_code == 200
     assert api.delete(f"/api/admin/keys/{key.key_id}", headers=admin.headers).status_code == 200
@@ -96,7 +108,9 @@ def test_expired_key_and_disabled_user_and_role_change_apply_at_once(
     assert v1(app_server, key.secret, "/models").json()["data"][1]["id"] == "gpt-4"
     with write_session() as s:
         users.change_role(s, _SYSTEM, key.account.id, "USER")
-    assert [m["id"] for m in v1(app_server, key.secret, "/models").json()["data"]] == role_models("USER")
+    assert [m["id"] for m in v1(app_server, key.secret, "/models").json()["data"]] == role_models(
+        "USER"
+    )
     r = v1(app_server, key.secret, "/chat/completions", {**_ASK, "model": "gpt-4"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "model_not_allowed"
     with write_session() as s:
@@ -205,7 +219,7 @@ async def _parallel_streams(server: AppServer, secret: str, n: int) -> list[str]
         api_key=secret,
         max_retries=0,
         timeout=120,
-        http_client=httpx.AsyncClient(limits=httpx.Limits(max_connections=n)),
+        http_client=httpx2.AsyncClient(limits=httpx2.Limits(max_connections=n)),
     )
 
     async def one() -> str:
@@ -250,7 +264,9 @@ def test_200_parallel_streams_of_a_1000_credit_user_never_overdraw(
     assert fake.request_count == len(charges)
 
 
-def test_a_user_owing_credits_gets_the_quota_error(app_server: AppServer, fake: FakeProviderServer) -> None:
+def test_a_user_owing_credits_gets_the_quota_error(
+    app_server: AppServer, fake: FakeProviderServer
+) -> None:
     key = keyed("USER", balance=1000)
     with write_session() as s:
         user = s.get(User, key.account.id)
@@ -268,5 +284,3 @@ def test_no_reservation_is_left_behind(app_server: AppServer, fake: FakeProvider
         v1(app_server, key.secret, "/chat/completions", _ASK)
     with read_session() as s:
         assert s.exec(select(Reservation)).first() is None
-
-
