@@ -208,7 +208,11 @@ def recover(session: Session, older_than: timedelta) -> int:
 
 
 def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
-    """For crash recovery: what the stored partial answer shows was used."""
+    """For crash recovery: what the stored partial answer shows was used (an answer of
+    the API: the tokens it had streamed when last saved, services/gateway)."""
+    if reservation.api_key_id is not None:
+        streamed = reservation.streamed_tokens
+        return (reservation.prompt_tokens, streamed) if streamed is not None else (0, 0)
     msg = session.get(Message, reservation.message_id) if reservation.message_id else None
     if msg is None:
         return 0, 0

@@ -88,6 +88,14 @@ class ErrorCode(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     BAD_NOTIFICATION = "bad_notification"
     UNTRUSTED = "untrusted"
+    # personal API keys and the OpenAI-compatible API
+    INVALID_KEY_NAME = "invalid_key_name"
+    INVALID_EXPIRY = "invalid_expiry"
+    TOO_MANY_KEYS = "too_many_keys"
+    KEY_NOT_FOUND = "key_not_found"
+    INVALID_API_KEY = "invalid_api_key"
+    API_KEY_EXPIRED = "api_key_expired"
+    BAD_API_LIMITS = "bad_api_limits"
 
 
 class ServiceError(Exception):

@@ -17,6 +17,7 @@ from metogpt.models import Meta, Role, User, utcnow
 from metogpt.services import coefficients, grants, permissions
 from metogpt.services.catalog import Catalog, get_catalog
 from metogpt.services.errors import Conflict, ErrorCode, InvalidInput, NotFound, ServiceError
+from metogpt.services.gateway import limits as gateway_limits
 from metogpt.services.permissions import Permissions
 
 ADMIN, USER, PRO = "ADMIN", "USER", "PRO"
@@ -51,6 +52,7 @@ class RoleView:
     grant: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+    api_limits: dict[str, int] | None = None
 
 
 def seed_roles(session: Session) -> None:
@@ -125,7 +127,24 @@ def effective_model_access(role: Role, catalog: Catalog | None = None) -> dict[s
 
 def enabled_models(role: Role, catalog: Catalog | None = None) -> dict[str, str]:
     """model -> coefficient for the models this role may use."""
-    return {m: g.coefficient for m, g in effective_model_access(role, catalog).items() if g.enabled}
+    return enabled_for(role.name, role.model_access or {}, catalog)
+
+
+def enabled_for(
+    name: str, stored: Mapping[str, Any], catalog: Catalog | None = None
+) -> dict[str, str]:
+    """enabled_models of a role known by its name and stored model_access (the API's hot
+    path reads them with plain SQL, services/keys.py)."""
+    catalog = catalog or get_catalog()
+    result: dict[str, str] = {}
+    for model in catalog.names():
+        entry = stored.get(model)
+        if entry is not None:
+            if entry["enabled"]:
+                result[model] = str(entry["coefficient"])
+        elif name == ADMIN:
+            result[model] = "1"
+    return result
 
 
 def _user_count(session: Session, name: str) -> int:
@@ -142,6 +161,7 @@ def _view(session: Session, role: Role, count: int | None = None) -> RoleView:
         grant=role.grant_policy,
         created_at=role.created_at,
         updated_at=role.updated_at,
+        api_limits=role.api_limits,
     )
 
 
@@ -196,6 +216,7 @@ def create(
     perms: Any,
     model_access: Any,
     grant: Any = None,
+    api_limits: Any = None,
 ) -> RoleView:
     actor.require("ROLE_MANAGEMENT", "CREATE")
     name = validate_name(name)
@@ -212,6 +233,7 @@ def create(
         permissions=matrix,
         model_access=access,
         grant_policy=policy,
+        api_limits=gateway_limits.parse(api_limits),
     )
     session.add(role)
     try:
@@ -230,6 +252,7 @@ def update(
     perms: Any = None,
     model_access: Any = None,
     grant: Any = KEEP,
+    api_limits: Any = KEEP,
 ) -> RoleView:
     actor.require("ROLE_MANAGEMENT", "UPDATE")
     role = get(session, name)
@@ -246,6 +269,8 @@ def update(
         role.model_access = parse_model_access(model_access, get_catalog())
     if grant is not KEEP:
         role.grant_policy = _grant(actor, grant, role.grant_policy)
+    if api_limits is not KEEP:
+        role.api_limits = gateway_limits.parse(api_limits)
     role.updated_at = utcnow()
     session.add(role)
     session.flush()
