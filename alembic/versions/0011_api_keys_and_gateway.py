@@ -6,7 +6,7 @@ api_window (rate-limit counters per minute when no Redis is configured), role.ap
 rows, and the tokens a gateway answer had streamed (what the crash recovery charges).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03 06:40:00.000000
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
