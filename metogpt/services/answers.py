@@ -18,10 +18,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
-from metogpt.services import holds
+from metogpt.services import files, holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
 from metogpt.services.errors import ErrorCode, InvalidInput
+from metogpt.services.files.prompt import parts as prompt_parts
 from metogpt.services.llm import ChatMessage, Usage
 from metogpt.services.llm.tokens import (
     TOKENS_PER_MESSAGE,
@@ -49,27 +50,49 @@ class PreparedAnswer:
 
 
 def _prompt(
-    conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
+    session: Session, conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
 ) -> tuple[list[ChatMessage], int]:
-    """System prompt + the branch, oldest turns dropped until it fits the context window
-    with room for an answer; and its token count (count_prompt_tokens's, each message
-    encoded once however many turns are dropped)."""
-    turns = [
-        ChatMessage(m.role, m.content)  # type: ignore[arg-type]
-        for m in path
-        if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
-    ]
+    """System prompt + the branch with its attachments, oldest turns dropped until it fits
+    the context window with room for an answer; and its token count (count_prompt_tokens's:
+    text by the tokenizer with the provider's margin, images by the provider's formula).
+
+    Images go to vision models only: the prompt's own are refused for another model before
+    anything is sent; those of earlier turns are left out for it."""
+    kept = [m for m in path if m.role == "user" or m.status in _IN_CONTEXT]
+    attached = files.of_messages(session, [m.id for m in kept if m.role == "user"])
+    if kept:
+        files.require_vision(spec, attached.get(kept[-1].id, []))
+    turns: list[ChatMessage] = []
+    text_sizes: list[int] = []
+    image_sizes: list[int] = []
+    for m in kept:
+        rows = attached.get(m.id, [])
+        if not m.content and not rows:
+            continue
+        blocks, images = prompt_parts(rows, kind)
+        images = images if spec.vision else ()
+        turns.append(ChatMessage(m.role, m.content, blocks, images))  # type: ignore[arg-type]
+        text_sizes.append(
+            count_text_tokens(m.content)
+            + sum(row.text_tokens for row in rows if row.kind != "image")
+            + TOKENS_PER_MESSAGE
+        )
+        image_sizes.append(sum(image.tokens for image in images))
     system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
-    sizes = [count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in turns]
-    total = TOKENS_PER_REPLY + sum(
-        count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in system
-    )
-    total += sum(sizes)
+    text = TOKENS_PER_REPLY + sum(count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in system)
+    text += sum(text_sizes)
     budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
-    while len(turns) > 1 and with_margin(total, kind) > budget:
+
+    def total() -> int:
+        return with_margin(text, kind) + sum(image_sizes)
+
+    while len(turns) > 1 and total() > budget:
         turns.pop(0)
-        total -= sizes.pop(0)
-    return system + turns, with_margin(total, kind)
+        text -= text_sizes.pop(0)
+        image_sizes.pop(0)
+    if turns and (turns[-1].files or turns[-1].images) and total() > budget:
+        raise InvalidInput(f"{total()} > {budget} tokens", code=ErrorCode.FILES_TOO_LONG)
+    return system + turns, total()
 
 
 def _provider_kind(model: str) -> ProviderKind:
@@ -90,7 +113,9 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         raise InvalidInput("an answer follows a user message", code=ErrorCode.NOT_A_PROMPT)
     spec, coefficient = model_for(session, user, model)
     kind = _provider_kind(spec.name)
-    messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
+    messages, prompt_tokens = _prompt(
+        session, conv, branch(session, conv.id, user_msg.id), spec, kind
+    )
     answer_id = new_id()
     hold = holds.reserve(
         session,

@@ -16,7 +16,7 @@ from sqlalchemy import delete, exists, or_
 from sqlmodel import Session, col, func, select
 
 from metogpt.models import Conversation, Message, Role, User, utcnow
-from metogpt.services import roles
+from metogpt.services import files, roles
 from metogpt.services.catalog import ModelSpec, get_catalog
 from metogpt.services.db import is_key
 from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, NotFound
@@ -94,21 +94,28 @@ def post_user_message(
     model: Any,
     *,
     system_prompt: str = "",
+    file_ids: Any = None,
 ) -> Message:
-    """Save the user's message at the end of the active branch (a new conversation if none)."""
-    text = _prompt_text(text)
-    model_for(session, user, model)  # refuse early, before anything is stored
+    """Save the user's message at the end of the active branch (a new conversation if none),
+    with the user's unsent files `file_ids` attached (services/files/): then the text may be
+    empty."""
+    spec, _ = model_for(session, user, model)  # refuse early, before anything is stored
+    rows = files.check_unsent(session, user.id, file_ids)
+    files.require_vision(spec, rows)
+    text = "" if rows and isinstance(text, str) and not text.strip() else _prompt_text(text)
     if conversation_id:
         conv = _own(session, user.id, conversation_id)
     else:
         conv = Conversation(
             user_id=user.id,
-            title=_title_from(text),
+            title=_title_from(text or rows[0].name),
             system_prompt=storable(system_prompt[:MAX_SYSTEM_CHARS]),
         )
         session.add(conv)
         session.flush()
-    return _append(session, conv, conv.active_leaf_id, "user", text, model=model)
+    msg = _append(session, conv, conv.active_leaf_id, "user", text, model=model)
+    files.attach(session, rows, conv.id, msg.id)
+    return msg
 
 
 def edit_user_message(session: Session, user: User, message_id: Any, text: Any) -> Message:
@@ -295,5 +302,6 @@ def set_system_prompt(session: Session, user: User, conversation_id: Any, prompt
 
 def remove(session: Session, user: User, conversation_id: Any) -> None:
     conv = _own(session, user.id, conversation_id)
+    files.delete_for_conversation(session, conv.id)
     session.exec(delete(Message).where(col(Message.conversation_id) == conv.id))
     session.delete(conv)

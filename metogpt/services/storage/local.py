@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from metogpt.services.storage import check_key
+from metogpt.services.storage.base import check_key
 
 
 class LocalStorage:

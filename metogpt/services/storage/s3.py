@@ -13,7 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from metogpt.services.storage import check_key
+from metogpt.services.storage.base import check_key
 
 
 def parse_url(url: str) -> tuple[str | None, str, str]:
