@@ -21,7 +21,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from metogpt.models import Attachment, User, new_id
-from metogpt.services.catalog import ModelSpec
+from metogpt.services.catalog import ModelSpec, get_catalog
 from metogpt.services.db import is_key, write_session
 from metogpt.services.errors import ErrorCode, InvalidInput, NotFound, ServiceError
 from metogpt.services.files import links
@@ -33,6 +33,7 @@ from metogpt.services.storage import get_storage
 from metogpt.settings import upload_limits
 
 MAX_NAME = 255
+COUNT_CHUNK = 256 * 1024
 MB = 1024 * 1024
 
 
@@ -74,6 +75,27 @@ def _mb(size: int) -> str:
     return f"{size / MB:.1f} MB"
 
 
+def block_tokens(block: str) -> int:
+    """Tokens of a context block (cl100k_base): exact up to COUNT_CHUNK characters; a longer
+    text is counted in chunks cut at line ends (+1 per cut: a cut can split a token). A text
+    whose first chunk already shows it at more than twice the largest context window of the
+    catalog is not counted further (it could never be sent, and counting a 20 MB file takes
+    seconds): its estimate from that chunk stands, and sending it is refused."""
+    if len(block) <= COUNT_CHUNK:
+        return count_text_tokens(block)
+    sample = count_text_tokens(block[:COUNT_CHUNK])
+    estimate = sample * len(block) // COUNT_CHUNK
+    if estimate > 2 * max(spec.context_window for spec in get_catalog().models.values()):
+        return estimate
+    total, start = 0, 0
+    while start < len(block):
+        end = block.rfind("\n", start, start + COUNT_CHUNK) + 1
+        end = start + COUNT_CHUNK if end <= start else end
+        total += count_text_tokens(block[start:end]) + 1
+        start = end
+    return total
+
+
 def clean_name(name: Any) -> str:
     """A file name for showing and for the model: its last path part, no control characters."""
     text = name if isinstance(name, str) else ""
@@ -92,7 +114,7 @@ def upload(actor: Actor, name: Any, data: bytes) -> FileInfo:
     if not data:
         raise InvalidInput(f"{name}: the file is empty", code=ErrorCode.BAD_FILE)
     found = inspect(name, data, limits.image_pixels)
-    tokens = count_text_tokens(context_block(name, found.text)) if found.kind != IMAGE else 0
+    tokens = block_tokens(context_block(name, found.text)) if found.kind != IMAGE else 0
     key = new_id()
     storage = get_storage()
     stored = False
