@@ -96,6 +96,10 @@ class User(SQLModel, table=True):
     # Bumped on role, password or enabled change: tokens carrying an older value are dead.
     token_version: int = 0
     locale: str = Field(default="en", max_length=8)
+    # light | dark | system (services/profile.THEMES): applied wherever the user signs in.
+    theme: str = Field(
+        default="system", sa_column=Column(String(8), nullable=False, server_default="system")
+    )
     created_at: datetime = _ts()  # indexed by ix_user_listing
     last_active_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
@@ -225,6 +229,10 @@ class Conversation(SQLModel, table=True):
     active_leaf_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Set when the user deletes it: hidden at once, restorable (Undo) until purged.
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class MessageStatus(StrEnum):

@@ -4,7 +4,7 @@ The `attachment` table: files users upload to the chat (services/files/), their 
 the storage under `storage_key`, linked to a conversation and a message once sent.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-03 06:40:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

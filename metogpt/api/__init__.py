@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from metogpt.api import admin, auth, files, payments
+from metogpt.api import account, admin, auth, files, payments
 from metogpt.api.schemas import ErrorOut
 from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
 
@@ -153,6 +153,7 @@ def build_api() -> FastAPI:
     api.include_router(auth.router)
     api.include_router(admin.router)
     api.include_router(payments.router)
+    api.include_router(account.router)
     api.include_router(files.router)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
     api.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")

@@ -49,12 +49,56 @@ class PreparedAnswer:
     provider_kind: ProviderKind  # whose tokenizer local counts estimate
 
 
+def context_turns(path: list[Message]) -> list[ChatMessage]:
+    """The turns of a branch that go back to the model: the user's, and the answers that
+    ended with text (failed and unfinished ones do not)."""
+    return [
+        ChatMessage(m.role, m.content)  # type: ignore[arg-type]
+        for m in path
+        if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
+    ]
+
+
+def turn_size(message: ChatMessage) -> int:
+    """A message's tokens in a prompt, its framing included (count_prompt_tokens's way)."""
+    return count_text_tokens(message.content) + TOKENS_PER_MESSAGE
+
+
+def prompt_budget(spec: ModelSpec) -> int:
+    """The prompt's share of the context window: the rest is kept for the answer."""
+    return spec.context_window - min(spec.max_output, spec.context_window // 4)
+
+
+def fit_prompt(
+    system: str,
+    sizes: list[int],
+    spec: ModelSpec,
+    kind: ProviderKind,
+    images: list[int] | None = None,
+) -> tuple[int, int]:
+    """How many of the oldest turns (`sizes`, oldest first) are dropped so that the prompt
+    fits the context window with room for an answer, and the prompt's token count then.
+    `images`: each turn's image tokens (the provider's formula: no margin added)."""
+    images = images or [0] * len(sizes)
+    total = TOKENS_PER_REPLY + sum(sizes)
+    if system.strip():
+        total += turn_size(ChatMessage("system", system))
+    pictures = sum(images)
+    budget = prompt_budget(spec)
+    dropped = 0
+    while len(sizes) - dropped > 1 and with_margin(total, kind) + pictures > budget:
+        total -= sizes[dropped]
+        pictures -= images[dropped]
+        dropped += 1
+    return dropped, with_margin(total, kind) + pictures
+
+
 def _prompt(
     session: Session, conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
 ) -> tuple[list[ChatMessage], int]:
     """System prompt + the branch with its attachments, oldest turns dropped until it fits
-    the context window with room for an answer; and its token count (count_prompt_tokens's:
-    text by the tokenizer with the provider's margin, images by the provider's formula).
+    the context window with room for an answer (fit_prompt); and its token count (text by
+    the tokenizer with the provider's margin, images by the provider's formula).
 
     Images go to vision models only: the prompt's own are refused for another model before
     anything is sent; those of earlier turns are left out for it."""
@@ -63,39 +107,28 @@ def _prompt(
     if kept:
         files.require_vision(spec, attached.get(kept[-1].id, []))
     turns: list[ChatMessage] = []
-    text_sizes: list[int] = []
-    image_sizes: list[int] = []
+    sizes: list[int] = []
+    images: list[int] = []
     for m in kept:
         rows = attached.get(m.id, [])
         if not m.content and not rows:
             continue
-        blocks, images = prompt_parts(rows, kind)
-        images = images if spec.vision else ()
-        turns.append(ChatMessage(m.role, m.content, blocks, images))  # type: ignore[arg-type]
-        text_sizes.append(
-            count_text_tokens(m.content)
-            + sum(row.text_tokens for row in rows if row.kind != "image")
-            + TOKENS_PER_MESSAGE
+        blocks, pictures = prompt_parts(rows, kind)
+        pictures = pictures if spec.vision else ()
+        turns.append(ChatMessage(m.role, m.content, blocks, pictures))  # type: ignore[arg-type]
+        sizes.append(turn_size(turns[-1]) + sum(r.text_tokens for r in rows if r.kind != "image"))
+        images.append(sum(picture.tokens for picture in pictures))
+    dropped, tokens = fit_prompt(conv.system_prompt, sizes, spec, kind, images)
+    turns = turns[dropped:]
+    if turns and (turns[-1].files or turns[-1].images) and tokens > prompt_budget(spec):
+        raise InvalidInput(
+            f"{tokens} > {prompt_budget(spec)} tokens", code=ErrorCode.FILES_TOO_LONG
         )
-        image_sizes.append(sum(image.tokens for image in images))
     system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
-    text = TOKENS_PER_REPLY + sum(count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in system)
-    text += sum(text_sizes)
-    budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
-
-    def total() -> int:
-        return with_margin(text, kind) + sum(image_sizes)
-
-    while len(turns) > 1 and total() > budget:
-        turns.pop(0)
-        text -= text_sizes.pop(0)
-        image_sizes.pop(0)
-    if turns and (turns[-1].files or turns[-1].images) and total() > budget:
-        raise InvalidInput(f"{total()} > {budget} tokens", code=ErrorCode.FILES_TOO_LONG)
-    return system + turns, total()
+    return system + turns, tokens
 
 
-def _provider_kind(model: str) -> ProviderKind:
+def provider_kind(model: str) -> ProviderKind:
     """The kind of provider serving `model` now; a model gone from the catalog is counted
     with the margin of a foreign tokenizer."""
     try:
@@ -112,7 +145,7 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     if user_msg.role != "user":
         raise InvalidInput("an answer follows a user message", code=ErrorCode.NOT_A_PROMPT)
     spec, coefficient = model_for(session, user, model)
-    kind = _provider_kind(spec.name)
+    kind = provider_kind(spec.name)
     messages, prompt_tokens = _prompt(
         session, conv, branch(session, conv.id, user_msg.id), spec, kind
     )
@@ -225,7 +258,7 @@ def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
         session.add(msg)
         return 0, 0
     msg.status = MessageStatus.CUT
-    msg.completion_tokens = count_text_tokens(msg.content, _provider_kind(reservation.model))
+    msg.completion_tokens = count_text_tokens(msg.content, provider_kind(reservation.model))
     msg.prompt_tokens = reservation.prompt_tokens
     session.add(msg)
     return reservation.prompt_tokens, msg.completion_tokens

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import Meta, Role, User, utcnow
 from metogpt.services import coefficients, grants, permissions
 from metogpt.services.catalog import Catalog, get_catalog
-from metogpt.services.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from metogpt.services.errors import Conflict, ErrorCode, InvalidInput, NotFound, ServiceError
 from metogpt.services.permissions import Permissions
 
 ADMIN, USER, PRO = "ADMIN", "USER", "PRO"
@@ -311,21 +311,51 @@ def editor_form(view: RoleView | None) -> EditorForm:
     )
 
 
+# Which field of the editor a refusal is about (the `field` detail of the error).
+_EDITOR_FIELDS = {
+    ErrorCode.ROLE_EXISTS: "name",
+    ErrorCode.ESCALATION: "permissions",
+    ErrorCode.ADMIN_PERMISSIONS: "permissions",
+}
+
+
 def save_from_editor(
     session: Session, actor: permissions.Actor, name: Any, new: bool, form: EditorForm
 ) -> RoleView:
     """Create (`new`) or update the role `name` from the editor's form, through the same
     rules as the REST API. Only enabled models are stored, except for ADMIN, which would
-    otherwise get a disabled model back by default (see effective_model_access)."""
+    otherwise get a disabled model back by default (see effective_model_access).
+
+    A refusal names the editor's field it is about in its `field` detail ("name",
+    "permissions" or "model:<model>") and says what is wrong in the editor's words,
+    not the API's ("Coefficient for gpt-4 must be …", not "modelAccess.gpt-4…")."""
+    if new:
+        try:
+            validate_name(name)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="name") from None
     matrix: dict[str, dict[str, Any]] = {}
     for key, value in form.perms.items():
         ptype, _, action = str(key).partition(".")
         matrix.setdefault(ptype, {})[action] = value  # unknown names: normalize refuses
-    access = {
-        row.model: {"enabled": row.enabled, "coefficient": row.coefficient}
-        for row in form.models
-        if row.enabled is True or (not new and name == ADMIN)
-    }
-    if new:
-        return create(session, actor, name, matrix, access)
-    return update(session, actor, name, matrix, access)
+    access: dict[str, dict[str, Any]] = {}
+    for row in form.models:
+        if row.enabled is True or (not new and name == ADMIN):
+            try:
+                coefficient = coefficients.parse(row.coefficient)
+            except InvalidInput:
+                raise InvalidInput(
+                    f"Coefficient for {row.model} must be a number above 0 and at most"
+                    f" {coefficients.MAX_COEFFICIENT}, with at most 4 decimals",
+                    field=f"model:{row.model}",
+                    model=row.model,
+                ) from None
+            access[row.model] = {"enabled": row.enabled, "coefficient": coefficient}
+    try:
+        if new:
+            return create(session, actor, name, matrix, access)
+        return update(session, actor, name, matrix, access)
+    except ServiceError as exc:
+        if exc.code in _EDITOR_FIELDS:
+            exc.details.setdefault("field", _EDITOR_FIELDS[exc.code])
+        raise

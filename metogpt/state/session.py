@@ -66,6 +66,7 @@ class SessionState(rx.State):
     user_role: str = ""
     balance: int = 0
     can_admin: bool = False
+    theme: str = ""  # the user's light | dark | system, applied by components/theme.py
     demo_mode: bool = False  # the selected model is answered by the demo provider (chat)
     models: rx.Field[list[ModelOffer]] = rx.field(default_factory=list)
 
@@ -156,6 +157,7 @@ class SessionState(rx.State):
         self.user_role = user.role
         self.balance = user.balance
         self.can_admin = permissions.can_open_admin(actor)
+        self.theme = user.theme
 
     async def _enter(self, *, models: bool = True) -> Actor | None:
         """Opening a signed-in page: show the user and (for a page that offers them) their

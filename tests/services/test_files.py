@@ -5,12 +5,13 @@ their conversation. Each test runs on both storages and both databases."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 from sqlmodel import select
 
-from metogpt.models import Attachment, Message
+from metogpt.models import Attachment, Message, utcnow
 from metogpt.services import conversations, files
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ErrorCode, NotFound, ServiceError
@@ -188,6 +189,10 @@ def test_deleting_a_conversation_deletes_its_files_and_not_the_ledger(
         user_row = session.get(type(user.user), user.id)
         assert user_row is not None
         conversations.remove(session, user_row, msg.conversation_id)
+    assert len(storage.keys()) == 3  # a deleted conversation can be restored for a while
+    with write_session() as session:
+        later = utcnow() + timedelta(seconds=conversations.UNDO_SECONDS + 1)
+        assert conversations.purge(session, now=later) == 1
     assert [r.id for r in _rows()] == [kept.id]
     assert len(storage.keys()) == 1
 

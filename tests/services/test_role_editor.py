@@ -7,7 +7,7 @@ import pytest
 
 from metogpt.services import permissions, roles
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Forbidden, InvalidInput
+from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, ServiceError
 from metogpt.services.permissions import Actor, full_matrix
 
 
@@ -61,9 +61,14 @@ def test_a_bad_coefficient_is_refused_and_nothing_changes(database: str, coeffic
     before = _form("PRO")
     form = _form("PRO")
     form.models[0].enabled, form.models[0].coefficient = True, coefficient
-    with pytest.raises(InvalidInput), write_session() as s:
+    with pytest.raises(InvalidInput) as refused, write_session() as s:
         roles.save_from_editor(s, _admin(), "PRO", False, form)
     assert _form("PRO") == before
+    model = form.models[0].model
+    # said in the editor's words, about the row's field: no API path in it
+    assert refused.value.details == {"field": f"model:{model}", "model": model}
+    assert refused.value.message.startswith(f"Coefficient for {model} must be a number above 0")
+    assert "modelAccess" not in refused.value.message
 
 
 def test_admin_keeps_a_disabled_model_disabled(database: str) -> None:
@@ -81,8 +86,21 @@ def test_the_editor_cannot_escalate(database: str) -> None:
     limited = Actor("x", "X", permissions.normalize({"ROLE_MANAGEMENT": {"CREATE": True}}))
     form = _form(None)
     form.perms["BALANCE_MANAGEMENT.UPDATE"] = True
-    with pytest.raises(Forbidden), write_session() as s:
+    with pytest.raises(Forbidden) as refused, write_session() as s:
         roles.save_from_editor(s, limited, "Sneaky", True, form)
+    assert refused.value.code == ErrorCode.ESCALATION
+    assert refused.value.details["field"] == "permissions"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [("9lives", ErrorCode.INVALID), ("pro", ErrorCode.ROLE_EXISTS)]
+)
+def test_a_bad_or_taken_name_is_about_the_name_field(
+    database: str, name: str, code: ErrorCode
+) -> None:
+    with pytest.raises(ServiceError) as refused, write_session() as s:
+        roles.save_from_editor(s, _admin(), name, True, _form(None))
+    assert refused.value.code == code and refused.value.details["field"] == "name"
 
 
 def test_who_may_open_the_admin_area() -> None:
