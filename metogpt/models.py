@@ -358,3 +358,28 @@ class Payment(SQLModel, table=True):
     problem: str | None = Field(default=None, max_length=300)  # e.g. an amount mismatch
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    """A file a user uploaded (services/files/): the bytes in storage under `storage_key`,
+    what the model is given here. Unsent until `message_id` is set; deleted with its
+    conversation. The id is random (uuid4): it is also the file's unguessable address."""
+
+    __table_args__ = (Index("ix_attachment_user_created", "user_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32)
+    conversation_id: str | None = Field(default=None, max_length=32, index=True)
+    message_id: str | None = Field(default=None, max_length=32, index=True)
+    position: int = 0  # order among the message's attachments
+    name: str = Field(max_length=255)  # as uploaded, shown and sent to the model; never a path
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))  # stored bytes
+    kind: str = Field(max_length=8)  # image | pdf | text
+    media_type: str = Field(max_length=64)  # what the stored bytes are, by their content
+    storage_key: str = Field(max_length=80)
+    width: int | None = None  # images: pixels as stored
+    height: int | None = None
+    # PDFs and text files: the text the model is given (a PDF without a text layer: "")
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    text_tokens: int = 0  # tokens of the context block built from `text` (cl100k_base)
+    created_at: datetime = _ts()

@@ -12,6 +12,7 @@ from metogpt.i18n.account import ACCOUNT
 from metogpt.i18n.admin import ADMIN
 from metogpt.i18n.chatnav import CHATNAV
 from metogpt.i18n.errors import ERRORS
+from metogpt.i18n.files import FILES
 from metogpt.i18n.keys import KEYS
 from metogpt.i18n.payments import PAYMENTS
 from metogpt.i18n.plural import form_index, forms
@@ -42,6 +43,7 @@ MESSAGES: Catalog = _merge(
     ADMIN,
     PAYMENTS,
     KEYS,
+    FILES,
 )
 
 

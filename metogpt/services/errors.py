@@ -96,6 +96,17 @@ class ErrorCode(StrEnum):
     INVALID_API_KEY = "invalid_api_key"
     API_KEY_EXPIRED = "api_key_expired"
     BAD_API_LIMITS = "bad_api_limits"
+    # attachments (services/files/)
+    FILE_TOO_LARGE = "file_too_large"
+    TOO_MANY_FILES = "too_many_files"
+    UPLOAD_QUOTA = "upload_quota"
+    FILE_TYPE = "file_type"
+    IMAGE_TOO_LARGE = "image_too_large"
+    BAD_FILE = "bad_file"
+    FILE_NOT_FOUND = "file_not_found"
+    FILE_IN_USE = "file_in_use"
+    NO_VISION = "no_vision"
+    FILES_TOO_LONG = "files_too_long"
 
 
 class ServiceError(Exception):
