@@ -9,6 +9,7 @@ for service errors, ...); a key defined in two modules stops the import."""
 from __future__ import annotations
 
 from metogpt.i18n.errors import ERRORS
+from metogpt.i18n.travel import TRAVEL
 from metogpt.i18n.ui import UI
 
 LANGS = ("en", "ru")
@@ -26,7 +27,7 @@ def _merge(*catalogs: Catalog) -> Catalog:
     return merged
 
 
-MESSAGES: Catalog = _merge(UI, ERRORS)
+MESSAGES: Catalog = _merge(UI, ERRORS, TRAVEL)
 
 
 def normalize_lang(lang: str | None) -> str:

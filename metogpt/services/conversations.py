@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import delete, exists, or_
 from sqlmodel import Session, col, func, select
 
-from metogpt.models import Conversation, Message, Role, User, utcnow
+from metogpt.models import Conversation, Message, Role, Share, User, utcnow
 from metogpt.services import roles
 from metogpt.services.catalog import ModelSpec, get_catalog
 from metogpt.services.db import is_key
 from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, NotFound
+from metogpt.services.travel.sampling import Sampling
+from metogpt.services.travel.sampling import check as check_sampling
 
 MAX_PROMPT_CHARS = 100_000
 MAX_SYSTEM_CHARS = 20_000
@@ -94,10 +96,17 @@ def post_user_message(
     model: Any,
     *,
     system_prompt: str = "",
+    sampling: Sampling | None = None,
 ) -> Message:
-    """Save the user's message at the end of the active branch (a new conversation if none)."""
+    """Save the user's message at the end of the active branch (a new conversation if none,
+    with `sampling`'s parameters, e.g. a preset's)."""
     text = _prompt_text(text)
-    model_for(session, user, model)  # refuse early, before anything is stored
+    spec, _ = model_for(session, user, model)  # refuse early, before anything is stored
+    params = (
+        check_sampling(sampling.temperature, sampling.top_p, sampling.max_tokens, spec)
+        if sampling
+        else Sampling()
+    )
     if conversation_id:
         conv = _own(session, user.id, conversation_id)
     else:
@@ -105,6 +114,9 @@ def post_user_message(
             user_id=user.id,
             title=_title_from(text),
             system_prompt=storable(system_prompt[:MAX_SYSTEM_CHARS]),
+            temperature=params.temperature,
+            top_p=params.top_p,
+            max_tokens=params.max_tokens,
         )
         session.add(conv)
         session.flush()
@@ -255,7 +267,9 @@ def screen(session: Session, user: User, conversation_id: str | None, search: st
 
 def listing(session: Session, user: User, search: str = "", limit: int = 100) -> list[Conversation]:
     """The user's conversations, newest first; `search` matches titles and message text."""
-    query = select(Conversation).where(Conversation.user_id == user.id)
+    query = select(Conversation).where(
+        Conversation.user_id == user.id, col(Conversation.archived).is_(False)
+    )
     if needle := storable(search).strip().lower()[:200]:
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
@@ -296,4 +310,5 @@ def set_system_prompt(session: Session, user: User, conversation_id: Any, prompt
 def remove(session: Session, user: User, conversation_id: Any) -> None:
     conv = _own(session, user.id, conversation_id)
     session.exec(delete(Message).where(col(Message.conversation_id) == conv.id))
+    session.exec(delete(Share).where(col(Share.conversation_id) == conv.id))  # its share links
     session.delete(conv)

@@ -80,7 +80,12 @@ class _Relay:
     async def run(self) -> str | None:
         """Relay until the provider ends or a stop; "length" if the answer hit its cap."""
         self.stream = stream = await llm.open_stream(
-            self.p.model, self.p.messages, self.p.max_tokens, prompt_tokens=self.p.prompt_tokens
+            self.p.model,
+            self.p.messages,
+            self.p.max_tokens,
+            prompt_tokens=self.p.prompt_tokens,
+            temperature=self.p.temperature,
+            top_p=self.p.top_p,
         )
         interval = self.flush_seconds
         async for delta in stream:

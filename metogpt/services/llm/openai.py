@@ -34,6 +34,8 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
             [{"role": m.role, "content": m.content} for m in request.messages],
         ),
         max_tokens=request.max_tokens,
+        temperature=openai.omit if request.temperature is None else request.temperature,
+        top_p=openai.omit if request.top_p is None else request.top_p,
         stream=True,
         stream_options={"include_usage": True},
     )
