@@ -12,6 +12,7 @@ from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page
 from metogpt.pages.layout import offline_notice
 from metogpt.pages.login import login_page, register_page
+from metogpt.pages.share import share_page
 from metogpt.services import clients
 from metogpt.services.grants import grants_loop
 from metogpt.services.setup import load_tokenizer, recovery_loop
@@ -20,6 +21,7 @@ from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.chat import ChatState
 from metogpt.state.session import SessionState, TabOwner
+from metogpt.state.share import ShareState
 
 app = rx.App(
     api_transformer=build_api(),
@@ -73,6 +75,13 @@ app.add_page(
     route=routes.ACCOUNT,
     title="MetoGPT · Account",
     on_load=[SessionState.require_login, AccountState.reset_form],
+)
+app.add_page(
+    share_page,
+    route=routes.SHARE,
+    title="MetoGPT",
+    meta=[{"name": "robots", "content": "noindex"}],
+    on_load=ShareState.load,
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)

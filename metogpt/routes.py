@@ -7,3 +7,8 @@ LOGIN = "/login"
 REGISTER = "/register"
 ADMIN = "/admin"
 ACCOUNT = "/account"
+SHARE = "/s/[share_token]"  # a share link's public page
+
+
+def share_path(token: str) -> str:
+    return f"/s/{token}"

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from metogpt.api import admin, auth, conversations, payments, presets
 from metogpt.api.schemas import ErrorOut
+from metogpt.api.share_gate import ShareGate
 from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
 from metogpt.services.travel import imports
 
@@ -201,4 +202,5 @@ def build_api() -> FastAPI:
 
     api.add_middleware(BodyLimit)
     api.add_middleware(ImmutableAssets)
+    api.add_middleware(ShareGate)
     return api

@@ -2,6 +2,13 @@
 English, Russian. Error texts are keyed `error.<code>` like those of i18n/errors.py."""
 
 TRAVEL: dict[str, tuple[str, str]] = {
+    # the public page of a share link (pages/share.py)
+    "share.missing": (
+        "This link does not exist or was revoked.",
+        "Эта ссылка не существует или была отозвана.",
+    ),
+    "share.home": ("Go to MetoGPT", "Перейти в MetoGPT"),
+    "share.readonly": ("Shared conversation · read-only", "Общий диалог · только чтение"),
     # errors (services/travel)
     "error.bad_parameter": ("{message}", "Недопустимый параметр: {message}"),
     "error.import_too_large": (

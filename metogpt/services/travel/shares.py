@@ -108,3 +108,7 @@ def public(session: Session, token: Any) -> SharedView:
         [SharedMessage(m["role"], m["content"], m.get("model", "")) for m in link.messages],
         link.updated_at,
     )
+
+
+def exists(session: Session, token: str) -> bool:
+    return session.get(Share, token) is not None
