@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from metogpt.state.chat import ChatState, ConversationRow
+from metogpt.state.chat import ChatState, ConversationRow, SidebarState
 from metogpt.state.lang import t
 
 
@@ -33,13 +33,13 @@ def _conversation_item(conv: ObjectVar[ConversationRow]) -> rx.Component:
                 rx.menu.item(
                     t("chat.rename"),
                     class_name="conv-rename",
-                    on_click=ChatState.start_rename(conv.id, conv.title),
+                    on_click=SidebarState.start_rename(conv.id, conv.title),
                 ),
                 rx.menu.item(
                     t("chat.delete"),
                     color="red",
                     class_name="conv-delete",
-                    on_click=ChatState.delete(conv.id),
+                    on_click=SidebarState.delete(conv.id),
                 ),
             ),
         ),
@@ -105,8 +105,8 @@ def rename_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(t("chat.rename")),
             rx.input(
-                value=ChatState.rename_text,
-                on_change=ChatState.set_rename_text,
+                value=SidebarState.rename_text,
+                on_change=SidebarState.set_rename_text,
                 max_length=200,
                 id="rename-input",
             ),
@@ -115,12 +115,12 @@ def rename_dialog() -> rx.Component:
                     t("chat.cancel"),
                     variant="soft",
                     color_scheme="gray",
-                    on_click=ChatState.cancel_rename,
+                    on_click=SidebarState.cancel_rename,
                 ),
-                rx.button(t("chat.save"), on_click=ChatState.save_rename, id="rename-save"),
+                rx.button(t("chat.save"), on_click=SidebarState.save_rename, id="rename-save"),
                 justify="end",
                 margin_top="1em",
             ),
         ),
-        open=ChatState.rename_id != "",
+        open=SidebarState.rename_id != "",
     )

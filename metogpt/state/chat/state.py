@@ -1,11 +1,10 @@
-"""The chat page's state: conversation list, the active branch, the composer, streaming.
+"""The chat page's main state: the open conversation, the composer, streaming.
 
 Every handler authenticates through the auth service and passes the user to chat
 services, which check ownership, model access and balance themselves."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -16,52 +15,8 @@ from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
+from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
-
-
-@dataclass
-class ConversationRow:
-    id: str
-    title: str
-
-
-@dataclass
-class MessageRow:
-    id: str
-    role: str
-    content: str
-    model: str
-    status: str
-    error: str
-    tokens: int
-    charged: int
-    coefficient: str
-    sibling_index: int  # 1-based
-    sibling_count: int
-    prev_sibling: str
-    next_sibling: str
-    prompt_tokens: int = 0  # a stopped answer's line says whether the prompt was charged
-    completion_tokens: int = 0
-
-    @classmethod
-    def of(cls, v: conversations.MessageView) -> MessageRow:
-        return cls(
-            id=v.id,
-            role=v.role,
-            content=v.content,
-            model=v.model,
-            status=v.status,
-            error=v.error,
-            tokens=v.prompt_tokens + v.completion_tokens,
-            prompt_tokens=v.prompt_tokens,
-            completion_tokens=v.completion_tokens,
-            charged=v.charged,
-            coefficient=v.coefficient,
-            sibling_index=v.sibling_index,
-            sibling_count=v.sibling_count,
-            prev_sibling=v.prev_sibling,
-            next_sibling=v.next_sibling,
-        )
 
 
 class ChatState(SessionState):
@@ -80,8 +35,6 @@ class ChatState(SessionState):
     error: str = ""
     editing_id: str = ""
     edit_text: str = ""
-    rename_id: str = ""
-    rename_text: str = ""
 
     _stop_requested: bool = False
 
@@ -158,41 +111,6 @@ class ChatState(SessionState):
             return
         self.current_id, self.current_title, self.system_prompt = "", "", ""
         self.messages, self.error, self.editing_id = [], "", ""
-
-    @rx.event
-    def start_rename(self, conversation_id: str, title: str):
-        self.rename_id, self.rename_text = conversation_id, title
-
-    @rx.event
-    def set_rename_text(self, value: str):
-        self.rename_text = value
-
-    @rx.event
-    def cancel_rename(self):
-        self.rename_id = ""
-
-    @rx.event
-    async def save_rename(self):
-        done = await self._call(
-            conversations.rename, self.rename_id, self.rename_text, write=True, as_user=True
-        )
-        if done is FAILED:
-            return
-        self.rename_id = ""
-        await self._reload()
-
-    @rx.event
-    async def delete(self, conversation_id: str):
-        if self.streaming and conversation_id == self.current_id:
-            return
-        if (
-            await self._call(conversations.remove, conversation_id, write=True, as_user=True)
-            is FAILED
-        ):
-            return
-        if conversation_id == self.current_id:
-            self.new_chat()
-        await self._reload()
 
     # ---- composer and settings ---------------------------------------------------------
 
