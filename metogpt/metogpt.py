@@ -20,8 +20,10 @@ from metogpt.state.account import AccountState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.chat import ChatState
+from metogpt.state.presets import PresetState
 from metogpt.state.session import SessionState, TabOwner
 from metogpt.state.share import ShareState
+from metogpt.state.travel import TravelAccountState
 
 app = rx.App(
     api_transformer=build_api(),
@@ -62,7 +64,7 @@ app.add_page(
     chat_page,
     route=routes.CHAT,
     title="MetoGPT",
-    on_load=[SessionState.require_login, ChatState.load],
+    on_load=[SessionState.require_login, ChatState.load, PresetState.load_presets],
 )
 app.add_page(
     admin_page,
@@ -74,7 +76,7 @@ app.add_page(
     account_page,
     route=routes.ACCOUNT,
     title="MetoGPT · Account",
-    on_load=[SessionState.require_login, AccountState.reset_form],
+    on_load=[SessionState.require_login, AccountState.reset_form, TravelAccountState.load_links],
 )
 app.add_page(
     share_page,

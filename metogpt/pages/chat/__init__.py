@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.components.travel import share_dialog
 from metogpt.pages.chat.conversation import conversation_view
 from metogpt.pages.chat.sidebar import rename_dialog, sidebar
 from metogpt.pages.layout import signed_in
@@ -16,6 +17,7 @@ def chat_page() -> rx.Component:
         sidebar(),
         conversation_view(),
         rename_dialog(),
+        share_dialog(),
         direction=rx.breakpoints(initial="column", md="row"),
         width="100%",
         height="100%",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from metogpt.components.forms import error_callout
 from metogpt.components.messages import message
+from metogpt.components.presets import preset_picker
 from metogpt.pages.chat.composer import composer, model_picker, system_prompt
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
@@ -22,6 +23,7 @@ def conversation_view() -> rx.Component:
             ),
             rx.spacer(),
             model_picker(),
+            preset_picker(),
             system_prompt(),
             width="100%",
             align="center",

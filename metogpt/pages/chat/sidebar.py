@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from metogpt.components.travel import archived_view, conversation_menu_items
 from metogpt.state.chat import ChatState, ConversationRow, SidebarState
 from metogpt.state.lang import t
 
@@ -35,6 +36,7 @@ def _conversation_item(conv: ObjectVar[ConversationRow]) -> rx.Component:
                     class_name="conv-rename",
                     on_click=SidebarState.start_rename(conv.id, conv.title),
                 ),
+                *conversation_menu_items(conv),
                 rx.menu.item(
                     t("chat.delete"),
                     color="red",
@@ -85,6 +87,7 @@ def sidebar() -> rx.Component:
             type="hover",
             flex="1",
         ),
+        archived_view(),
         width=["100%", "100%", "260px"],
         min_width=["auto", "auto", "260px"],
         max_height=["30vh", "30vh", "none"],

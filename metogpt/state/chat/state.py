@@ -15,6 +15,7 @@ from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
+from metogpt.services.travel.sampling import Sampling
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
 
@@ -37,6 +38,9 @@ class ChatState(SessionState):
     edit_text: str = ""
 
     _stop_requested: bool = False
+    # A new chat's sampling parameters (temperature, top_p, max tokens), set by a preset
+    # (state/presets.py); an open conversation keeps its own.
+    _sampling: tuple[float | None, float | None, int | None] = (None, None, None)
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -110,6 +114,7 @@ class ChatState(SessionState):
         if self.streaming:
             return
         self.current_id, self.current_title, self.system_prompt = "", "", ""
+        self._sampling = (None, None, None)
         self.messages, self.error, self.editing_id = [], "", ""
 
     # ---- composer and settings ---------------------------------------------------------
@@ -181,6 +186,7 @@ class ChatState(SessionState):
                 self.model,
                 self.system_prompt,
             )
+            sampling = Sampling(*self._sampling)
         try:
             user = await self._signed_in(token)
             msg = await in_write(
@@ -190,6 +196,7 @@ class ChatState(SessionState):
                 text,
                 model,
                 system_prompt=system,
+                sampling=sampling,
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
