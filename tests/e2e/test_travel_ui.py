@@ -92,7 +92,8 @@ def test_a_preset_is_saved_picked_and_applied(
         "gpt-3.5-turbo": {"enabled": True, "coefficient": 1},
         "gpt-4": {"enabled": False, "coefficient": 1},
     }
-    assert http.put(f"/api/admin/roles/{role}", json={"modelAccess": access}, headers=admin).is_success  # fmt: skip
+    lost = http.put(f"/api/admin/roles/{role}", json={"modelAccess": access}, headers=admin)
+    assert lost.is_success, lost.text
     presets = http.get("/api/presets", headers=_token(http, person)).json()["presets"]
     assert [(p["name"], p["available"]) for p in presets] == [("Precise", False)]
     page.reload()
