@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
@@ -274,6 +275,14 @@ class Conversation(SQLModel, table=True):
     model: str = Field(default="", max_length=64)
     # The message at the end of the branch being shown; the branch is its path to the root.
     active_leaf_id: str | None = Field(default=None, max_length=32)
+    # Sampling parameters sent with every answer (None: the provider's default); a preset
+    # sets them when the conversation starts (services/travel/presets.py).
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None  # the answer's cap, within the model's max_output
+    archived: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Brought in from a file (services/travel/imports.py): its answers were never billed here.
+    imported: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     # Set when the user deletes it: hidden at once, restorable (Undo) until purged.
@@ -383,3 +392,37 @@ class Attachment(SQLModel, table=True):
     text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     text_tokens: int = 0  # tokens of the context block built from `text` (cl100k_base)
     created_at: datetime = _ts()
+
+
+class Share(SQLModel, table=True):
+    """A read-only snapshot of a conversation's branch, readable by anyone with its token at
+    /s/{token}. Revoking deletes the row; updating rewrites the snapshot."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(foreign_key="conversation.id", max_length=32, index=True)
+    user_id: str = Field(foreign_key="user.id", max_length=32, index=True)
+    title: str = Field(default="", max_length=200)
+    # [{"role": "user|assistant", "content": str, "model": str}], root to leaf.
+    messages: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Preset(SQLModel, table=True):
+    """Saved chat settings. A user's own (owner_id set) or a shared one an admin published
+    to chosen roles (owner_id None, `roles` listing them)."""
+
+    __table_args__ = (Index("ix_preset_owner_position", "owner_id", "position"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    owner_id: str | None = Field(default=None, foreign_key="user.id", max_length=32)
+    name: str = Field(max_length=100)
+    model: str = Field(max_length=64)
+    system_prompt: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    position: int = 0
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()

@@ -141,6 +141,10 @@ class Settings:
     stripe_api_base: str = field(
         default_factory=lambda: _env("METOGPT_STRIPE_API_BASE") or "https://api.stripe.com"
     )
+    # The largest file POST /api/conversations/import and the account page take, in bytes.
+    import_max_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("METOGPT_IMPORT_MAX_BYTES", str(50 * 2**20)))
+    )
     # Where the provider's page sends the buyer back; unset: the address the request came to.
     public_url: str | None = field(default_factory=lambda: _env("METOGPT_PUBLIC_URL"))
 

@@ -17,6 +17,7 @@ from metogpt.i18n.keys import KEYS
 from metogpt.i18n.payments import PAYMENTS
 from metogpt.i18n.plural import form_index, forms
 from metogpt.i18n.render import RENDER
+from metogpt.i18n.travel import TRAVEL
 from metogpt.i18n.ui import UI
 
 LANGS = ("en", "ru")
@@ -44,6 +45,7 @@ MESSAGES: Catalog = _merge(
     PAYMENTS,
     KEYS,
     FILES,
+    TRAVEL,
 )
 
 

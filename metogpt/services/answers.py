@@ -47,6 +47,8 @@ class PreparedAnswer:
     max_tokens: int
     prompt_tokens: int  # the local count of `messages` the reservation was sized on
     provider_kind: ProviderKind  # whose tokenizer local counts estimate
+    temperature: float | None = None  # the conversation's sampling (None: provider default)
+    top_p: float | None = None
 
 
 def context_turns(path: list[Message]) -> list[ChatMessage]:
@@ -156,7 +158,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         model=spec.name,
         coefficient=coefficient,
         prompt_tokens=prompt_tokens,
-        max_output=spec.max_output,
+        # The conversation's cap (a preset's max output tokens) when it has one.
+        max_output=min(spec.max_output, conv.max_tokens or spec.max_output),
         conversation_id=conv.id,
         message_id=answer_id,
     )
@@ -187,6 +190,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         hold.max_tokens,
         prompt_tokens,
         kind,
+        conv.temperature,
+        conv.top_p,
     )
 
 

@@ -107,6 +107,19 @@ class ErrorCode(StrEnum):
     FILE_IN_USE = "file_in_use"
     NO_VISION = "no_vision"
     FILES_TOO_LONG = "files_too_long"
+    # conversations that travel: presets, import/export, share links
+    BAD_PARAMETER = "bad_parameter"
+    IMPORT_TOO_LARGE = "import_too_large"
+    IMPORT_UNREADABLE = "import_unreadable"
+    IMPORT_UNKNOWN_FORMAT = "import_unknown_format"
+    IMPORT_INVALID = "import_invalid"
+    IMPORT_FOREIGN = "import_foreign"
+    SHARE_NOT_FOUND = "share_not_found"
+    NOTHING_TO_SHARE = "nothing_to_share"
+    PRESET_NOT_FOUND = "preset_not_found"
+    PRESET_UNAVAILABLE = "preset_unavailable"
+    BAD_PRESET_NAME = "bad_preset_name"
+    BAD_ROLES = "bad_roles"
 
 
 class ServiceError(Exception):

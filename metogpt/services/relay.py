@@ -84,7 +84,12 @@ class _Relay:
         if any(m.images for m in messages):  # attached images, read and scaled off the loop
             messages = await asyncio.to_thread(load_images, messages)
         self.stream = stream = await llm.open_stream(
-            self.p.model, messages, self.p.max_tokens, prompt_tokens=self.p.prompt_tokens
+            self.p.model,
+            messages,
+            self.p.max_tokens,
+            prompt_tokens=self.p.prompt_tokens,
+            temperature=self.p.temperature,
+            top_p=self.p.top_p,
         )
         interval = self.flush_seconds
         async for delta in stream:

@@ -41,6 +41,7 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
         ),
         system=system or anthropic.omit,
         max_tokens=request.max_tokens,
+        extra_body=_sampling(request) or None,
         stream=True,
     )
     cleanup.push_async_callback(stream.close)
@@ -59,6 +60,18 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
                 )
 
     return events()
+
+
+def _sampling(request: Request) -> dict[str, float]:
+    """The sampling parameters in Anthropic's form: the SDK's typed arguments no longer list
+    them, the Messages API still takes them in the body. Its temperature runs 0..1 (OpenAI's
+    0..2), so a preset's higher value is capped."""
+    body: dict[str, float] = {}
+    if request.temperature is not None:
+        body["temperature"] = min(request.temperature, 1.0)
+    if request.top_p is not None:
+        body["top_p"] = request.top_p
+    return body
 
 
 def _input_tokens(usage: Any) -> int | None:

@@ -35,6 +35,8 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
             [{"role": m.role, "content": _content(m)} for m in request.messages],
         ),
         max_tokens=request.max_tokens,
+        temperature=openai.omit if request.temperature is None else request.temperature,
+        top_p=openai.omit if request.top_p is None else request.top_p,
         stream=True,
         stream_options={"include_usage": True},
     )

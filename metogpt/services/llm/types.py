@@ -65,6 +65,8 @@ class Request:
     messages: list[ChatMessage]
     max_tokens: int
     timeout: float
+    temperature: float | None = None  # None: the provider's default
+    top_p: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

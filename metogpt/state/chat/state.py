@@ -16,6 +16,7 @@ from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
+from metogpt.services.travel.sampling import Sampling
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
 
@@ -39,6 +40,9 @@ class ChatState(SessionState):
     edit_text: str = ""
 
     _stop_requested: bool = False
+    # A new chat's sampling parameters (temperature, top_p, max tokens), set by a preset
+    # (state/presets.py); an open conversation keeps its own.
+    _sampling: tuple[float | None, float | None, int | None] = (None, None, None)
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -86,7 +90,8 @@ class ChatState(SessionState):
         if self.streaming and wanted == self.current_id:
             return  # the answer being written is on screen already
         if not wanted:
-            self._clear()
+            if self.current_id:  # leaving a conversation; a new chat keeps its preset
+                self._clear()
         elif wanted != self.current_id:
             self.error, self.editing_id = "", ""
         view = await self._screen(user, wanted)
@@ -112,6 +117,7 @@ class ChatState(SessionState):
     def _clear(self) -> None:
         """A new conversation: nothing open (its first message creates it)."""
         self.current_id, self.current_title, self.system_prompt = "", "", ""
+        self._sampling = (None, None, None)
         self.messages, self.error, self.editing_id = [], "", ""
 
     # ---- composer and settings ---------------------------------------------------------
@@ -183,6 +189,7 @@ class ChatState(SessionState):
                 self.model,
                 self.system_prompt,
             )
+            sampling = Sampling(*self._sampling)
         try:
             user = await self._signed_in(token)
             msg = await in_write(
@@ -192,6 +199,7 @@ class ChatState(SessionState):
                 text,
                 model,
                 system_prompt=system,
+                sampling=sampling,
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
