@@ -17,6 +17,7 @@ from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
+from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
 from metogpt.state.session import SessionState, TabOwner
@@ -25,7 +26,9 @@ app = rx.App(
     api_transformer=build_api(),
     html_lang="en",
     stylesheets=["/metogpt.css", "/layout.css", "/markdown.css"],
-    toaster=None,  # nothing shows toasts: the connection notice is offline_notice
+    # Toasts confirm saves (the admin dashboard); Reflex's English connection toast is not
+    # one of them: that lives in the overlay, replaced by offline_notice below.
+    toaster=rx.toast.provider(close_button=True),
 )
 # Before any event: a tab's states hold only the data of the user its token names.
 app.add_middleware(TabOwner())
@@ -74,7 +77,7 @@ app.add_page(
     account_page,
     route=routes.ACCOUNT,
     title=t("chatnav.title.account"),
-    on_load=[SessionState.require_login, AccountState.reset_form],
+    on_load=[SessionState.require_login, AccountState.reset_form, BillingState.load],
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)

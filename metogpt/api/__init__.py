@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from metogpt.api import account, admin, auth, payments
+from metogpt.api import account, admin, auth, files, keys, payments, v1
 from metogpt.api.schemas import ErrorOut
 from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
 
@@ -77,16 +77,17 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             return await self.app(scope, receive, send)
+        limit = files.body_limit() if scope["path"] == "/api/files" else MAX_BODY
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return await _too_large()(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await _too_large(limit)(scope, receive, send)
         seen = 0
 
         async def limited() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > MAX_BODY:
+            if seen > limit:
                 raise HTTPException(413, "request body too large")
             return message
 
@@ -133,8 +134,8 @@ def _allowed_methods(api: FastAPI, scope: Scope) -> list[str]:
     ]
 
 
-def _too_large() -> JSONResponse:
-    return _error(413, ErrorCode.TOO_LARGE, f"request body larger than {MAX_BODY} bytes")
+def _too_large(limit: int) -> JSONResponse:
+    return _error(413, ErrorCode.TOO_LARGE, f"request body larger than {limit} bytes")
 
 
 def build_api() -> FastAPI:
@@ -153,6 +154,9 @@ def build_api() -> FastAPI:
     api.include_router(admin.router)
     api.include_router(payments.router)
     api.include_router(account.router)
+    api.include_router(keys.router)
+    api.include_router(v1.router)
+    api.include_router(files.router)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
     api.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")
 

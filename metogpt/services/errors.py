@@ -78,6 +78,7 @@ class ErrorCode(StrEnum):
     BAD_GRANT = "bad_grant"
     INVALID_NAME = "invalid_name"
     BAD_CURRENCY = "bad_currency"
+    BAD_PRICE = "bad_price"
     BAD_PROVIDER = "bad_provider"
     BAD_STATUS = "bad_status"
     PACKAGE_NOT_FOUND = "package_not_found"
@@ -87,6 +88,25 @@ class ErrorCode(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     BAD_NOTIFICATION = "bad_notification"
     UNTRUSTED = "untrusted"
+    # personal API keys and the OpenAI-compatible API
+    INVALID_KEY_NAME = "invalid_key_name"
+    INVALID_EXPIRY = "invalid_expiry"
+    TOO_MANY_KEYS = "too_many_keys"
+    KEY_NOT_FOUND = "key_not_found"
+    INVALID_API_KEY = "invalid_api_key"
+    API_KEY_EXPIRED = "api_key_expired"
+    BAD_API_LIMITS = "bad_api_limits"
+    # attachments (services/files/)
+    FILE_TOO_LARGE = "file_too_large"
+    TOO_MANY_FILES = "too_many_files"
+    UPLOAD_QUOTA = "upload_quota"
+    FILE_TYPE = "file_type"
+    IMAGE_TOO_LARGE = "image_too_large"
+    BAD_FILE = "bad_file"
+    FILE_NOT_FOUND = "file_not_found"
+    FILE_IN_USE = "file_in_use"
+    NO_VISION = "no_vision"
+    FILES_TOO_LONG = "files_too_long"
 
 
 class ServiceError(Exception):

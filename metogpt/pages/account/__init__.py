@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.pages.account.billing import billing_section
 from metogpt.pages.account.ledger import ledger_section
 from metogpt.pages.account.password import password_section
 from metogpt.pages.account.profile import profile_section
@@ -33,6 +34,7 @@ def account_page() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
+            _card(billing_section()),
             _card(usage_section()),
             _card(ledger_section()),
             spacing="4",

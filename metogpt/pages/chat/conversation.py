@@ -35,9 +35,12 @@ def conversation_view() -> rx.Component:
         rx.hstack(
             drawer_button(),
             rx.heading(
-                rx.cond(ChatState.current_title != "", ChatState.current_title, t("chat.new")),
+                rx.cond(
+                    ChatState.not_found,
+                    "",
+                    rx.cond(ChatState.current_title != "", ChatState.current_title, t("chat.new")),
+                ),
                 size="4",
-                trim="both",
                 overflow="hidden",
                 white_space="nowrap",
                 text_overflow="ellipsis",

@@ -244,9 +244,7 @@ def undo_bar() -> rx.Component:
         SidebarState.undo_id != "",
         rx.hstack(
             rx.text(t("chatnav.deleted"), size="2"),
-            rx.button(
-                t("chatnav.undo"), size="1", variant="soft", on_click=SidebarState.undo_delete
-            ),
+            rx.button(t("chatnav.undo"), size="1", on_click=SidebarState.undo_delete, id="undo"),
             role="status",
             align="center",
             spacing="3",

@@ -51,9 +51,12 @@ class ChatState(SessionState):
         wanted = self.current_id if conversation_id is None else conversation_id
         return await in_read(conversations.screen, user, wanted or None, self.search)
 
-    def _apply(self, view: conversations.Screen) -> None:
+    def _list(self, view: conversations.Screen) -> None:
         # Groups by the UTC date: the server's and every browser's "today" agree.
         self.conversations = ConversationRow.list_of(view.conversations, datetime.now(UTC).date())
+
+    def _apply(self, view: conversations.Screen) -> None:
+        self._list(view)
         conv = view.current
         self.current_id = conv.id if conv else ""
         self.current_title = conv.title if conv else ""
@@ -193,7 +196,7 @@ class ChatState(SessionState):
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        prepared = await self._begin(user, msg, model, saved_draft=True)
+        prepared = await self._begin(user, msg, model, saved_draft=True, opening=not conv_id)
         if not conv_id:  # the first message created the conversation: go to its address
             async with self:
                 arrived = self._holds(user) and self.current_id == msg.conversation_id
@@ -250,6 +253,7 @@ class ChatState(SessionState):
         user: User | None = None,
         saved_draft: bool = False,
         conversation_id: str | None = None,
+        opening: bool = False,
     ) -> None:
         async with self:
             if not self._holds(user):
@@ -261,7 +265,7 @@ class ChatState(SessionState):
             user = await self._user()
             if user is not None:
                 view = await self._screen(user, conversation_id)
-                self._show(view, conversation_id or self.current_id, opening=True)
+                self._show(view, conversation_id or self.current_id, opening=opening)
 
     def _show(self, view: conversations.Screen, conversation_id: str, *, opening: bool) -> None:
         """Show a turn's conversation, unless the user went to another one meanwhile (then
@@ -269,9 +273,7 @@ class ChatState(SessionState):
         if self.current_id == conversation_id or (opening and not self.current_id):
             self._apply(view)
         else:
-            self.conversations = ConversationRow.list_of(
-                view.conversations, datetime.now(UTC).date()
-            )
+            self._list(view)
 
     def _explain(self, exc: ServiceError) -> str:
         if isinstance(exc, InsufficientBalance):  # insufficient_balance or balance_held
@@ -290,15 +292,26 @@ class ChatState(SessionState):
             await self._stream(user, prepared)
 
     async def _begin(
-        self, user: User, prompt: Message, model: str, *, saved_draft: bool = False
+        self,
+        user: User,
+        prompt: Message,
+        model: str,
+        *,
+        saved_draft: bool = False,
+        opening: bool = False,
     ) -> answers.PreparedAnswer | None:
-        """Reserve and show the empty answer (None if refused). One state update before the
-        provider is called: every database read happens outside the state lock."""
+        """Reserve and show the empty answer (None if refused); `opening`: the prompt has
+        just created its conversation. One state update before the provider is called:
+        every database read happens outside the state lock."""
         try:
             prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
             await self._fail_turn(
-                exc, user=user, saved_draft=saved_draft, conversation_id=prompt.conversation_id
+                exc,
+                user=user,
+                saved_draft=saved_draft,
+                conversation_id=prompt.conversation_id,
+                opening=opening,
             )
             return None
         view = await self._screen(user, prepared.conversation_id)
@@ -307,7 +320,7 @@ class ChatState(SessionState):
                 if saved_draft:
                     self.draft = ""  # saved in the conversation now
                 self.editing_id = ""
-                self._show(view, prepared.conversation_id, opening=True)
+                self._show(view, prepared.conversation_id, opening=opening)
                 self.stream_message_id = prepared.assistant_message_id
         return prepared
 
