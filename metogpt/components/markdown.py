@@ -19,6 +19,15 @@ _DISPLAY_MATH = rx.markdown.plugin.create(
 )
 
 
+COPY_LABEL_ID = "copy-label"
+
+
+def copy_label() -> rx.Component:
+    """The copy buttons' name, once per page: the code blocks' buttons point at it
+    (aria-labelledby), so the Markdown's component map reads no state."""
+    return rx.el.span(t("render.copy"), id=COPY_LABEL_ID, hidden=True)
+
+
 def copy_button(text: rx.Var[str], **props: Any) -> rx.Component:
     """An icon button that puts `text` on the clipboard; a check mark once clicked."""
     return rx.icon_button(
@@ -28,8 +37,7 @@ def copy_button(text: rx.Var[str], **props: Any) -> rx.Component:
         size="1",
         variant="ghost",
         color_scheme="gray",
-        title=t("render.copy"),
-        aria_label=t("render.copy"),
+        aria_labelledby=COPY_LABEL_ID,
         on_click=rx.set_clipboard(text),
         **props,
     )

@@ -100,7 +100,7 @@ def _user_message(msg: ObjectVar[MessageRow]) -> rx.Component:
         ),
         rx.hstack(
             _branch_switcher(msg),
-            copy_button(msg.content, class_name="copy-button msg-copy"),
+            copy_button(msg.content, class_name="copy-button msg-copy", title=t("render.copy")),
             rx.icon_button(
                 rx.icon("pencil", size=15),
                 size="1",
@@ -188,7 +188,7 @@ def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
         ),
         rx.cond(
             (msg.status != "streaming") & (msg.content != ""),
-            copy_button(msg.content, class_name="copy-button msg-copy"),
+            copy_button(msg.content, class_name="copy-button msg-copy", title=t("render.copy")),
         ),
         rx.cond(
             (msg.status != "streaming") & ~ChatState.streaming,

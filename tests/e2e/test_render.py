@@ -89,6 +89,11 @@ def _send(page: Page, text: str) -> None:
     page.locator("#composer").press("Enter")
 
 
+def _settled(page: Page) -> None:
+    """A new conversation's first answer moves the page to its address (/c/{id})."""
+    expect(page).to_have_url(re.compile(r"/c/[^/]+$"))
+
+
 def _shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
@@ -102,17 +107,16 @@ def _page_fits(page: Page) -> None:
 
 
 def _scrolls_sideways(page: Page, selector: str) -> None:
-    box = page.locator(selector).first
-    sizes = box.evaluate("e => [e.scrollWidth, e.clientWidth, getComputedStyle(e).overflowX]")
-    assert sizes[0] > sizes[1] and sizes[2] in ("auto", "scroll"), sizes
+    """The element scrolls sideways inside its own box (waited for: the list may re-render)."""
+    page.wait_for_function(
+        """sel => { const e = document.querySelector(sel);
+          return e && e.scrollWidth > e.clientWidth
+            && ["auto", "scroll"].includes(getComputedStyle(e).overflowX) }""",
+        arg=selector,
+    )
 
 
 DARK_CODE = "rgb(40, 44, 52)"  # one-dark's background
-
-
-def _luminance(css: str) -> float:
-    r, g, b = (float(part) for part in re.findall(r"[\d.]+", css)[:3])
-    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
 def _clipboard(page: Page) -> str:
@@ -136,45 +140,45 @@ def test_answers_render_tables_quotes_math_code_links_and_copy(
     _send(page, "Compare sorts, please")
     answer = page.locator(".msg-assistant[data-status=done]")
     expect(answer).to_have_count(1)
+    _settled(page)
     body = answer.locator(".md")
 
     # Tables: every cell bordered and padded.
     cell = body.locator("td").first
     expect(cell).to_have_text("Insertion sort")
-    style = cell.evaluate(
-        "e => { const s = getComputedStyle(e); return [s.borderTopWidth, s.borderLeftWidth,"
-        " s.borderTopStyle, s.paddingLeft] }"
-    )
-    assert style[0] != "0px" and style[1] != "0px" and style[2] != "none", style
-    assert float(style[3].removesuffix("px")) > 0, style
+    expect(cell).to_have_css("border-top-width", "1px")
+    expect(cell).to_have_css("border-left-width", "1px")
+    expect(cell).to_have_css("border-top-style", "solid")
+    expect(cell).to_have_css("padding-left", re.compile(r"^[1-9][\d.]*px$"))
     # The wide table and the long code line scroll inside their box; the page never does.
-    _scrolls_sideways(page, ".msg-assistant .md table >> nth=1")
+    _scrolls_sideways(page, ".msg-assistant .md table:nth-of-type(2)")
     _scrolls_sideways(page, ".msg-assistant .code-frame pre")
     _page_fits(page)
 
     # The block quote is styled (a coloured left border).
-    quote = body.locator("blockquote")
-    assert quote.evaluate("e => getComputedStyle(e).borderLeftWidth") != "0px"
+    expect(body.locator("blockquote")).to_have_css("border-left-width", "4px")
 
     # Display math: a centred block; inline math stays inline.
     display = body.locator(".katex-display")
     expect(display).to_have_count(1)
-    geometry = display.evaluate(
-        """e => {
+    # A block, much wider than the formula, which sits in its middle (waited for: the
+    # list may re-render meanwhile).
+    page.wait_for_function(
+        """() => {
+          const e = document.querySelector('.msg-assistant .md .katex-display');
+          if (!e || getComputedStyle(e).display !== 'block') return false;
           const box = e.getBoundingClientRect();
           const parts = [...e.querySelectorAll('.base')].map(b => b.getBoundingClientRect());
+          if (!parts.length) return false;
           const left = Math.min(...parts.map(r => r.left));
           const right = Math.max(...parts.map(r => r.right));
-          return [getComputedStyle(e).display, (box.left + box.right) / 2, (left + right) / 2,
-                  box.width, right - left];
+          return right - left < box.width / 2
+            && Math.abs((box.left + box.right) / 2 - (left + right) / 2) < 3;
         }"""
     )
-    assert geometry[0] == "block", geometry
-    assert geometry[4] < geometry[3] / 2, geometry  # the formula is narrower than its block
-    assert abs(geometry[1] - geometry[2]) < 3, geometry  # ... and centred in it
     inline = body.locator(".katex:not(.katex-display .katex)")
     expect(inline).to_have_count(1)
-    assert inline.evaluate("e => getComputedStyle(e).display") != "block"
+    expect(inline).not_to_have_css("display", "block")
 
     # The code block names its language.
     expect(body.locator(".code-frame .code-lang")).to_have_text("python")
@@ -195,8 +199,12 @@ def test_answers_render_tables_quotes_math_code_links_and_copy(
     page.emulate_media(color_scheme="dark")
     code = body.locator(".code-frame pre")
     expect(code).to_have_css("background-color", DARK_CODE)
-    header = body.locator("th").first
-    assert _luminance(header.evaluate("e => getComputedStyle(e).backgroundColor")) < 0.2
+    page.wait_for_function(  # the table's header turns dark too
+        """() => { const th = document.querySelector('.msg-assistant .md th');
+          const [r, g, b] = (th ? getComputedStyle(th).backgroundColor : '')
+            .match(/[\\d.]+/g)?.map(Number) ?? [255, 255, 255];
+          return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 < 0.2; }"""
+    )
     _shot(page, f"render-answer-{size}-{lang}-dark")
     page.emulate_media(color_scheme="light")
     expect(code).not_to_have_css("background-color", DARK_CODE)
@@ -211,10 +219,7 @@ def test_answers_render_tables_quotes_math_code_links_and_copy(
     # The edit pencil is a visible button, not a faint glyph.
     pencil = page.locator(".msg-user .msg-edit")
     expect(pencil).to_be_visible()
-    assert pencil.evaluate("e => getComputedStyle(e).backgroundColor") not in (
-        "rgba(0, 0, 0, 0)",
-        "transparent",
-    )
+    expect(pencil).not_to_have_css("background-color", "rgba(0, 0, 0, 0)")
 
 
 REASONS = {
@@ -330,6 +335,7 @@ def test_the_composer_shows_what_the_message_costs_at_least(
     page.get_by_role("option", name="gpt-4 · ×1.5").click()
     _send(page, "First question")
     expect(page.locator(".msg-assistant[data-status=done]")).to_have_count(1)
+    _settled(page)
     draft = "How much will this second question cost?"
     page.fill("#composer", draft)
     tokens = count_prompt_tokens(

@@ -6,6 +6,7 @@ import reflex as rx
 
 from metogpt import routes
 from metogpt.components.forms import error_callout
+from metogpt.components.markdown import copy_label
 from metogpt.components.messages import message
 from metogpt.components.presets import preset_picker
 from metogpt.pages.chat.composer import composer, model_picker, system_prompt
@@ -65,6 +66,7 @@ def conversation_view() -> rx.Component:
                     ChatState.messages.length() > 0,
                     rx.vstack(
                         rx.foreach(ChatState.messages, message),
+                        copy_label(),
                         spacing="5",
                         align="center",
                         width="100%",
