@@ -280,14 +280,13 @@ def _report(targets: list[Target], rounds: int, requests: int) -> str:
                 lambda c: figures[("metogpt", c)][1] >= 3 * figures[("litellm", c)][1],
             ),
         ):
-            lines.append(
-                f"| {label} | {'met' if check(1) else 'NOT met'} | {'met' if check(20) else 'NOT met'} |"
-            )
+            verdicts = ["met" if check(c) else "NOT met" for c in (1, 20)]
+            lines.append(f"| {label} | {verdicts[0]} | {verdicts[1]} |")
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--no-litellm", action="store_true")
