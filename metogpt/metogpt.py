@@ -16,6 +16,7 @@ from metogpt.services import clients
 from metogpt.services.grants import grants_loop
 from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
+from metogpt.state.account_keys import KeysState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.chat import ChatState
@@ -72,7 +73,7 @@ app.add_page(
     account_page,
     route=routes.ACCOUNT,
     title="MetoGPT · Account",
-    on_load=[SessionState.require_login, AccountState.reset_form],
+    on_load=[SessionState.require_login, AccountState.reset_form, KeysState.load],
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.pages.account.keys import keys_section
 from metogpt.pages.account.password import password_section
 from metogpt.pages.layout import signed_in
 from metogpt.state.lang import t
@@ -19,6 +20,7 @@ def account_page() -> rx.Component:
             rx.heading(t("account.title"), size="6"),
             rx.text(SessionState.user_email, color_scheme="gray", size="2", id="account-email"),
             rx.card(password_section(), size="3", width="100%"),
+            rx.card(keys_section(), size="3", width="100%"),
             spacing="4",
             width="100%",
             max_width="480px",
