@@ -36,7 +36,7 @@ KEYS: dict[str, tuple[str, str]] = {
         "Models (none ticked: all of your role's)",
         "Модели (ни одной: все модели роли)",
     ),
-    "keys.prefix": ("Key", "Ключ"),
+    "keys.models_short": ("Models", "Модели"),
     "keys.created": ("Created", "Создан"),
     "keys.last_used": ("Last used", "Использован"),
     "keys.spent": ("Spent", "Потрачено"),

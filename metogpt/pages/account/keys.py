@@ -15,7 +15,7 @@ from metogpt.state.session import ModelOffer, SessionState
 
 def _meta(label: str, value: rx.Var | str) -> rx.Component:
     return rx.text(
-        rx.text.span(t(label), color_scheme="gray"), " ", value, size="1", white_space="nowrap"
+        rx.text.span(t(label), color_scheme="gray"), " ", value, size="1", word_break="break-word"
     )
 
 
