@@ -16,6 +16,7 @@ from metogpt.services import clients
 from metogpt.services.grants import grants_loop
 from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
+from metogpt.state.account_keys import KeysState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.billing import BillingState
@@ -86,6 +87,7 @@ app.add_page(
         AccountState.reset_form,
         BillingState.load,
         TravelAccountState.load_links,
+        KeysState.load,
     ],
 )
 app.add_page(

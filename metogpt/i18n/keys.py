@@ -22,10 +22,11 @@ KEYS: dict[str, tuple[str, str]] = {
     ),
     "keys.title": ("API keys", "Ключи API"),
     "keys.intro": (
-        "Use MetoGPT from code with any OpenAI-compatible client: base URL {base}, "
-        "your key as the API key. Requests are billed like the chat.",
-        "Работайте с MetoGPT из кода через любой клиент OpenAI: базовый адрес {base}, "
-        "ваш ключ как API key. Запросы оплачиваются как в чате.",
+        "Use MetoGPT from code with any OpenAI-compatible client: the base URL is this "
+        "site's address followed by /v1, the key is the API key. Requests are billed like "
+        "the chat.",
+        "Работайте с MetoGPT из кода через любой клиент, совместимый с OpenAI: базовый адрес — "
+        "адрес этого сайта и /v1, ключ — API key. Запросы оплачиваются как в чате.",
     ),
     "keys.create": ("Create key", "Создать ключ"),
     "keys.name": ("Name", "Название"),
@@ -35,7 +36,7 @@ KEYS: dict[str, tuple[str, str]] = {
         "Models (none ticked: all of your role's)",
         "Модели (ни одной: все модели роли)",
     ),
-    "keys.prefix": ("Key", "Ключ"),
+    "keys.models_short": ("Models", "Модели"),
     "keys.created": ("Created", "Создан"),
     "keys.last_used": ("Last used", "Использован"),
     "keys.spent": ("Spent", "Потрачено"),

@@ -54,7 +54,7 @@ def workers(database: str, fake_server: FakeProviderServer) -> Iterator[list[str
             )
         )  # fmt: skip
         urls.append(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy machine starts them slowly
     for url in urls:
         while True:
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from metogpt.pages.account.billing import billing_section
+from metogpt.pages.account.keys import keys_section
 from metogpt.pages.account.ledger import ledger_section
 from metogpt.pages.account.password import password_section
 from metogpt.pages.account.profile import profile_section
@@ -37,6 +38,7 @@ def account_page() -> rx.Component:
             ),
             _card(billing_section()),
             _card(usage_section()),
+            _card(keys_section()),
             _card(ledger_section()),
             _card(travel_section()),
             spacing="4",

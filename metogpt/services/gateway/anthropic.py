@@ -209,9 +209,8 @@ class AnthropicUpstream:
                         meter.completion_tokens = usage["output_tokens"]
                     reason = (data.get("delta") or {}).get("stop_reason")
                     meter.finish_reason = _FINISH.get(reason or "", "stop")
-                elif kind == "message_stop":
+                elif kind == "message_stop":  # read on to the end: the connection is reused
                     yield meter.chunk({}, meter.finish_reason or "stop")
-                    return
                 elif kind == "error":
                     raise cut()
         except (httpx.HTTPError, ValueError):

@@ -56,7 +56,7 @@ class OpenAIUpstream:
                     continue
                 data = line[5:].strip()
                 if data == "[DONE]":
-                    return
+                    continue  # read to the end: the connection goes back to the pool
                 chunk = json.loads(data)
                 if "error" in chunk:
                     raise cut()

@@ -1,0 +1,363 @@
+"""The OpenAI-compatible API against LiteLLM's proxy, side by side in one run.
+
+Three targets stream the same chat completion (20 tokens, no delay) from the same fake
+OpenAI server (tests/fixtures/fake_providers.py, a process of its own):
+
+- direct: the fake server itself;
+- metogpt: MetoGPT's /v1 (granian, as `reflex run --env prod` serves it; the REST app
+  `metogpt.api:build_api` alone, one worker, a fresh SQLite
+  database in bench/.work, a personal key of a user with a large balance: every request is
+  authenticated, admitted, reserved, relayed and settled with its ledger row);
+- litellm: LiteLLM's proxy (`litellm[proxy]` from PyPI, installed by this script into its
+  own virtualenv under bench/.work/litellm-venv; one worker, no database, a master key).
+
+Measured from this process with a minimal HTTP/1.1 client on asyncio streams (keep-alive,
+chunked SSE; a heavier client would be the bottleneck and hide the difference):
+
+- TTFT: from writing the request to reading the first chunk that carries text ("tok0");
+  the overhead of a proxy is its p50 minus direct's p50;
+- requests/s: whole streams completed per second, at concurrency 1 and 20.
+
+The targets take turns in ROUNDS rounds (each round: every target, each concurrency), so
+a passing load on this shared machine hits them alike; the figures are over all rounds.
+
+Usage: python -m bench.gateway [--rounds R] [--requests N] [--no-results]
+       (figures go to bench/RESULTS.md between the gateway markers)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench._env import WORK, bench_environ, write_section
+from tests.support.server import free_port
+
+VENV = WORK / "litellm-venv"
+DB = WORK / "gateway.db"
+MODEL = "gpt-3.5-turbo"
+TOKENS = 20
+BODY = {
+    "model": MODEL,
+    "messages": [{"role": "user", "content": "Say twenty words."}],
+    "stream": True,
+    "max_tokens": 100,
+}
+
+
+@dataclass
+class Target:
+    name: str
+    port: int
+    path: str
+    key: str
+    ttft: dict[int, list[float]] = field(default_factory=dict)  # concurrency -> seconds
+    rps: dict[int, list[float]] = field(default_factory=dict)
+
+
+# ---- a minimal streaming HTTP/1.1 client ----------------------------------------------
+
+
+class Conn:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        payload = json.dumps(BODY).encode()
+        self.request = (
+            f"POST {target.path} HTTP/1.1\r\nHost: 127.0.0.1:{target.port}\r\n"
+            f"Authorization: Bearer {target.key}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n"
+        ).encode() + payload
+
+    async def one(self) -> float:
+        """One streamed completion; returns its time to first token."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.target.port)
+            sock = self.writer.get_extra_info("socket")
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        reader, writer = self.reader, self.writer
+        assert reader is not None
+        start = time.perf_counter()
+        writer.write(self.request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        if status != 200:
+            raise RuntimeError(f"{self.target.name}: HTTP {status}: {head!r}")
+        headers = head.lower()
+        first: float | None = None
+        body = b""
+        if b"transfer-encoding: chunked" in headers:
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
+                data = await reader.readexactly(size + 2)
+                if first is None and b"tok0" in data:
+                    first = time.perf_counter() - start
+                body += data
+                if size == 0:
+                    break
+        else:
+            length = int(headers.split(b"content-length:")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+            first = time.perf_counter() - start
+        if b"[DONE]" not in body or f"tok{TOKENS - 1}".encode() not in body:
+            raise RuntimeError(f"{self.target.name}: incomplete stream: {body[-300:]!r}")
+        if b"connection: close" in headers:
+            writer.close()
+            self.writer = None
+        assert first is not None
+        return first
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def _batch(target: Target, concurrency: int, requests: int) -> tuple[list[float], float]:
+    conns = [Conn(target) for _ in range(concurrency)]
+    await asyncio.gather(*(c.one() for c in conns))  # warm: connections open, caches hot
+    ttfts: list[float] = []
+    left = requests
+
+    async def worker(conn: Conn) -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            ttfts.append(await conn.one())
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.perf_counter() - start
+    for c in conns:
+        c.close()
+    return ttfts, len(ttfts) / elapsed
+
+
+# ---- the servers ----------------------------------------------------------------------
+
+
+def _wait(url: str, seconds: float = 180, headers: dict[str, str] | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2, headers=headers).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _litellm_venv() -> Path:
+    python = VENV / "bin" / "python"
+    if not (VENV / "bin" / "litellm").exists():
+        print("installing litellm[proxy] into", VENV, flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "litellm[proxy]"], check=True
+        )
+    return VENV / "bin" / "litellm"
+
+
+def _litellm_version() -> str:
+    out = subprocess.run(
+        [
+            str(VENV / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m; print(m.version('litellm'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() or "?"
+
+
+_SETUP = """
+from metogpt.services import accounts, db, keys, setup
+from metogpt.services.permissions import Actor
+from metogpt.services import permissions
+setup.migrate()
+with db.write_session() as s:
+    from metogpt.services import roles
+    roles.seed_roles(s)
+user = accounts.create("gw@example.com", "gw", "Gateway bench", "bench-password-1",
+                       role="USER", balance=1_000_000_000)
+actor = Actor(user.id, "USER", permissions.empty_matrix())
+with db.write_session() as s:
+    print(keys.create(s, actor, "bench")[1])
+"""
+
+
+def _metogpt_key(env: dict[str, str]) -> str:
+    DB.unlink(missing_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _SETUP], env=env, capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _litellm_config(fake_port: int) -> Path:
+    path = WORK / "litellm.yaml"
+    path.write_text(
+        "model_list:\n"
+        f"  - model_name: {MODEL}\n"
+        "    litellm_params:\n"
+        f"      model: openai/{MODEL}\n"
+        f"      api_base: http://127.0.0.1:{fake_port}/v1\n"
+        "      api_key: sk-fake\n"
+        "general_settings:\n"
+        "  master_key: sk-bench-master\n"
+        "litellm_settings:\n"
+        "  telemetry: false\n"
+    )
+    return path
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+async def _measure(targets: list[Target], rounds: int, requests: int) -> None:
+    for r in range(rounds):
+        for concurrency in (1, 20):
+            for target in targets:
+                ttfts, rps = await _batch(target, concurrency, requests)
+                target.ttft.setdefault(concurrency, []).extend(ttfts)
+                target.rps.setdefault(concurrency, []).append(rps)
+        print(f"round {r + 1}/{rounds} done", flush=True)
+
+
+def _report(targets: list[Target], rounds: int, requests: int) -> str:
+    direct = targets[0]
+    by = {t.name: t for t in targets}
+    lines = [
+        "## OpenAI-compatible API vs LiteLLM (bench/gateway.py)",
+        "",
+        f"One run: {rounds} rounds × {requests} streamed completions of {TOKENS} tokens per "
+        "target and concurrency, the targets taking turns; the fake OpenAI server (no delay) "
+        "behind all three; one worker each; "
+        f"LiteLLM {_litellm_version()} (proxy, no database); MetoGPT on SQLite. "
+        "TTFT in ms; overhead = p50 − direct's p50; requests/s = the median round.",
+        "",
+        "| target | conc. | TTFT p50 | TTFT p95 | overhead p50 | requests/s |",
+        "|---|---|---|---|---|---|",
+    ]
+    figures: dict[tuple[str, int], tuple[float, float]] = {}
+    for concurrency in (1, 20):
+        base = statistics.median(direct.ttft[concurrency])
+        for t in targets:
+            p50 = statistics.median(t.ttft[concurrency])
+            rps = statistics.median(t.rps[concurrency])
+            figures[(t.name, concurrency)] = (p50 - base, rps)
+            over = "—" if t is direct else f"{(p50 - base) * 1000:.2f}"
+            lines.append(
+                f"| {t.name} | {concurrency} | {p50 * 1000:.2f} | "
+                f"{_percentile(t.ttft[concurrency], 0.95) * 1000:.2f} | {over} | {rps:.0f} |"
+            )
+    lines += ["", "| target (issue 17) | conc. 1 | conc. 20 |", "|---|---|---|"]
+    if "litellm" in by:
+        for label, check in (
+            ("MetoGPT TTFT overhead p50 ≤ 3 ms", lambda c: figures[("metogpt", c)][0] <= 0.003),
+            (
+                "… and ≤ 0.25 × LiteLLM's",
+                lambda c: figures[("metogpt", c)][0] <= 0.25 * figures[("litellm", c)][0],
+            ),
+            (
+                "requests/s ≥ 3 × LiteLLM's",
+                lambda c: figures[("metogpt", c)][1] >= 3 * figures[("litellm", c)][1],
+            ),
+        ):
+            verdicts = ["met" if check(c) else "NOT met" for c in (1, 20)]
+            lines.append(f"| {label} | {verdicts[0]} | {verdicts[1]} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--no-litellm", action="store_true")
+    parser.add_argument("--no-results", action="store_true")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        fake_port = free_port()
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.fixtures.fake_providers", "--port", str(fake_port)]
+            )
+        )
+        _wait(f"http://127.0.0.1:{fake_port}/_fake/requests")
+        behavior = {"reply_tokens": TOKENS, "include_usage": True}
+        httpx.post(f"http://127.0.0.1:{fake_port}/_fake/behavior", json=behavior)
+        targets = [Target("direct", fake_port, "/v1/chat/completions", "sk-direct")]
+
+        env = bench_environ(DB) | {
+            "OPENAI_API_KEY": "sk-fake",
+            "OPENAI_BASE_URL": f"http://127.0.0.1:{fake_port}/v1",
+            "METOGPT_DEMO_DELAY": "0",
+        }
+        env.pop("REFLEX_REDIS_URL", None)
+        key = _metogpt_key(env)
+        port = free_port()
+        procs.append(
+            subprocess.Popen(
+                [str(Path(sys.executable).parent / "granian"), "--interface", "asgi",
+                 "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                 "--log-level", "warning", "bench._gateway_app:app"],
+                env=env,
+            )
+        )  # fmt: skip
+        _wait(f"http://127.0.0.1:{port}/api/health")
+        targets.append(Target("metogpt", port, "/v1/chat/completions", key))
+
+        if not args.no_litellm:
+            litellm = _litellm_venv()
+            lport = free_port()
+            lenv = {
+                **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "DATABASE"))},
+                "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                "LITELLM_LOG": "ERROR",
+                "LITELLM_TELEMETRY": "False",
+            }
+            procs.append(
+                subprocess.Popen(
+                    [str(litellm), "--config", str(_litellm_config(fake_port)), "--host",
+                     "127.0.0.1", "--port", str(lport), "--num_workers", "1"],
+                    env=lenv,
+                    stdout=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+            _wait(f"http://127.0.0.1:{lport}/health/liveliness")
+            targets.append(Target("litellm", lport, "/v1/chat/completions", "sk-bench-master"))
+
+        asyncio.run(_measure(targets, args.rounds, args.requests))
+        report = _report(targets, args.rounds, args.requests)
+        print(report)
+        if not args.no_results:
+            write_section("gateway", report)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    main()
