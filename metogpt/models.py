@@ -285,9 +285,10 @@ class Conversation(SQLModel, table=True):
     imported: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
-    # Set when the user deletes it: hidden at once, restorable (Undo) until purged.
+    # Set when the user deletes it: hidden at once, restorable (Undo) until purged. Indexed
+    # for the purge, which runs beside the app every recovery pass.
     deleted_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
     )
 
 

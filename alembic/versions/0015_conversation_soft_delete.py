@@ -20,8 +20,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("conversation") as batch:
         batch.add_column(sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index("ix_conversation_deleted_at", ["deleted_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("conversation") as batch:
+        batch.drop_index("ix_conversation_deleted_at")
         batch.drop_column("deleted_at")

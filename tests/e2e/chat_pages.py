@@ -38,13 +38,14 @@ def seed(app_server: AppServer, email: str, title: str, text: str, age_days: flo
         engine.dispose()
 
 
-def set_locale(app_server: AppServer, email: str, lang: str) -> None:
-    """The user's language, as if they had switched it before (signing in applies it)."""
+def set_locale(app_server: AppServer, email: str, lang: str, theme: str = "system") -> None:
+    """The user's language and theme, as if they had chosen them before (signing in
+    applies both)."""
     engine = create_engine(app_server.db_url)
     try:
         with Session(engine) as session:
             user = session.exec(select(User).where(User.email == email)).one()
-            user.locale = lang
+            user.locale, user.theme = lang, theme
             session.add(user)
             session.commit()
     finally:

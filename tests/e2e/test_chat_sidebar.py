@@ -62,7 +62,8 @@ def test_groups_ellipsis_and_every_rows_menu_by_pointer_and_keyboard(
     screenshot: Screenshot,
 ) -> None:
     person = member(http, app_server, "USER", 100)
-    set_locale(app_server, person.email, lang)
+    theme = "dark" if lang == "ru" else "light"  # both themes in the screenshots
+    set_locale(app_server, person.email, lang, theme)
     ids = [
         seed(app_server, person.email, f"{LONG} #{i}", f"Text {i}", age)
         for i, age in enumerate(AGES)
@@ -93,7 +94,7 @@ def test_groups_ellipsis_and_every_rows_menu_by_pointer_and_keyboard(
         inside_viewport(page, menu)
     _list_does_not_scroll_sideways(page)
     no_sideways_scroll(page)
-    screenshot(page, f"chat-sidebar-{size}-{lang}")
+    screenshot(page, f"chat-sidebar-{size}-{lang}-{theme}")
 
     # Keyboard: from the search box, Tab reaches each row's link, then its "…" button.
     page.locator("#conv-search").focus()
@@ -115,7 +116,7 @@ def test_groups_ellipsis_and_every_rows_menu_by_pointer_and_keyboard(
     menu = page.get_by_role("menu")
     expect(menu.locator(".conv-delete")).to_be_visible()
     inside_viewport(page, menu)
-    screenshot(page, f"chat-row-menu-{size}-{lang}")
+    screenshot(page, f"chat-row-menu-{size}-{lang}-{theme}")
     page.keyboard.press("Escape")
 
     page.fill("#conv-search", "nothing like this anywhere")
@@ -175,7 +176,7 @@ def test_delete_asks_first_then_offers_undo_for_a_few_seconds(
     screenshot: Screenshot,
 ) -> None:
     person = member(http, app_server, "USER", 100)
-    set_locale(app_server, person.email, lang)
+    set_locale(app_server, person.email, lang, "dark" if size == "phone" else "light")
     seed(app_server, person.email, "Keep this one", "Kept text", 1)
     doomed = seed(app_server, person.email, "Delete me please", "Doomed text")
     page = new_page()

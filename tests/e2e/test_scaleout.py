@@ -37,6 +37,7 @@ from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 from sqlalchemy import Engine, create_engine, func, make_url
 from sqlmodel import Session, col, select
 
+from metogpt import routes
 from metogpt.models import LedgerEntry, Message, Reservation, User
 from metogpt.services import billing
 from metogpt.services.llm.tokens import count_text_tokens
@@ -483,9 +484,17 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
     # A user of the dead worker comes back: the question is there and chatting works.
     fake_provider.behavior = FakeBehavior(reply_text="Back after the crash", prompt_tokens=4)
     back = members[lost[0]]
+    with Session(db) as session:  # they come back at their conversation's address
+        conversation = session.exec(
+            select(Message.conversation_id).where(Message.content == prompts[back.user_id])
+        ).one()
 
     async def come_back() -> list[dict[str, Any]]:
-        async with ReflexTab(scale_server.base_url, storage={AUTH_TOKEN_VAR: back.jwt}) as tab:
+        async with ReflexTab(
+            scale_server.base_url,
+            path=routes.conversation(conversation),
+            storage={AUTH_TOKEN_VAR: back.jwt},
+        ) as tab:
             await tab.wait_for(lambda s: bool(s.get(CHAT, {}).get("messages")))
             assert tab.var(CHAT, "streaming") is False
             await tab.emit(f"{CHAT}.send", form={"prompt": "Are you there?"})
