@@ -28,6 +28,7 @@ def _chip(file: ObjectVar[FileRow], extra: rx.Component | None = None) -> rx.Com
         border="1px solid var(--gray-a6)",
         border_radius="8px",
         max_width="100%",
+        height="fit-content",
         class_name="file-chip",
     )
 
@@ -51,8 +52,13 @@ def _thumbnail(file: ObjectVar[FileRow], size: str) -> rx.Component:
 
 def _file(file: ObjectVar[FileRow], size: str, extra: rx.Component | None = None) -> rx.Component:
     image = _thumbnail(file, size)
-    if extra is not None:
-        image = rx.box(image, extra, position="relative")
+    if extra is not None:  # the remove button, over the thumbnail's corner
+        image = rx.box(
+            image,
+            rx.box(extra, position="absolute", top="4px", right="4px"),
+            position="relative",
+            height=size,
+        )
     return rx.cond(file.kind == "image", image, _chip(file, extra))
 
 
@@ -78,6 +84,7 @@ def message_files(msg: ObjectVar[MessageRow]) -> rx.Component:
             wrap="wrap",
             gap="6px",
             justify="end",
+            align="start",
             class_name="message-files",
         ),
     )
@@ -113,6 +120,8 @@ def composer_files() -> rx.Component:
                 rx.foreach(ComposerFiles.pending, lambda f: _file(f, "64px", _remove(f))),
                 wrap="wrap",
                 gap="6px",
+                align="start",
+                padding_bottom="6px",
                 id="pending-files",
             ),
         ),
