@@ -9,6 +9,7 @@ from typing import get_args
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from metogpt.components.attachments import message_files
 from metogpt.components.markdown import answer_text, copy_button
 from metogpt.i18n import MESSAGES
 from metogpt.services.llm.types import ErrorKind
@@ -60,6 +61,7 @@ def _branch_switcher(msg: ObjectVar[MessageRow]) -> rx.Component:
 def _user_message(msg: ObjectVar[MessageRow]) -> rx.Component:
     editing = ChatState.editing_id == msg.id
     return rx.vstack(
+        message_files(msg),
         rx.cond(
             editing,
             rx.vstack(
@@ -90,12 +92,15 @@ def _user_message(msg: ObjectVar[MessageRow]) -> rx.Component:
                 ),
                 width="100%",
             ),
-            rx.box(
-                rx.text(msg.content, white_space="pre-wrap", class_name="msg-text"),
-                background=rx.color("accent", 3),
-                padding="0.7em 1em",
-                border_radius="14px",
-                max_width="100%",
+            rx.cond(
+                msg.content != "",
+                rx.box(
+                    rx.text(msg.content, white_space="pre-wrap", class_name="msg-text"),
+                    background=rx.color("accent", 3),
+                    padding="0.7em 1em",
+                    border_radius="14px",
+                    max_width="100%",
+                ),
             ),
         ),
         rx.hstack(

@@ -42,3 +42,11 @@ FILES: dict[str, tuple[str, str]] = {
         "Прикреплённые файлы не помещаются в контекстное окно модели ({message}).",
     ),
 }
+
+FILES |= {
+    "files.attach": (
+        "Attach files (or drop or paste them here)",
+        "Прикрепить файлы (или перетащите и вставьте их сюда)",
+    ),
+    "files.remove": ("Remove this file", "Убрать этот файл"),
+}

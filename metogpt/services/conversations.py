@@ -213,6 +213,7 @@ class MessageView:
     sibling_count: int
     prev_sibling: str
     next_sibling: str
+    files: tuple[files.FileInfo, ...] = ()  # attachments, in order
 
 
 def thread(session: Session, user: User, conversation_id: Any) -> list[MessageView]:
@@ -227,7 +228,9 @@ def thread(session: Session, user: User, conversation_id: Any) -> list[MessageVi
     for m in all_msgs:
         siblings.setdefault(m.parent_id, []).append(m.id)
     views = []
-    for m in branch(session, conv.id, conv.active_leaf_id):
+    path = branch(session, conv.id, conv.active_leaf_id)
+    attached = files.of_messages(session, [m.id for m in path if m.role == "user"])
+    for m in path:
         group = siblings.get(m.parent_id, [m.id])
         i = group.index(m.id)
         views.append(
@@ -246,6 +249,7 @@ def thread(session: Session, user: User, conversation_id: Any) -> list[MessageVi
                 sibling_count=len(group),
                 prev_sibling=group[i - 1] if i > 0 else "",
                 next_sibling=group[i + 1] if i + 1 < len(group) else "",
+                files=tuple(files.info(row) for row in attached.get(m.id, [])),
             )
         )
     return views

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.components.attachments import attach_button, composer_files
 from metogpt.components.estimate import cost_estimate
+from metogpt.state.attachments import ComposerFiles
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
 
@@ -58,7 +60,9 @@ def system_prompt() -> rx.Component:
 
 def composer() -> rx.Component:
     return rx.form(
+        composer_files(),
         rx.hstack(
+            attach_button(),
             rx.text_area(
                 name="prompt",
                 value=ChatState.draft,
@@ -88,7 +92,8 @@ def composer() -> rx.Component:
             width="100%",
         ),
         cost_estimate(),
-        on_submit=ChatState.send,
+        on_submit=[ChatState.send, ComposerFiles.sent],
+        id="composer-area",
         width="100%",
         max_width="800px",
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from metogpt.models import Conversation
-from metogpt.services import conversations
+from metogpt.services import conversations, files
 
 
 @dataclass
@@ -35,6 +36,27 @@ class ConversationRow:
 
 
 @dataclass
+class FileRow:
+    """An attachment as the page shows it: a thumbnail (images) or a chip."""
+
+    id: str
+    name: str
+    size: str  # "1.2 MB", "340 KB"
+    kind: str  # image | pdf | text
+    url: str  # a signed link for this tab's session (services/files/links.py)
+
+    @classmethod
+    def of(cls, found: files.FileInfo, url: str) -> FileRow:
+        return cls(found.id, found.name, size_label(found.size), found.kind, url)
+
+
+def size_label(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+@dataclass
 class MessageRow:
     id: str
     role: str
@@ -51,9 +73,12 @@ class MessageRow:
     next_sibling: str
     prompt_tokens: int = 0  # a stopped answer's line says whether the prompt was charged
     completion_tokens: int = 0
+    files: list[FileRow] = field(default_factory=list)
 
     @classmethod
-    def of(cls, v: conversations.MessageView) -> MessageRow:
+    def of(
+        cls, v: conversations.MessageView, link: Callable[[str], str] = lambda _: ""
+    ) -> MessageRow:
         return cls(
             id=v.id,
             role=v.role,
@@ -70,4 +95,5 @@ class MessageRow:
             sibling_count=v.sibling_count,
             prev_sibling=v.prev_sibling,
             next_sibling=v.next_sibling,
+            files=[FileRow.of(found, link(found.id)) for found in v.files],
         )

@@ -16,6 +16,7 @@ from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
+from metogpt.services.files import links
 from metogpt.services.travel.sampling import Sampling
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
@@ -65,9 +66,12 @@ class ChatState(SessionState):
         self.current_id = conv.id if conv else ""
         self.current_title = conv.title if conv else ""
         self.system_prompt = conv.system_prompt if conv else self.system_prompt
-        self.messages = [MessageRow.of(v) for v in view.thread]
+        self.messages = [MessageRow.of(v, self._file_link) for v in view.thread]
         if conv and conv.model and any(m.model == conv.model for m in self.models):
             self._select(conv.model)
+
+    def _file_link(self, file_id: str) -> str:
+        return links.content_url(self.auth_token, file_id)
 
     def _pick_default_model(self) -> None:
         names = [m.model for m in self.models]
@@ -178,8 +182,10 @@ class ChatState(SessionState):
     @rx.event(background=True)
     async def send(self, form: dict[str, Any]):
         text = str(form.get("prompt", ""))
+        # The composer's files (state/attachments.py), as ids in a hidden field of the form.
+        file_ids = [i for i in str(form.get("files", "")).split(",") if i][:100]
         async with self:
-            if self.streaming or not text.strip():
+            if self.streaming or not (text.strip() or file_ids):
                 return
             self.draft = text
             self._begin_turn()
@@ -200,6 +206,7 @@ class ChatState(SessionState):
                 model,
                 system_prompt=system,
                 sampling=sampling,
+                file_ids=file_ids,
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
