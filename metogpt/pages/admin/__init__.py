@@ -39,6 +39,8 @@ def _tabs() -> rx.Component:
                     rx.tabs.trigger(t("admin.tab.payments"), value="payments", id="tab-payments"),
                 ),
             ),
+            # Five tabs do not fit a phone's width in Russian: they wrap.
+            flex_wrap="wrap",
         ),
         value=AdminState.tab,
         on_change=AdminState.set_tab,
