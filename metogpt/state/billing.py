@@ -59,9 +59,8 @@ class BillingState(SessionState):
     offers: rx.Field[list[OfferRow]] = rx.field(default_factory=list)
     providers: rx.Field[list[str]] = rx.field(default_factory=list)
     purchases: rx.Field[list[PurchaseRow]] = rx.field(default_factory=list)
-    returned: rx.Field[list[PurchaseRow]] = rx.field(
-        default_factory=list
-    )  # the payment the buyer came back from (0 or 1)
+    # The payment the buyer came back from (none or one).
+    returned: rx.Field[list[PurchaseRow]] = rx.field(default_factory=list)
     grant_amount: int = 0  # 0: the role grants nothing
     grant_mode: str = ""
     next_grant_at: str = ""

@@ -328,6 +328,34 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("DELETE", "/api/admin/packages/{packageId}"),
         ("GET", "/api/admin/payments"),
         ("POST", "/api/admin/payments/{paymentId}/reconcile"),
+        # The account page (issue 17)
+        ("GET", "/api/me/usage"),
+        ("GET", "/api/me/transactions"),
+        # Personal API keys (issue 17)
+        ("GET", "/api/me/keys"),
+        ("POST", "/api/me/keys"),
+        ("DELETE", "/api/me/keys/{keyId}"),
+        ("GET", "/api/admin/users/{userId}/keys"),
+        ("DELETE", "/api/admin/keys/{keyId}"),
+        # Files (issue 15)
+        ("POST", "/api/files"),
+        ("GET", "/api/files/{file_id}"),
+        ("DELETE", "/api/files/{file_id}"),
+        ("GET", "/api/files/{file_id}/content"),
+        # Conversations that travel (issue 16)
+        ("GET", "/api/conversations"),
+        ("GET", "/api/conversations/export"),
+        ("POST", "/api/conversations/import"),
+        ("GET", "/api/conversations/{conversation_id}/export"),
+        ("POST", "/api/conversations/{conversation_id}/archive"),
+        ("POST", "/api/conversations/{conversation_id}/unarchive"),
+        ("POST", "/api/conversations/{conversation_id}/share"),
+        ("GET", "/api/shares"),
+        ("DELETE", "/api/shares/{token}"),
+        ("GET", "/api/presets"),
+        ("POST", "/api/presets"),
+        ("PUT", "/api/presets/{preset_id}"),
+        ("DELETE", "/api/presets/{preset_id}"),
     }
 
 

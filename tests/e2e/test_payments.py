@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Person, Screenshot, admin_headers, sign_in
+from tests.e2e.helpers import Person, Screenshot, admin_headers, member, sign_in
 from tests.fixtures.fake_payments import FakePaymentServer
 from tests.support.server import AppServer
 
@@ -94,3 +94,57 @@ def test_a_user_buys_a_package_and_is_credited_once(
     assert payment_id in topups[0]["reason"] and provider_id in topups[0]["reason"]
     page.reload()
     expect(page.locator("#balance")).to_have_text(str(before + credits))
+
+
+def test_a_page_load_gives_the_due_grant_once_and_shows_the_next(
+    page: Page, http: httpx.Client, app_server: AppServer
+) -> None:
+    role = f"GRANTED_{uuid.uuid4().hex[:6].upper()}"
+    grant = {"amount": 1000, "every": 1, "unit": "days", "mode": "add"}
+    headers = admin_headers(http, app_server)
+    created = http.post("/api/admin/roles", json={"name": role, "grant": grant}, headers=headers)
+    assert created.status_code == 201, created.text
+    # Balance first, then the role: whether the periodic job or the page load gives the
+    # grant (due since the day's start), it is given once, on top of the 50.
+    person = member(http, app_server, "USER", 50)
+    found = http.get("/api/admin/users", params={"search": person.email}, headers=headers)
+    user_id = found.json()["users"][0]["_id"]
+    moved = http.put(f"/api/admin/users/{user_id}/role", json={"role": role}, headers=headers)
+    assert moved.status_code == 200, moved.text
+    sign_in(page, person.email, person.password)
+    page.locator("#account-link").click()
+    expect(page).to_have_url(ACCOUNT)
+    expect(page.locator("#next-grant")).to_contain_text("1000")
+    expect(page.locator("#balance")).to_have_text("1050")
+    page.reload()
+    expect(page.locator("#next-grant")).to_be_visible()
+    expect(page.locator("#balance")).to_have_text("1050")
+    ledger = _ledger(http, app_server, person.email)  # (the sign-up credit is a grant too)
+    grants = [r for r in ledger if r["kind"] == "grant" and role in (r["reason"] or "")]
+    assert [row["amount"] for row in grants] == [1000]
+    assert role in grants[0]["reason"]
+
+
+def test_a_cancelled_payment_credits_nothing(
+    page: Page,
+    http: httpx.Client,
+    app_server: AppServer,
+    fake_payments: FakePaymentServer,
+    screenshot: Screenshot,
+) -> None:
+    name = _package(http, app_server, "RUB", 300)
+    person = Person.new("cancel")
+    person.register_via_api(http)
+    sign_in(page, person.email, person.password)
+    page.locator("#account-link").click()
+    offer = page.locator(f".offer[data-package='{name}']")
+    expect(offer).to_be_visible()
+    before = _balance(page)
+    offer.locator(".buy[data-provider='yookassa']").click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(fake_payments.base_url)}/pay/yookassa/"))
+    page.locator("#cancel").click()
+    expect(page.locator("#payment-returned")).to_have_attribute("data-status", "canceled")
+    expect(page.locator(".purchase").first).to_have_attribute("data-credited", "false")
+    expect(page.locator("#balance")).to_have_text(str(before))
+    screenshot(page, "payments-cancelled")
+    assert not [r for r in _ledger(http, app_server, person.email) if r["kind"] == "topup"]
