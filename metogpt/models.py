@@ -59,6 +59,9 @@ class Role(SQLModel, table=True):
     # The periodic grant: {"amount": int, "every": int, "unit": "hours|days|weeks|months",
     # "mode": "add|reset"}, or None (services/grants.py).
     grant_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Rate limits of the OpenAI-compatible API: {"user_rpm", "user_tpm", "key_rpm",
+    # "key_tpm"} (requests and tokens per minute; a missing entry: no limit), or None.
+    api_limits: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -97,6 +100,10 @@ class User(SQLModel, table=True):
     # Bumped on role, password or enabled change: tokens carrying an older value are dead.
     token_version: int = 0
     locale: str = Field(default="en", max_length=8)
+    # light | dark | system (services/profile.THEMES): applied wherever the user signs in.
+    theme: str = Field(
+        default="system", sa_column=Column(String(8), nullable=False, server_default="system")
+    )
     created_at: datetime = _ts()  # indexed by ix_user_listing
     last_active_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
@@ -133,6 +140,8 @@ class LedgerEntry(SQLModel, table=True):
     actor_id: str | None = Field(default=None, max_length=32)
     # Periodic grants only: the start of the period granted, e.g. "2026-12-03T00:00Z".
     grant_period: str | None = Field(default=None, max_length=24)
+    # A charge of the OpenAI-compatible API: the personal key that made the request.
+    api_key_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts()
 
 
@@ -180,7 +189,49 @@ class Reservation(SQLModel, table=True):
     max_tokens: int
     conversation_id: str | None = Field(default=None, max_length=32)
     message_id: str | None = Field(default=None, max_length=32)
+    # An answer of the OpenAI-compatible API: its key, and the completion tokens it had
+    # streamed when last saved (what the crash recovery charges; services/gateway/).
+    api_key_id: str | None = Field(default=None, max_length=32)
+    streamed_tokens: int | None = None
     created_at: datetime = _ts(index=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """A personal key of the OpenAI-compatible API (services/keys.py). Only the SHA-256 of
+    the secret is kept: the secret is shown once, when the key is created."""
+
+    __tablename__: ClassVar[str] = "api_key"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32, index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)  # the secret's first characters, to recognise it
+    secret_hash: str = Field(max_length=64, unique=True)
+    # A subset of the role's models (None: whatever the role allows at the time).
+    models: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    spent: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_at: datetime = _ts()
+
+
+class ApiWindow(SQLModel, table=True):
+    """Requests and tokens of one rate-limit key in one minute, when no Redis is configured
+    (services/gateway/limits.py)."""
+
+    __tablename__: ClassVar[str] = "api_window"
+
+    key: str = Field(primary_key=True, max_length=48)
+    minute: int = Field(primary_key=True)
+    requests: int = 0
+    tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
 
 
 class AuthSession(SQLModel, table=True):
@@ -234,6 +285,10 @@ class Conversation(SQLModel, table=True):
     imported: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Set when the user deletes it: hidden at once, restorable (Undo) until purged.
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class MessageStatus(StrEnum):
@@ -312,6 +367,31 @@ class Payment(SQLModel, table=True):
     problem: str | None = Field(default=None, max_length=300)  # e.g. an amount mismatch
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    """A file a user uploaded (services/files/): the bytes in storage under `storage_key`,
+    what the model is given here. Unsent until `message_id` is set; deleted with its
+    conversation. The id is random (uuid4): it is also the file's unguessable address."""
+
+    __table_args__ = (Index("ix_attachment_user_created", "user_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32)
+    conversation_id: str | None = Field(default=None, max_length=32, index=True)
+    message_id: str | None = Field(default=None, max_length=32, index=True)
+    position: int = 0  # order among the message's attachments
+    name: str = Field(max_length=255)  # as uploaded, shown and sent to the model; never a path
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))  # stored bytes
+    kind: str = Field(max_length=8)  # image | pdf | text
+    media_type: str = Field(max_length=64)  # what the stored bytes are, by their content
+    storage_key: str = Field(max_length=80)
+    width: int | None = None  # images: pixels as stored
+    height: int | None = None
+    # PDFs and text files: the text the model is given (a PDF without a text layer: "")
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    text_tokens: int = 0  # tokens of the context block built from `text` (cl100k_base)
+    created_at: datetime = _ts()
 
 
 class Share(SQLModel, table=True):

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-CHAT = "/"
+CHAT = "/"  # a new conversation
+CONVERSATION = "/c/[conversation_id]"  # one conversation; its id is the route's argument
 LOGIN = "/login"
 REGISTER = "/register"
 ADMIN = "/admin"
 ACCOUNT = "/account"
 SHARE = "/s/[share_token]"  # a share link's public page
+
+_CONVERSATION_PREFIX = "/c/"
+
+
+def conversation(conversation_id: str) -> str:
+    """The address of one conversation."""
+    return f"{_CONVERSATION_PREFIX}{conversation_id}"
+
+
+def conversation_in(path: str) -> str:
+    """The conversation id in a page's path ("" for a new one, at /)."""
+    path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return path.removeprefix(_CONVERSATION_PREFIX) if path.startswith(_CONVERSATION_PREFIX) else ""
 
 
 def share_path(token: str) -> str:

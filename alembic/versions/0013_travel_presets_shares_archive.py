@@ -6,7 +6,7 @@ answer); share (a read-only snapshot of a branch behind a token) and preset (sav
 settings, a user's own or shared by an admin with chosen roles).
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-03 06:30:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = "0013"
-down_revision: str | None = "0009"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

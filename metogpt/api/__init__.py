@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from metogpt.api import admin, auth, conversations, payments, presets
+from metogpt.api import account, admin, auth, conversations, files, keys, payments, presets, v1
 from metogpt.api.schemas import ErrorOut
 from metogpt.api.share_gate import ShareGate
 from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
@@ -72,10 +72,11 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 def _body_limit(path: str) -> int:
     """An import file may be far larger than any other body (with room for the multipart
-    envelope); the import service refuses a file over its own limit with a clear message."""
+    envelope); the import service refuses a file over its own limit with a clear message.
+    So may an upload (api/files.py)."""
     if path == conversations.IMPORT_PATH:
         return imports.limit_bytes() + 64 * 1024
-    return MAX_BODY
+    return files.body_limit() if path == "/api/files" else MAX_BODY
 
 
 class BodyLimit:
@@ -166,6 +167,10 @@ def build_api() -> FastAPI:
     api.include_router(auth.router)
     api.include_router(admin.router)
     api.include_router(payments.router)
+    api.include_router(account.router)
+    api.include_router(keys.router)
+    api.include_router(v1.router)
+    api.include_router(files.router)
     api.include_router(conversations.router)
     api.include_router(presets.router)
     assets = Path(swagger_ui_bundle.swagger_ui_path)

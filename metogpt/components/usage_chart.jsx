@@ -47,7 +47,11 @@ export function UsageChart({ id, data, valueKey, labelKey, series, height = 240,
           {value}
           <Tooltip
             cursor={{ fill: "var(--gray-a3)" }}
-            contentStyle={{ background: "var(--color-panel-solid)", borderColor: "var(--gray-a6)" }}
+            contentStyle={{
+              background: "var(--color-panel-solid)",
+              borderColor: "var(--gray-a6)",
+              color: "var(--gray-12)",
+            }}
           />
           <Bar
             dataKey={valueKey}

@@ -55,6 +55,11 @@ def validate_username(value: Any) -> str:
     return username
 
 
+def validate_name(value: Any) -> str:
+    """A display name: 1–128 visible characters."""
+    return _text(value, "name", 1, 128)
+
+
 def validate_password(value: Any, email: str) -> str:
     """The password rules: 8–256 characters, and not the account's email."""
     if not isinstance(value, str) or not 8 <= len(value) <= 256:
@@ -102,7 +107,7 @@ def create(
 def _validate(email: Any, username: Any, name: Any, password: Any) -> tuple[str, str, str, str]:
     email = validate_email(email)
     username = validate_username(username)
-    name = _text(name, "name", 1, 128)
+    name = validate_name(name)
     return email, username, name, validate_password(password, email)
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, delete, func, insert, inspect, literal_column
+from sqlalchemy import ColumnElement, Date, cast, delete, func, insert, inspect, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -77,15 +78,22 @@ def record_charge(
     tx.run(_PER_USER, {**sums, "user_id": user_id})
 
 
+def _ledger_day(session: Session) -> Any:
+    """The UTC day of a ledger row, in SQL (SQLite stores the moments as UTC text)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(LedgerEntry.created_at)
+    return cast(literal_column("ledger_entry.created_at AT TIME ZONE 'UTC'"), Date)
+
+
+def _ledger_tokens() -> Any:
+    prompt, completion = LedgerEntry.prompt_tokens, LedgerEntry.completion_tokens
+    return func.sum(func.coalesce(prompt, 0) + func.coalesce(completion, 0))
+
+
 def rebuild_usage(session: Session) -> None:
     """Recompute both rollups from the ledger (for rows written in bulk, bypassing billing)."""
-    if session.get_bind().dialect.name == "sqlite":
-        day: Any = func.date(LedgerEntry.created_at)
-    else:
-        day = cast(literal_column("ledger_entry.created_at AT TIME ZONE 'UTC'"), Date)
-    prompt, completion = LedgerEntry.prompt_tokens, LedgerEntry.completion_tokens
-    tokens = func.sum(func.coalesce(prompt, 0) + func.coalesce(completion, 0))
-    sums = (tokens, -func.sum(LedgerEntry.amount), func.count())
+    day = _ledger_day(session)
+    sums = (_ledger_tokens(), -func.sum(LedgerEntry.amount), func.count())
     charges = col(LedgerEntry.kind) == CHARGE
     for table, key in (
         (UsageDaily, func.coalesce(LedgerEntry.model, "")),
@@ -113,9 +121,33 @@ def usage(session: Session, actor: Actor, days: int = 30) -> Usage:
                   col(UsageDaily.credits), col(UsageDaily.answers))
         .where(col(UsageDaily.day) >= first)
     )  # fmt: skip
+    return _report(first, days, ((day, model, sums) for day, model, *sums in rows))
+
+
+def own_usage(session: Session, actor: Actor, days: int = 30) -> Usage:
+    """The actor's own usage by day and model (the account page, GET /api/me/usage): anyone
+    signed in may read their own. The rollups hold no per-user-and-model sums, so this sums
+    the user's own `charge` rows of the range, reached through ix_ledger_user_id_id."""
+    first = first_day(days)
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    day = _ledger_day(session)
+    model = func.coalesce(LedgerEntry.model, "")
+    rows = session.connection().execute(
+        sa_select(day, model, _ledger_tokens(), -func.sum(LedgerEntry.amount), func.count())
+        .where(col(LedgerEntry.user_id) == actor.user_id, col(LedgerEntry.kind) == CHARGE,
+               col(LedgerEntry.created_at) >= start)
+        .group_by(day, model)
+    )  # fmt: skip
+    # SQLite answers the day as text, PostgreSQL as a date.
+    return _report(first, days, ((date.fromisoformat(str(d)), m, sums) for d, m, *sums in rows))
+
+
+def _report(first: date, days: int, rows: Iterable[tuple[date, str, list[int]]]) -> Usage:
+    """Sums of (day, model, [tokens, credits, answers]) rows by day (every day of the range)
+    and by model (most credits first)."""
     per_day: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
     per_model: dict[str, list[int]] = {}
-    for day, model, *sums in rows:
+    for day, model, sums in rows:
         for into in (per_day.setdefault(day, [0, 0, 0]), per_model.setdefault(model, [0, 0, 0])):
             for i, value in enumerate(sums):
                 into[i] += value
@@ -152,10 +184,19 @@ def ledger_csv(session: Session, actor: Actor, days: int = 30) -> str:
     """The ledger of the range as CSV, every kind of row, with a totals line at the end."""
     actor.require("ANALYTICS", "READ")
     start = datetime.combine(first_day(days), time.min, tzinfo=UTC)
+    return _export(session, col(LedgerEntry.created_at) >= start)
+
+
+def own_ledger_csv(session: Session, actor: Actor) -> str:
+    """The actor's own whole ledger as CSV, in the same columns (the account page)."""
+    return _export(session, col(LedgerEntry.user_id) == actor.user_id)
+
+
+def _export(session: Session, where: ColumnElement[bool]) -> str:
     rows = session.exec(
         select(LedgerEntry, User.email)
         .join(User, col(User.id) == col(LedgerEntry.user_id))
-        .where(col(LedgerEntry.created_at) >= start)
+        .where(where)
         .order_by(col(LedgerEntry.id))
         .limit(EXPORT_LIMIT)
     ).all()

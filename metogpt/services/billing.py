@@ -208,6 +208,13 @@ def ledger_page(
 ) -> tuple[list[LedgerEntry], int]:
     actor.require("BALANCE_MANAGEMENT", "READ")
     _user_or_404(session, user_id)
+    return ledger_rows(session, user_id, limit, offset)
+
+
+def ledger_rows(
+    session: Session, user_id: str, limit: int, offset: int
+) -> tuple[list[LedgerEntry], int]:
+    """A page of a user's ledger, newest first, and its length. No check: the caller's."""
     total = session.exec(
         select(func.count()).select_from(LedgerEntry).where(LedgerEntry.user_id == user_id)
     ).one()

@@ -10,6 +10,7 @@ event, hydration included, before the event is processed."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from reflex_base.constants.state import FIELD_MARKER
 
 from metogpt import i18n, routes
 from metogpt.models import User
-from metogpt.services import auth, permissions, users
+from metogpt.services import auth, grants, permissions, users
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
@@ -66,6 +67,7 @@ class SessionState(rx.State):
     user_role: str = ""
     balance: int = 0
     can_admin: bool = False
+    theme: str = ""  # the user's light | dark | system, applied by components/theme.py
     demo_mode: bool = False  # the selected model is answered by the demo provider (chat)
     models: rx.Field[list[ModelOffer]] = rx.field(default_factory=list)
 
@@ -156,6 +158,7 @@ class SessionState(rx.State):
         self.user_role = user.role
         self.balance = user.balance
         self.can_admin = permissions.can_open_admin(actor)
+        self.theme = user.theme
 
     async def _enter(self, *, models: bool = True) -> Actor | None:
         """Opening a signed-in page: show the user and (for a page that offers them) their
@@ -164,6 +167,8 @@ class SessionState(rx.State):
         if caller is None:
             return None
         user, actor = caller
+        if await asyncio.to_thread(grants.catch_up, user.id):  # a period began: its grant
+            user, actor = await self._actor()
         self.lang = i18n.normalize_lang(user.locale)
         self._show_header(user, actor)
         if models:

@@ -34,9 +34,9 @@ class TravelState(ChatState):
         done = await self._call(library.set_archived, conversation_id, True, write=True)
         if done is FAILED:
             return
-        if conversation_id == self.current_id:
-            self.new_chat()
         await self._reload()
+        if conversation_id == self.current_id:
+            return rx.redirect(routes.CHAT)
 
     @rx.event
     async def share(self, conversation_id: str):

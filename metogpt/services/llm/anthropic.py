@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, cast
@@ -10,7 +11,7 @@ import anthropic
 from anthropic.types import MessageParam
 
 from metogpt.services.llm.stream import finish_reason, sdk_upstream, tls
-from metogpt.services.llm.types import Event, Request, Upstream
+from metogpt.services.llm.types import ChatMessage, Event, Request, Upstream
 
 
 async def connect(request: Request) -> Upstream:
@@ -33,7 +34,7 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
         messages=cast(
             list[MessageParam],
             [
-                {"role": m.role, "content": m.content}
+                {"role": m.role, "content": _content(m)}
                 for m in request.messages
                 if m.role != "system"
             ],
@@ -79,3 +80,25 @@ def _input_tokens(usage: Any) -> int | None:
         return None
     cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
     return usage.input_tokens + cached
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """Plain text, or content blocks when files are attached: the images first (as
+    Anthropic advises), each file's context block, then the message."""
+    if not message.files and not message.images:
+        return message.content
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "image",
+            "source": {
+                "type": "base64",
+                "media_type": image.media_type,
+                "data": base64.b64encode(image.data).decode(),
+            },
+        }
+        for image in message.images
+    ]
+    blocks += [{"type": "text", "text": block} for block in message.files]
+    if message.content:
+        blocks.append({"type": "text", "text": message.content})
+    return blocks

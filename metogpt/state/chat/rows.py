@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from metogpt.models import Conversation
 from metogpt.services import conversations
 
 
@@ -11,6 +13,25 @@ from metogpt.services import conversations
 class ConversationRow:
     id: str
     title: str
+    # The group heading shown above this row, "" inside a group: "today", "yesterday",
+    # "week", "month", or "older" for a month of its own (`month` 1-12 of `year`).
+    heading: str = ""
+    month: int = 0
+    year: str = ""
+
+    @classmethod
+    def list_of(cls, convs: list[Conversation], today: date) -> list[ConversationRow]:
+        """The list's rows, newest first, each group's first row carrying its heading."""
+        rows, last = [], None
+        for conv in convs:
+            group = conversations.age_group(conv.updated_at, today)
+            year, _, month = group.partition("-")
+            heading = "" if group == last else ("older" if month else group)
+            rows.append(
+                cls(conv.id, conv.title or "…", heading, int(month or 0), year if month else "")
+            )
+            last = group
+        return rows
 
 
 @dataclass

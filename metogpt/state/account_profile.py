@@ -1,0 +1,64 @@
+"""The account page's profile: display name, language and theme, saved together."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from metogpt import i18n
+from metogpt.services import me
+from metogpt.services.errors import ServiceError
+from metogpt.state.session import FAILED, SessionState
+
+
+class ProfileState(SessionState):
+    profile_name: str = ""
+    profile_locale: str = "en"
+    profile_theme: str = "system"
+    profile_error: str = ""
+    profile_saved: bool = False
+    profile_busy: bool = False
+
+    @rx.event
+    async def load_profile(self):
+        """on_mount of the section: the form starts from what is saved."""
+        caller = await self._caller()
+        if caller is None:
+            return
+        user = caller[0]
+        self.profile_name, self.profile_locale = user.name, i18n.normalize_lang(user.locale)
+        self.profile_theme = user.theme
+        self.profile_error, self.profile_saved = "", False
+
+    @rx.event
+    def set_profile_name(self, value: str):
+        self.profile_name, self.profile_saved = value, False
+
+    @rx.event
+    def set_profile_locale(self, value: str):
+        self.profile_locale, self.profile_saved = value, False
+
+    @rx.event
+    def set_profile_theme(self, value: str):
+        self.profile_theme, self.profile_saved = value, False
+
+    @rx.event
+    async def save_profile(self):
+        self.profile_error, self.profile_saved, self.profile_busy = "", False, True
+        yield
+        user = await self._call(
+            me.update_profile,
+            self.profile_name,
+            self.profile_locale,
+            self.profile_theme,
+            write=True,
+        )
+        self.profile_busy = False
+        if user is FAILED:
+            return
+        # The header, the page's language and the theme follow at once.
+        self.profile_name = self.user_name = user.name
+        self.lang, self.theme = i18n.normalize_lang(user.locale), user.theme
+        self.profile_saved = True
+
+    def _refused(self, exc: ServiceError) -> None:
+        self.profile_error = self._error_text(exc)
