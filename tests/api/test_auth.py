@@ -328,6 +328,20 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("DELETE", "/api/admin/packages/{packageId}"),
         ("GET", "/api/admin/payments"),
         ("POST", "/api/admin/payments/{paymentId}/reconcile"),
+        # conversations that travel (issue 16)
+        ("GET", "/api/conversations"),
+        ("GET", "/api/conversations/export"),
+        ("POST", "/api/conversations/import"),
+        ("GET", "/api/conversations/{conversation_id}/export"),
+        ("POST", "/api/conversations/{conversation_id}/archive"),
+        ("POST", "/api/conversations/{conversation_id}/unarchive"),
+        ("POST", "/api/conversations/{conversation_id}/share"),
+        ("GET", "/api/shares"),
+        ("DELETE", "/api/shares/{token}"),
+        ("GET", "/api/presets"),
+        ("POST", "/api/presets"),
+        ("PUT", "/api/presets/{preset_id}"),
+        ("DELETE", "/api/presets/{preset_id}"),
     }
 
 
