@@ -8,6 +8,7 @@ LOGIN = "/login"
 REGISTER = "/register"
 ADMIN = "/admin"
 ACCOUNT = "/account"
+SHARE = "/s/[share_token]"  # a share link's public page
 
 _CONVERSATION_PREFIX = "/c/"
 
@@ -21,9 +22,6 @@ def conversation_in(path: str) -> str:
     """The conversation id in a page's path ("" for a new one, at /)."""
     path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     return path.removeprefix(_CONVERSATION_PREFIX) if path.startswith(_CONVERSATION_PREFIX) else ""
-
-
-SHARE = "/s/[share_token]"  # a share link's public page
 
 
 def share_path(token: str) -> str:

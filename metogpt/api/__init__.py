@@ -72,12 +72,11 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 def _body_limit(path: str) -> int:
     """An import file may be far larger than any other body (with room for the multipart
-    envelope); the import service refuses a file over its own limit with a clear message."""
+    envelope); the import service refuses a file over its own limit with a clear message.
+    So may an upload (api/files.py)."""
     if path == conversations.IMPORT_PATH:
         return imports.limit_bytes() + 64 * 1024
-    if path == "/api/files":
-        return files.body_limit()
-    return MAX_BODY
+    return files.body_limit() if path == "/api/files" else MAX_BODY
 
 
 class BodyLimit:

@@ -191,12 +191,18 @@ def preset_picker() -> rx.Component:
             rx.menu.trigger(
                 rx.button(
                     rx.icon("bookmark", size=14),
-                    rx.cond(
-                        PresetState.preset_name != "", PresetState.preset_name, t("presets.title")
+                    rx.text(  # the icon alone on a phone: the title bar has no room
+                        rx.cond(
+                            PresetState.preset_name != "",
+                            PresetState.preset_name,
+                            t("presets.title"),
+                        ),
+                        display=["none", "inline"],
                     ),
                     variant="soft",
                     color_scheme="gray",
                     id="preset-menu",
+                    title=t("presets.title"),
                     max_width="180px",
                     overflow="hidden",
                 ),

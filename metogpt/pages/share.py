@@ -58,7 +58,7 @@ def share_page() -> rx.Component:
                 spacing="2",
             ),
             rx.spacer(),
-            rx.badge(t("share.readonly"), color_scheme="gray"),
+            rx.badge(t("share.readonly"), color_scheme="gray", display=["none", "inline-flex"]),
             lang_switch(),
             align="center",
             padding="0.8em 1em",

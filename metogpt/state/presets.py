@@ -65,6 +65,7 @@ class PresetState(ChatState):
     form_temperature: str = ""
     form_top_p: str = ""
     form_max_tokens: str = ""
+    _pending: str = ""  # a preset picked on /c/{id}: applied once / has loaded
 
     def _refused(self, exc: ServiceError) -> None:
         if self.dialog_open:
@@ -79,23 +80,33 @@ class PresetState(ChatState):
 
     @rx.event
     async def load_presets(self):
+        """on_load, after the chat's own load (which clears a new chat's settings): the
+        list, and the preset picked just before coming to / applied."""
         await self._load_presets()
+        pending, self._pending, self.preset_name = self._pending, "", ""
+        if pending and not self.current_id:
+            await self._apply_preset(pending)
 
-    @rx.event
-    async def pick(self, preset_id: str):
-        if self.streaming:
-            return None
+    async def _apply_preset(self, preset_id: str) -> None:
         view = await self._call(presets.for_chat, preset_id)
         if view is FAILED:
-            return None
-        leaving = self.current_id != ""
-        self._clear()
+            return
         self._select(view.model)
         self.system_prompt = view.system_prompt
         self._sampling = (view.temperature, view.top_p, view.max_tokens)
         self.preset_name = view.name
-        # A preset starts a new chat, at / (whose on_load keeps what a new chat was given).
-        return rx.redirect(routes.CHAT) if leaving else None
+
+    @rx.event
+    async def pick(self, preset_id: str):
+        """Start a new chat with the preset (refused when its model is not the role's)."""
+        if self.streaming:
+            return
+        if self.current_id:  # a new chat is at /: its load applies the preset
+            if await self._call(presets.for_chat, preset_id) is FAILED:
+                return
+            self._pending = preset_id
+            return rx.redirect(routes.CHAT)
+        await self._apply_preset(preset_id)
 
     def _fill_form(self, name: str, values: tuple[Any, Any, Any]) -> None:
         self.form_name = name

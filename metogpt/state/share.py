@@ -29,7 +29,7 @@ class ShareState(SessionState):
 
     @rx.event
     async def load(self):
-        token = str(self.router.page.params.get("share_token", ""))
+        token = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]  # /s/{token}
         self.loaded = False
         try:
             view = await in_read(shares.public, token)

@@ -30,15 +30,13 @@ class TravelState(ChatState):
     @rx.event
     async def archive(self, conversation_id: str):
         if self.streaming and conversation_id == self.current_id:
-            return None
+            return
         done = await self._call(library.set_archived, conversation_id, True, write=True)
         if done is FAILED:
-            return None
-        leaving = conversation_id == self.current_id
-        if leaving:
-            self._clear()
+            return
         await self._reload()
-        return rx.redirect(routes.CHAT) if leaving else None
+        if conversation_id == self.current_id:
+            return rx.redirect(routes.CHAT)
 
     @rx.event
     async def share(self, conversation_id: str):

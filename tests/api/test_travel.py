@@ -15,7 +15,7 @@ from sqlmodel import func, select
 from metogpt.models import Conversation, LedgerEntry, Message, Role, Share
 from metogpt.services import answers, conversations, relay
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Forbidden
+from metogpt.services.errors import Forbidden, NotFound
 from metogpt.services.travel import export, presets, shares
 from tests.api.helpers import assert_error
 from tests.conftest import Account, make_account
@@ -231,6 +231,12 @@ def test_share_snapshot_update_and_revoke(api: TestClient) -> None:
     assert api.delete(f"/api/shares/{token}", headers=acc.headers).status_code == 204
     with read_session() as s:
         assert s.get(Share, token) is None
+
+    # A deleted conversation's link is gone too (and its purge removes the row).
+    token = api.post(f"/api/conversations/{conv}/share", headers=acc.headers).json()["token"]
+    _tx(conversations.remove, _user(acc.id), conv)
+    with read_session() as s, pytest.raises(NotFound):
+        shares.public(s, token)
 
 
 def _preset(**over: Any) -> dict[str, Any]:

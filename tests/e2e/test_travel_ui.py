@@ -151,3 +151,49 @@ def test_archive_share_and_import_from_the_browser(
     page.locator(".share-revoke").click()
     expect(page.locator(".share-row")).to_have_count(0)
     assert http.get(url).status_code == 404
+
+
+_OVERFLOW = (
+    "Math.max(document.documentElement.scrollWidth - window.innerWidth,"
+    " (b => b ? b.scrollWidth - b.clientWidth : 0)(document.getElementById('page-body')))"
+)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_travel_screens_in_both_languages(
+    new_page, http: httpx.Client, screenshot: Screenshot, width: int, height: int
+) -> None:
+    person = Person.new("travlang")
+    person.register_via_api(http)
+    headers = _token(http, person)
+    files = {
+        "file": ("lc.json", (EXPORTS / "librechat_export.json").read_bytes(), "application/json")
+    }
+    conv = http.post("/api/conversations/import", files=files, headers=headers).json()
+    token = http.post(
+        f"/api/conversations/{conv['conversations'][0]}/share", headers=headers
+    ).json()["token"]
+    page: Page = new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, person.email, person.password)
+    expect(page.locator("#composer")).to_be_visible()
+    size = "desktop" if width > 500 else "phone"
+    for lang, label in (("en", "Presets"), ("ru", "Пресеты")):
+        if lang == "ru":
+            page.click("#lang-switch")
+        page.goto("/")
+        expect(page.locator("#preset-menu")).to_contain_text(label)
+        page.click("#preset-menu")
+        page.click("#preset-save")
+        expect(page.locator("#preset-name")).to_be_visible()
+        assert page.evaluate(_OVERFLOW) <= 1, f"the chat overflows at {width}px"
+        screenshot(page, f"preset-dialog-{lang}-{size}")
+        page.keyboard.press("Escape")
+        page.goto("/account")
+        expect(page.locator(".share-row")).to_have_count(1)
+        assert page.evaluate(_OVERFLOW) <= 1, f"the account page overflows at {width}px"
+        screenshot(page, f"account-travel-{lang}-{size}")
+        page.goto(f"/s/{token}")
+        expect(page.locator(".share-title")).to_have_text("Rivers")
+        assert page.evaluate(_OVERFLOW) <= 1, f"the share page overflows at {width}px"
+        screenshot(page, f"share-page-{lang}-{size}")  # fmt: skip

@@ -4,17 +4,18 @@ document produced piece by piece.
 
 The JSON document is `{"format": "metogpt", "version": 1, "exported_at", "user_id",
 "conversations": [...]}` whatever the number of conversations; imports.py reads it back.
-Attachments are not part of it yet: MetoGPT has no attachment table to reference."""
+Attachments are referenced (id, name, kind, type, size), not embedded: an import brings back
+the messages, not the files."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from metogpt.models import Conversation, Message, iso, utcnow
+from metogpt.models import Attachment, Conversation, Message, iso, utcnow
 from metogpt.services.conversations import branch, get
 from metogpt.services.db import read_session
 from metogpt.services.permissions import Actor
@@ -24,7 +25,11 @@ FORMAT, VERSION = "metogpt", 1
 BATCH = 200  # conversations read per query while streaming
 
 
-def message_json(m: Message) -> dict[str, Any]:
+def attachment_json(a: Attachment) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "kind": a.kind, "media_type": a.media_type, "size": a.size}
+
+
+def message_json(m: Message, attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
     return {
         "id": m.id,
         "parent_id": m.parent_id,
@@ -38,10 +43,13 @@ def message_json(m: Message) -> dict[str, Any]:
         "charged": m.charged,
         "coefficient": m.coefficient,
         "created_at": iso(m.created_at),
+        "attachments": [attachment_json(a) for a in attachments],
     }
 
 
-def conversation_json(conv: Conversation, messages: list[Message]) -> dict[str, Any]:
+def conversation_json(
+    conv: Conversation, messages: list[Message], files: dict[str, list[Attachment]] | None = None
+) -> dict[str, Any]:
     return {
         "id": conv.id,
         "title": conv.title,
@@ -55,7 +63,7 @@ def conversation_json(conv: Conversation, messages: list[Message]) -> dict[str, 
         "active_leaf_id": conv.active_leaf_id,
         "created_at": iso(conv.created_at),
         "updated_at": iso(conv.updated_at),
-        "messages": [message_json(m) for m in messages],
+        "messages": [message_json(m, (files or {}).get(m.id, [])) for m in messages],
     }
 
 
@@ -75,11 +83,28 @@ def _messages(session: Session, conversation_ids: list[str]) -> dict[str, list[M
     return by_conv
 
 
+def _attachments(session: Session, conversation_ids: list[str]) -> dict[str, list[Attachment]]:
+    """The sent attachments of these conversations, by message."""
+    by_message: dict[str, list[Attachment]] = {}
+    rows = session.exec(
+        select(Attachment)
+        .where(
+            col(Attachment.conversation_id).in_(conversation_ids),
+            col(Attachment.message_id).is_not(None),
+        )
+        .order_by(col(Attachment.position))
+    )
+    for a in rows:
+        by_message.setdefault(a.message_id or "", []).append(a)
+    return by_message
+
+
 def as_json(session: Session, actor: Actor, conversation_id: Any) -> dict[str, Any]:
     """One conversation, every branch, as a MetoGPT export document."""
     conv = get(session, get_user(session, actor.user_id), conversation_id)
     messages = _messages(session, [conv.id])[conv.id]
-    return {**_header(actor.user_id), "conversations": [conversation_json(conv, messages)]}
+    files = _attachments(session, [conv.id])
+    return {**_header(actor.user_id), "conversations": [conversation_json(conv, messages, files)]}
 
 
 def as_markdown(session: Session, actor: Actor, conversation_id: Any) -> tuple[str, str]:
@@ -106,18 +131,24 @@ def stream_all(actor: Actor, batch: int = BATCH) -> Iterator[bytes]:
             convs = list(
                 session.exec(
                     select(Conversation)
-                    .where(col(Conversation.user_id) == actor.user_id, col(Conversation.id) > after)
+                    .where(
+                        col(Conversation.user_id) == actor.user_id,
+                        col(Conversation.deleted_at).is_(None),
+                        col(Conversation.id) > after,
+                    )
                     .order_by(col(Conversation.id))
                     .limit(batch)
                 )
             )
             if not convs:
                 break
-            by_conv = _messages(session, [c.id for c in convs])
+            ids = [c.id for c in convs]
+            by_conv, files = _messages(session, ids), _attachments(session, ids)
             chunk = ",".join(
-                json.dumps(conversation_json(c, by_conv[c.id]), ensure_ascii=False) for c in convs
+                json.dumps(conversation_json(c, by_conv[c.id], files), ensure_ascii=False)
+                for c in convs
             )
         yield (chunk if first else "," + chunk).encode()
         first, after = False, convs[-1].id
-        del convs, by_conv, chunk
+        del convs, by_conv, files, chunk
     yield b"]}"

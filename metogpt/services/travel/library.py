@@ -33,7 +33,7 @@ def page(
 ) -> Page:
     """The user's conversations, most recently updated first; `archived` None: all of them."""
     limit, offset = page_args(limit, offset)
-    where = [col(Conversation.user_id) == actor.user_id]
+    where = [col(Conversation.user_id) == actor.user_id, col(Conversation.deleted_at).is_(None)]
     if archived is not None:
         where.append(col(Conversation.archived) == archived)
     total = session.exec(select(func.count()).select_from(Conversation).where(*where)).one()

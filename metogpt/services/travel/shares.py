@@ -99,9 +99,8 @@ def mine(session: Session, actor: Actor) -> list[Share]:
 
 def public(session: Session, token: Any) -> SharedView:
     """What /s/{token} shows to anyone; NotFound for an unknown or revoked token."""
-    link = session.get(Share, token) if isinstance(token, str) and 0 < len(token) <= 64 else None
-    conv = session.get(Conversation, link.conversation_id) if link is not None else None
-    if link is None or conv is None or conv.deleted_at is not None:  # deleted, undo pending
+    link = _live(session, token)
+    if link is None:
         raise NotFound("share link not found", code=ErrorCode.SHARE_NOT_FOUND)
     return SharedView(
         link.token,
@@ -111,5 +110,12 @@ def public(session: Session, token: Any) -> SharedView:
     )
 
 
+def _live(session: Session, token: Any) -> Share | None:
+    """The link, unless unknown or its conversation was deleted (restoring brings it back)."""
+    link = session.get(Share, token) if isinstance(token, str) and 0 < len(token) <= 64 else None
+    conv = session.get(Conversation, link.conversation_id) if link else None
+    return link if conv is not None and conv.deleted_at is None else None
+
+
 def exists(session: Session, token: str) -> bool:
-    return session.get(Share, token) is not None
+    return _live(session, token) is not None

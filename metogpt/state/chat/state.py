@@ -94,8 +94,7 @@ class ChatState(SessionState):
         if self.streaming and wanted == self.current_id:
             return  # the answer being written is on screen already
         if not wanted:
-            if self.current_id:  # leaving a conversation; a new chat keeps its preset
-                self._clear()
+            self._clear()
         elif wanted != self.current_id:
             self.error, self.editing_id = "", ""
         view = await self._screen(user, wanted)
