@@ -108,7 +108,12 @@ def test_account_shows_the_usage_and_ledger_of_the_database(
         pick_theme(page, "dark")
         expect(page.locator("html")).to_have_class(DARK)
         no_sideways_scroll(page)
+        expect(page.locator("#profile-theme")).to_have_text(
+            {"en": "Dark", "ru": "Тёмная"}[lang]
+        )  # the profile shows the theme picked in the menu
         screenshot(page, f"account-sections-dark-{lang}-{size}")
+        page.locator("#ledger-section").scroll_into_view_if_needed()
+        screenshot(page, f"account-sections-dark-{lang}-{size}-ledger")
     finally:
         context.close()
 
