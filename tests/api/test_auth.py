@@ -328,6 +328,9 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("DELETE", "/api/admin/packages/{packageId}"),
         ("GET", "/api/admin/payments"),
         ("POST", "/api/admin/payments/{paymentId}/reconcile"),
+        # The account page's figures (issue 17)
+        ("GET", "/api/me/usage"),
+        ("GET", "/api/me/transactions"),
     }
 
 
