@@ -6,26 +6,33 @@ import reflex as rx
 
 from metogpt import routes
 from metogpt.api import build_api
-from metogpt.i18n import MESSAGES
 from metogpt.pages.account import account_page
 from metogpt.pages.admin import admin_page
-from metogpt.pages.chat import chat_page
+from metogpt.pages.chat import chat_page, page_title
 from metogpt.pages.layout import offline_notice
 from metogpt.pages.login import login_page, register_page
+from metogpt.pages.share import share_page
 from metogpt.services import clients
 from metogpt.services.grants import grants_loop
 from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
+from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
+from metogpt.state.lang import t
+from metogpt.state.presets import PresetState
 from metogpt.state.session import SessionState, TabOwner
+from metogpt.state.share import ShareState
+from metogpt.state.travel import TravelAccountState
 
 app = rx.App(
     api_transformer=build_api(),
     html_lang="en",
-    stylesheets=["/metogpt.css"],
-    toaster=None,  # nothing shows toasts: the connection notice is offline_notice
+    stylesheets=["/metogpt.css", "/layout.css", "/markdown.css"],
+    # Toasts confirm saves (the admin dashboard); Reflex's English connection toast is not
+    # one of them: that lives in the overlay, replaced by offline_notice below.
+    toaster=rx.toast.provider(close_button=True),
 )
 # Before any event: a tab's states hold only the data of the user its token names.
 app.add_middleware(TabOwner())
@@ -47,32 +54,46 @@ app.sio.eio.cors_allowed_origins = _websocket_origin
 app.add_page(
     login_page,
     route=routes.LOGIN,
-    title=MESSAGES["auth.login.title"][0],
+    title=t("chatnav.title.login"),
     on_load=AuthFormState.redirect_if_signed_in,
 )
 app.add_page(
     register_page,
     route=routes.REGISTER,
-    title=MESSAGES["auth.register.title"][0],
+    title=t("chatnav.title.register"),
     on_load=AuthFormState.redirect_if_signed_in,
 )
-app.add_page(
-    chat_page,
-    route=routes.CHAT,
-    title="MetoGPT",
-    on_load=[SessionState.require_login, ChatState.load],
-)
+# The dynamic route first (Reflex's rule when one page function serves two routes).
+for route in (routes.CONVERSATION, routes.CHAT):
+    app.add_page(
+        chat_page,
+        route=route,
+        title=page_title(),
+        on_load=[SessionState.require_login, ChatState.load, PresetState.load_presets],
+    )
 app.add_page(
     admin_page,
     route=routes.ADMIN,
-    title="MetoGPT · Admin",
+    title=t("chatnav.title.admin"),
     on_load=AdminState.load,
 )
 app.add_page(
     account_page,
     route=routes.ACCOUNT,
-    title="MetoGPT · Account",
-    on_load=[SessionState.require_login, AccountState.reset_form],
+    title=t("chatnav.title.account"),
+    on_load=[
+        SessionState.require_login,
+        AccountState.reset_form,
+        BillingState.load,
+        TravelAccountState.load_links,
+    ],
+)
+app.add_page(
+    share_page,
+    route=routes.SHARE,
+    title="MetoGPT",
+    meta=[{"name": "robots", "content": "noindex"}],
+    on_load=ShareState.load,
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)

@@ -1,13 +1,33 @@
-"""The chat's messages: the user's (with edit and retry), the answers (Markdown, tokens,
-charge, regenerate) and the branch switcher."""
+"""The chat's messages: the user's (with edit, copy and retry), the answers (Markdown,
+tokens, charge, copy, regenerate; a failed one with its reason and Retry) and the branch
+switcher."""
 
 from __future__ import annotations
+
+from typing import get_args
 
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from metogpt.components.markdown import answer_text, copy_button
+from metogpt.i18n import MESSAGES
+from metogpt.services.llm.types import ErrorKind
 from metogpt.state.chat import ChatState, MessageRow
 from metogpt.state.lang import t
+from metogpt.state.session import SessionState
+
+# A failed answer's reason, by the error code stored on the message, in either language:
+# looked up in the browser, so it follows a language switch and survives a reload.
+_REASONS = ("length", *get_args(ErrorKind))
+_REASON_EN = {code: MESSAGES[f"chat.error.{code}"][0] for code in _REASONS}
+_REASON_RU = {code: MESSAGES[f"chat.error.{code}"][1] for code in _REASONS}
+
+
+def _reason(code: rx.Var[str]) -> rx.Var:
+    en = rx.Var.create(_REASON_EN).to(dict)[code].to(str)
+    ru = rx.Var.create(_REASON_RU).to(dict)[code].to(str)
+    known = rx.Var.create(list(_REASONS)).contains(code)
+    return rx.cond(known, rx.cond(SessionState.lang == "ru", ru, en), t("render.error.unknown"))
 
 
 def _branch_switcher(msg: ObjectVar[MessageRow]) -> rx.Component:
@@ -80,11 +100,14 @@ def _user_message(msg: ObjectVar[MessageRow]) -> rx.Component:
         ),
         rx.hstack(
             _branch_switcher(msg),
+            copy_button(msg.content, class_name="copy-button msg-copy"),
             rx.icon_button(
-                rx.icon("pencil", size=13),
+                rx.icon("pencil", size=15),
                 size="1",
-                variant="ghost",
+                variant="soft",
+                color_scheme="gray",
                 title=t("chat.edit"),
+                aria_label=t("chat.edit"),
                 class_name="msg-edit",
                 disabled=ChatState.streaming,
                 on_click=ChatState.start_edit(msg.id, msg.content),
@@ -111,12 +134,21 @@ def _user_message(msg: ObjectVar[MessageRow]) -> rx.Component:
     )
 
 
-def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
-    return rx.hstack(
-        _branch_switcher(msg),
-        rx.text(msg.model, size="1", color_scheme="gray"),
+def _charge(msg: ObjectVar[MessageRow]) -> rx.Component:
+    """Tokens and charge; an answer that used nothing says "nothing charged" instead of
+    "0 tokens · charged 0" (a stop before sending says it in its badge already)."""
+    used_nothing = (msg.charged.to(int) == 0) & (msg.tokens.to(int) == 0)
+    figures = {"class_name": "msg-charge", "data_charged": msg.charged, "data_tokens": msg.tokens}
+    return rx.cond(
+        msg.status == "streaming",
+        rx.fragment(),
         rx.cond(
-            msg.status != "streaming",
+            used_nothing,
+            rx.cond(
+                msg.status == "stopped",
+                rx.fragment(),
+                rx.text(t("render.nothing_charged"), size="1", color_scheme="gray", **figures),
+            ),
             rx.text(
                 msg.tokens,
                 " ",
@@ -130,11 +162,17 @@ def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
                 ")",
                 size="1",
                 color_scheme="gray",
-                class_name="msg-charge",
-                data_charged=msg.charged,
-                data_tokens=msg.tokens,
+                **figures,
             ),
         ),
+    )
+
+
+def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
+    return rx.hstack(
+        _branch_switcher(msg),
+        rx.text(msg.model, size="1", color_scheme="gray"),
+        _charge(msg),
         rx.cond(
             msg.status == "stopped",
             rx.badge(
@@ -147,6 +185,10 @@ def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
                 size="1",
                 class_name="msg-stopped",
             ),
+        ),
+        rx.cond(
+            (msg.status != "streaming") & (msg.content != ""),
+            copy_button(msg.content, class_name="copy-button msg-copy"),
         ),
         rx.cond(
             (msg.status != "streaming") & ~ChatState.streaming,
@@ -165,12 +207,35 @@ def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
     )
 
 
-@rx.memo
-def answer_text(content: rx.Var[str]) -> rx.Component:
-    """An answer as Markdown, rendered again only when its text changes. The message list
-    is one component that every state update re-renders (each flush of a streaming
-    answer among them): without this, every earlier answer was parsed again each time."""
-    return rx.markdown(content, use_raw=False, class_name="msg-text")
+def _failure(msg: ObjectVar[MessageRow]) -> rx.Component:
+    """Why the answer failed or was cut (kept on the message), and a Retry that asks again
+    (a new answer beside this one, as regenerate does)."""
+    return rx.cond(
+        (msg.error != "") & (msg.status != "streaming"),
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert", size=16)),
+            rx.callout.text(_reason(msg.error), class_name="msg-error-text"),
+            rx.cond(
+                ~ChatState.streaming,
+                rx.button(
+                    rx.icon("rotate-ccw", size=13),
+                    t("render.retry"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    class_name="msg-answer-retry",
+                    on_click=ChatState.regenerate(msg.id),
+                    width="fit-content",
+                ),
+            ),
+            color_scheme=rx.cond(msg.status == "error", "red", "amber"),
+            size="1",
+            role="alert",
+            class_name="msg-error",
+            data_error=msg.error,
+            width="100%",
+        ),
+    )
 
 
 def _assistant_message(msg: ObjectVar[MessageRow]) -> rx.Component:
@@ -191,12 +256,15 @@ def _assistant_message(msg: ObjectVar[MessageRow]) -> rx.Component:
                 rx.cond(
                     msg.content != "",
                     answer_text(content=msg.content),
-                    rx.text("—", color_scheme="gray"),
+                    rx.cond(
+                        msg.status == "error", rx.fragment(), rx.text("—", color_scheme="gray")
+                    ),
                 ),
             ),
             width="100%",
             class_name="msg-body",
         ),
+        _failure(msg),
         _answer_footer(msg),
         width="100%",
         max_width="760px",

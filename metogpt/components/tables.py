@@ -1,7 +1,12 @@
 """Tables. `table` is the compact Radix table of the dashboard; the `plain_*` helpers render
 what rx.table.cell, rx.text and rx.switch render, as plain elements wearing Radix Themes'
 classes (styled by assets/metogpt.css): long lists skip those per-element React components
-and style props, which a new browser tab pays for in full (bench/admin_first_screen.py)."""
+and style props, which a new browser tab pays for in full (bench/admin_first_screen.py).
+
+On a phone (below Reflex's "md", 48em) every table wearing `stack-table` shows each row as
+a stacked card (assets/metogpt.css): no header row, each cell labelled by its `data-label`
+(`cell`, `plain_cell(label=...)`), a cell marked `stack-full` on a line of its own. Nothing
+is hidden, so every action of a row stays on screen, and nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -27,6 +32,25 @@ def table(
         rx.table.body(rx.foreach(rows, render)),
         size="1",
         width="100%",
+        class_name="stack-table",
+    )
+
+
+def cell(
+    label_key: str | None, *children: rx.Component | rx.Var | str, **props: Any
+) -> rx.Component:
+    """A cell of `table`, labelled by the column's header (`label_key`) when the row is a
+    card on a phone; None: the card's title line, a line of its own."""
+    if label_key is None:
+        return rx.table.cell(*children, class_name="stack-full", **props)
+    return rx.table.cell(*children, data_label=t(label_key), **props)
+
+
+def empty_note(show: rx.Var[bool], text: rx.Var | str, note_id: str) -> rx.Component:
+    """What a table says when it has no rows."""
+    return rx.cond(
+        show,
+        rx.text(text, size="2", color_scheme="gray", id=note_id, padding="0.75em 0.5em"),
     )
 
 
@@ -35,7 +59,6 @@ def sort_header(
     active: rx.Var[bool] | bool,
     descending: rx.Var[bool] | bool,
     on_click: EventType[()],
-    extra: str = "",
 ) -> rx.Component:
     """What rx.table.column_header_cell holding an rx.hstack renders, as plain elements:
     a header that sorts by its column on click, with an arrow while it is `active`."""
@@ -55,12 +78,17 @@ def sort_header(
             class_name="rt-Flex rt-r-ai-center rt-r-gap-1 sortable",
             on_click=on_click,
         ),
-        class_name=f"rt-TableCell rt-TableColumnHeaderCell {extra}".strip(),
+        class_name="rt-TableCell rt-TableColumnHeaderCell",
     )
 
 
-def plain_cell(*children: rx.Component | rx.Var, extra: str = "") -> rx.Component:
-    return rx.el.td(*children, class_name=f"rt-TableCell {extra}".strip())
+def plain_cell(
+    *children: rx.Component | rx.Var, label: rx.Var | str | None = None, extra: str = ""
+) -> rx.Component:
+    """A cell; `label` names it on a phone's card (None: the card's title line)."""
+    if label is None:
+        return rx.el.td(*children, class_name=f"rt-TableCell stack-full {extra}".strip())
+    return rx.el.td(*children, class_name=f"rt-TableCell {extra}".strip(), data_label=label)
 
 
 def plain_text(

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex_components_core.core.banner import has_too_many_connection_errors
 
 from metogpt import routes
+from metogpt.components.balance import balance_badge
 from metogpt.components.forms import lang_switch
 from metogpt.components.theme import theme_items, theme_menu
 from metogpt.state.lang import t
@@ -55,7 +56,7 @@ def header() -> rx.Component:
         _mobile_nav(),
         rx.hstack(
             rx.icon("sparkles", size=20, color=rx.color("accent", 9)),
-            rx.heading(t("app.name"), size="4"),
+            rx.heading(t("app.name"), size="4", display=["none", "block"]),  # phones: room
             align="center",
             spacing="2",
         ),
@@ -66,13 +67,7 @@ def header() -> rx.Component:
             display=["none", "flex"],
         ),
         rx.spacer(),
-        rx.badge(
-            rx.icon("coins", size=14),
-            rx.text(SessionState.balance, id="balance"),
-            color_scheme="green",
-            size="2",
-            title=t("shell.balance"),
-        ),
+        balance_badge(),
         rx.link(  # the user's own menu: their account page
             rx.vstack(
                 rx.text(SessionState.user_name, size="2", weight="medium", id="user-name"),

@@ -18,10 +18,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
-from metogpt.services import holds
+from metogpt.services import files, holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
 from metogpt.services.errors import ErrorCode, InvalidInput
+from metogpt.services.files.prompt import parts as prompt_parts
 from metogpt.services.llm import ChatMessage, Usage
 from metogpt.services.llm.tokens import (
     TOKENS_PER_MESSAGE,
@@ -46,33 +47,90 @@ class PreparedAnswer:
     max_tokens: int
     prompt_tokens: int  # the local count of `messages` the reservation was sized on
     provider_kind: ProviderKind  # whose tokenizer local counts estimate
+    temperature: float | None = None  # the conversation's sampling (None: provider default)
+    top_p: float | None = None
 
 
-def _prompt(
-    conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
-) -> tuple[list[ChatMessage], int]:
-    """System prompt + the branch, oldest turns dropped until it fits the context window
-    with room for an answer; and its token count (count_prompt_tokens's, each message
-    encoded once however many turns are dropped)."""
-    turns = [
+def context_turns(path: list[Message]) -> list[ChatMessage]:
+    """The turns of a branch that go back to the model: the user's, and the answers that
+    ended with text (failed and unfinished ones do not)."""
+    return [
         ChatMessage(m.role, m.content)  # type: ignore[arg-type]
         for m in path
         if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
     ]
+
+
+def turn_size(message: ChatMessage) -> int:
+    """A message's tokens in a prompt, its framing included (count_prompt_tokens's way)."""
+    return count_text_tokens(message.content) + TOKENS_PER_MESSAGE
+
+
+def prompt_budget(spec: ModelSpec) -> int:
+    """The prompt's share of the context window: the rest is kept for the answer."""
+    return spec.context_window - min(spec.max_output, spec.context_window // 4)
+
+
+def fit_prompt(
+    system: str,
+    sizes: list[int],
+    spec: ModelSpec,
+    kind: ProviderKind,
+    images: list[int] | None = None,
+) -> tuple[int, int]:
+    """How many of the oldest turns (`sizes`, oldest first) are dropped so that the prompt
+    fits the context window with room for an answer, and the prompt's token count then.
+    `images`: each turn's image tokens (the provider's formula: no margin added)."""
+    images = images or [0] * len(sizes)
+    total = TOKENS_PER_REPLY + sum(sizes)
+    if system.strip():
+        total += turn_size(ChatMessage("system", system))
+    pictures = sum(images)
+    budget = prompt_budget(spec)
+    dropped = 0
+    while len(sizes) - dropped > 1 and with_margin(total, kind) + pictures > budget:
+        total -= sizes[dropped]
+        pictures -= images[dropped]
+        dropped += 1
+    return dropped, with_margin(total, kind) + pictures
+
+
+def _prompt(
+    session: Session, conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
+) -> tuple[list[ChatMessage], int]:
+    """System prompt + the branch with its attachments, oldest turns dropped until it fits
+    the context window with room for an answer (fit_prompt); and its token count (text by
+    the tokenizer with the provider's margin, images by the provider's formula).
+
+    Images go to vision models only: the prompt's own are refused for another model before
+    anything is sent; those of earlier turns are left out for it."""
+    kept = [m for m in path if m.role == "user" or m.status in _IN_CONTEXT]
+    attached = files.of_messages(session, [m.id for m in kept if m.role == "user"])
+    if kept:
+        files.require_vision(spec, attached.get(kept[-1].id, []))
+    turns: list[ChatMessage] = []
+    sizes: list[int] = []
+    images: list[int] = []
+    for m in kept:
+        rows = attached.get(m.id, [])
+        if not m.content and not rows:
+            continue
+        blocks, pictures = prompt_parts(rows, kind)
+        pictures = pictures if spec.vision else ()
+        turns.append(ChatMessage(m.role, m.content, blocks, pictures))  # type: ignore[arg-type]
+        sizes.append(turn_size(turns[-1]) + sum(r.text_tokens for r in rows if r.kind != "image"))
+        images.append(sum(picture.tokens for picture in pictures))
+    dropped, tokens = fit_prompt(conv.system_prompt, sizes, spec, kind, images)
+    turns = turns[dropped:]
+    if turns and (turns[-1].files or turns[-1].images) and tokens > prompt_budget(spec):
+        raise InvalidInput(
+            f"{tokens} > {prompt_budget(spec)} tokens", code=ErrorCode.FILES_TOO_LONG
+        )
     system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
-    sizes = [count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in turns]
-    total = TOKENS_PER_REPLY + sum(
-        count_text_tokens(m.content) + TOKENS_PER_MESSAGE for m in system
-    )
-    total += sum(sizes)
-    budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
-    while len(turns) > 1 and with_margin(total, kind) > budget:
-        turns.pop(0)
-        total -= sizes.pop(0)
-    return system + turns, with_margin(total, kind)
+    return system + turns, tokens
 
 
-def _provider_kind(model: str) -> ProviderKind:
+def provider_kind(model: str) -> ProviderKind:
     """The kind of provider serving `model` now; a model gone from the catalog is counted
     with the margin of a foreign tokenizer."""
     try:
@@ -89,8 +147,10 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     if user_msg.role != "user":
         raise InvalidInput("an answer follows a user message", code=ErrorCode.NOT_A_PROMPT)
     spec, coefficient = model_for(session, user, model)
-    kind = _provider_kind(spec.name)
-    messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
+    kind = provider_kind(spec.name)
+    messages, prompt_tokens = _prompt(
+        session, conv, branch(session, conv.id, user_msg.id), spec, kind
+    )
     answer_id = new_id()
     hold = holds.reserve(
         session,
@@ -98,7 +158,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         model=spec.name,
         coefficient=coefficient,
         prompt_tokens=prompt_tokens,
-        max_output=spec.max_output,
+        # The conversation's cap (a preset's max output tokens) when it has one.
+        max_output=min(spec.max_output, conv.max_tokens or spec.max_output),
         conversation_id=conv.id,
         message_id=answer_id,
     )
@@ -129,6 +190,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         hold.max_tokens,
         prompt_tokens,
         kind,
+        conv.temperature,
+        conv.top_p,
     )
 
 
@@ -189,7 +252,11 @@ def recover(session: Session, older_than: timedelta) -> int:
 
 
 def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
-    """For crash recovery: what the stored partial answer shows was used."""
+    """For crash recovery: what the stored partial answer shows was used (an answer of
+    the API: the tokens it had streamed when last saved, services/gateway)."""
+    if reservation.api_key_id is not None:
+        streamed = reservation.streamed_tokens
+        return (reservation.prompt_tokens, streamed) if streamed is not None else (0, 0)
     msg = session.get(Message, reservation.message_id) if reservation.message_id else None
     if msg is None:
         return 0, 0
@@ -200,7 +267,7 @@ def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
         session.add(msg)
         return 0, 0
     msg.status = MessageStatus.CUT
-    msg.completion_tokens = count_text_tokens(msg.content, _provider_kind(reservation.model))
+    msg.completion_tokens = count_text_tokens(msg.content, provider_kind(reservation.model))
     msg.prompt_tokens = reservation.prompt_tokens
     session.add(msg)
     return reservation.prompt_tokens, msg.completion_tokens

@@ -128,6 +128,25 @@ def authenticate(session: Session, token: str | None) -> tuple[User, Actor]:
     return user, actor_for(session, user)
 
 
+def own_balance(session: Session, token: str | None) -> int:
+    """The token's user's balance, checked as `authenticate` checks (the session row, the
+    token version, the account enabled) in one indexed read: the header polls it."""
+    claims = _token_claims(token)
+    balance = session.exec(
+        select(User.balance)
+        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+        .where(
+            col(AuthSession.id) == claims["jti"],
+            col(User.id) == claims["sub"],
+            col(User.token_version) == claims["ver"],
+            col(User.enabled).is_(True),
+        )
+    ).first()
+    if balance is None:
+        raise _revoked()
+    return balance
+
+
 def logout(session: Session, token: str | None) -> None:
     """Sign out: the token's session ends for every worker (its row is deleted). A token
     that is no longer valid is refused like any other use of it."""

@@ -1,5 +1,6 @@
 """Conversations as trees of messages: posting and editing prompts, branches, the page's
-read model (`screen`, `thread`), search, rename, system prompt, delete.
+read model (`screen`, `thread`), search, rename, system prompt, delete
+(soft, undoable, purged later) and the list's date groups.
 
 Edits and regenerations add siblings, so every earlier branch stays switchable; the branch
 shown is the path from the conversation's `active_leaf_id` up to the root. Answers (the
@@ -10,20 +11,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import delete, exists, or_
 from sqlmodel import Session, col, func, select
 
-from metogpt.models import Conversation, Message, Role, User, utcnow
-from metogpt.services import roles
+from metogpt.models import Conversation, Message, Role, Share, User, utcnow
+from metogpt.services import files, roles
 from metogpt.services.catalog import ModelSpec, get_catalog
 from metogpt.services.db import is_key
 from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, NotFound
+from metogpt.services.travel.sampling import Sampling
+from metogpt.services.travel.sampling import check as check_sampling
 
 MAX_PROMPT_CHARS = 100_000
 MAX_SYSTEM_CHARS = 20_000
 MAX_TITLE = 200
+# How long a deleted conversation can still be restored (the page offers Undo for 5 s).
+UNDO_SECONDS = 60
 # Unicode's control characters (Cc) but tab and newline; CR is folded into newline first.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -43,7 +49,7 @@ def model_for(session: Session, user: User, model: Any) -> tuple[ModelSpec, str]
 
 def _own(session: Session, user_id: str, conversation_id: Any) -> Conversation:
     conv = session.get(Conversation, conversation_id) if is_key(conversation_id) else None
-    if conv is None or conv.user_id != user_id:
+    if conv is None or conv.user_id != user_id or conv.deleted_at is not None:
         raise NotFound("conversation not found", code=ErrorCode.CONVERSATION_NOT_FOUND)
     return conv
 
@@ -94,21 +100,37 @@ def post_user_message(
     model: Any,
     *,
     system_prompt: str = "",
+    file_ids: Any = None,
+    sampling: Sampling | None = None,
 ) -> Message:
-    """Save the user's message at the end of the active branch (a new conversation if none)."""
-    text = _prompt_text(text)
-    model_for(session, user, model)  # refuse early, before anything is stored
+    """Save the user's message at the end of the active branch (a new conversation if none,
+    with `sampling`'s parameters, e.g. a preset's), with the user's unsent files `file_ids`
+    attached (services/files/): then the text may be empty."""
+    spec, _ = model_for(session, user, model)  # refuse early, before anything is stored
+    rows = files.check_unsent(session, user.id, file_ids)
+    files.require_vision(spec, rows)
+    text = "" if rows and isinstance(text, str) and not text.strip() else _prompt_text(text)
+    params = (
+        check_sampling(sampling.temperature, sampling.top_p, sampling.max_tokens, spec)
+        if sampling
+        else Sampling()
+    )
     if conversation_id:
         conv = _own(session, user.id, conversation_id)
     else:
         conv = Conversation(
             user_id=user.id,
-            title=_title_from(text),
+            title=_title_from(text or rows[0].name),
             system_prompt=storable(system_prompt[:MAX_SYSTEM_CHARS]),
+            temperature=params.temperature,
+            top_p=params.top_p,
+            max_tokens=params.max_tokens,
         )
         session.add(conv)
         session.flush()
-    return _append(session, conv, conv.active_leaf_id, "user", text, model=model)
+    msg = _append(session, conv, conv.active_leaf_id, "user", text, model=model)
+    files.attach(session, rows, conv.id, msg.id)
+    return msg
 
 
 def edit_user_message(session: Session, user: User, message_id: Any, text: Any) -> Message:
@@ -255,7 +277,11 @@ def screen(session: Session, user: User, conversation_id: str | None, search: st
 
 def listing(session: Session, user: User, search: str = "", limit: int = 100) -> list[Conversation]:
     """The user's conversations, newest first; `search` matches titles and message text."""
-    query = select(Conversation).where(Conversation.user_id == user.id)
+    query = select(Conversation).where(
+        Conversation.user_id == user.id,
+        col(Conversation.deleted_at).is_(None),
+        col(Conversation.archived).is_(False),
+    )
     if needle := storable(search).strip().lower()[:200]:
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
@@ -294,6 +320,47 @@ def set_system_prompt(session: Session, user: User, conversation_id: Any, prompt
 
 
 def remove(session: Session, user: User, conversation_id: Any) -> None:
+    """Delete: hidden from now on everywhere, restorable by `restore` until `purge` (run
+    beside the app) removes it for good, UNDO_SECONDS later at the earliest."""
     conv = _own(session, user.id, conversation_id)
-    session.exec(delete(Message).where(col(Message.conversation_id) == conv.id))
-    session.delete(conv)
+    conv.deleted_at = utcnow()
+    session.add(conv)
+
+
+def restore(session: Session, user: User, conversation_id: Any) -> None:
+    """Undo a delete that has not been purged yet."""
+    conv = session.get(Conversation, conversation_id) if is_key(conversation_id) else None
+    if conv is None or conv.user_id != user.id or conv.deleted_at is None:
+        raise NotFound("conversation not found", code=ErrorCode.CONVERSATION_NOT_FOUND)
+    conv.deleted_at = None
+    session.add(conv)
+
+
+def purge(session: Session, now: datetime | None = None) -> int:
+    """Remove for good the conversations deleted more than UNDO_SECONDS ago, with their
+    messages and their files (services/files/); how many."""
+    cutoff = (now or utcnow()) - timedelta(seconds=UNDO_SECONDS)
+    gone = select(Conversation.id).where(col(Conversation.deleted_at) < cutoff)
+    for conv_id in session.exec(gone).all():
+        files.delete_for_conversation(session, conv_id)
+    session.exec(delete(Message).where(col(Message.conversation_id).in_(gone)))
+    session.exec(delete(Share).where(col(Share.conversation_id).in_(gone)))  # its share links
+    result = session.exec(delete(Conversation).where(col(Conversation.deleted_at) < cutoff))
+    return result.rowcount or 0
+
+
+def age_group(updated: datetime, today: date, tz: tzinfo = UTC) -> str:
+    """The list's heading for a conversation last active at `updated`, `today` being a date
+    in `tz`: "today", "yesterday", "week" (previous 7 days), "month" (previous 30 days), or
+    its month as "YYYY-MM". SQLite gives back naive datetimes: those are UTC."""
+    local = (updated if updated.tzinfo else updated.replace(tzinfo=UTC)).astimezone(tz)
+    days = (today - local.date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days <= 7:
+        return "week"
+    if days <= 30:
+        return "month"
+    return f"{local.year:04d}-{local.month:02d}"

@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from alembic import command
 from metogpt import settings
-from metogpt.services import accounts, answers, auth, roles
+from metogpt.services import accounts, answers, auth, conversations, roles
 from metogpt.services.db import engines, write_session
 from metogpt.services.llm import tokens
 
@@ -90,16 +90,23 @@ def recover_abandoned() -> int:
         return answers.recover(session, stale_after())
 
 
+def purge_deleted() -> int:
+    with write_session() as session:
+        return conversations.purge(session)
+
+
 async def recovery_loop() -> None:
     """Runs beside the app (a lifespan task, in every worker): a worker that died mid-answer
     leaves its reservation behind; the survivors settle it once it is surely abandoned.
     Several workers may try the same reservation at once: settling is claimed by a DELETE,
-    so exactly one of them charges it."""
+    so exactly one of them charges it. The same loop purges the conversations deleted
+    longer ago than their undo window."""
     every = recovery_every_seconds()
     while True:
         await asyncio.sleep(every)
         try:
             await asyncio.to_thread(recover_abandoned)
+            await asyncio.to_thread(purge_deleted)
         except Exception:  # keep the loop alive through a passing database outage
             logging.getLogger(__name__).exception("reservation recovery failed")
 

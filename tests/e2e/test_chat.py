@@ -173,7 +173,7 @@ def test_provider_error_charges_nothing_and_keeps_the_message(
     fake_provider.behavior = FakeBehavior(status=500)
     _open_chat(page, person)
     _send(page, "Are you down?")
-    expect(page.locator("#chat-bottom [role=alert]")).to_contain_text("unavailable")
+    expect(page.locator(".msg-assistant .msg-error-text")).to_contain_text("unavailable")
     expect(page.locator(".msg-user .msg-text")).to_have_text("Are you down?")
     assert charges(http, app_server, person.email) == []
     assert _balance(page) == 2000
@@ -264,4 +264,5 @@ def test_conversation_list_rename_search_delete(
     expect(page.locator(".conversation")).to_have_count(2)
     page.locator(".conversation", has_text="otters").locator(".conv-menu").click()
     page.locator(".conv-delete").click()
+    page.click("#delete-confirm")
     expect(page.locator(".conversation")).to_have_count(1)

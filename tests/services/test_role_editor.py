@@ -3,11 +3,13 @@ the same rules as the REST API."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from metogpt.services import permissions, roles
+from metogpt.services import grants, permissions, roles
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Forbidden, InvalidInput
+from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, ServiceError
 from metogpt.services.permissions import Actor, full_matrix
 
 
@@ -61,9 +63,14 @@ def test_a_bad_coefficient_is_refused_and_nothing_changes(database: str, coeffic
     before = _form("PRO")
     form = _form("PRO")
     form.models[0].enabled, form.models[0].coefficient = True, coefficient
-    with pytest.raises(InvalidInput), write_session() as s:
+    with pytest.raises(InvalidInput) as refused, write_session() as s:
         roles.save_from_editor(s, _admin(), "PRO", False, form)
     assert _form("PRO") == before
+    model = form.models[0].model
+    # said in the editor's words, about the row's field: no API path in it
+    assert refused.value.details == {"field": f"model:{model}", "model": model}
+    assert refused.value.message.startswith(f"Coefficient for {model} must be a number above 0")
+    assert "modelAccess" not in refused.value.message
 
 
 def test_admin_keeps_a_disabled_model_disabled(database: str) -> None:
@@ -81,8 +88,21 @@ def test_the_editor_cannot_escalate(database: str) -> None:
     limited = Actor("x", "X", permissions.normalize({"ROLE_MANAGEMENT": {"CREATE": True}}))
     form = _form(None)
     form.perms["BALANCE_MANAGEMENT.UPDATE"] = True
-    with pytest.raises(Forbidden), write_session() as s:
+    with pytest.raises(Forbidden) as refused, write_session() as s:
         roles.save_from_editor(s, limited, "Sneaky", True, form)
+    assert refused.value.code == ErrorCode.ESCALATION
+    assert refused.value.details["field"] == "permissions"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [("9lives", ErrorCode.INVALID), ("pro", ErrorCode.ROLE_EXISTS)]
+)
+def test_a_bad_or_taken_name_is_about_the_name_field(
+    database: str, name: str, code: ErrorCode
+) -> None:
+    with pytest.raises(ServiceError) as refused, write_session() as s:
+        roles.save_from_editor(s, _admin(), name, True, _form(None))
+    assert refused.value.code == code and refused.value.details["field"] == "name"
 
 
 def test_who_may_open_the_admin_area() -> None:
@@ -93,3 +113,31 @@ def test_who_may_open_the_admin_area() -> None:
         assert permissions.can_open_admin(Actor("u", "X", one)), ptype
     writes_only = permissions.normalize({"ROLE_MANAGEMENT": {"CREATE": True}})
     assert not permissions.can_open_admin(Actor("u", "X", writes_only))
+
+
+def test_the_grant_field_is_saved_like_the_rest_apis_grant(database: str) -> None:
+    form = _form("USER")
+    assert form.grant == grants.GrantForm()  # off until set
+    on = dataclasses.replace(form, grant=grants.GrantForm(True, "1 000", "2", "weeks", "reset"))
+    with write_session() as s:
+        view = roles.save_from_editor(s, _admin(), "USER", False, on)
+    assert view.grant == {"amount": 1000, "every": 2, "unit": "weeks", "mode": "reset"}
+    assert _form("USER").grant == grants.GrantForm(True, "1000", "2", "weeks", "reset")
+    for bad in (("", "1"), ("12.5", "1"), ("100", "0"), ("100", "x")):
+        wrong = dataclasses.replace(form, grant=grants.GrantForm(True, *bad))
+        with pytest.raises(InvalidInput), write_session() as s:
+            roles.save_from_editor(s, _admin(), "USER", False, wrong)
+    # A role manager without the balance power saves other changes, the grant untouched...
+    manager = Actor(
+        "m", "ROLEMGR", permissions.normalize({"ROLE_MANAGEMENT": {"READ": True, "UPDATE": True}})
+    )
+    with write_session() as s:
+        roles.save_from_editor(s, manager, "USER", False, _form("USER"))
+    # ...but cannot change it.
+    off = dataclasses.replace(_form("USER"), grant=grants.GrantForm())
+    with pytest.raises(Forbidden), write_session() as s:
+        roles.save_from_editor(s, manager, "USER", False, off)
+    with write_session() as s:
+        roles.save_from_editor(s, _admin(), "USER", False, off)
+    with read_session() as s:
+        assert roles.get(s, "USER").grant_policy is None

@@ -7,11 +7,13 @@ from __future__ import annotations
 import reflex as rx
 
 from metogpt.components.forms import error_callout
+from metogpt.pages.admin.packages import packages_tab
+from metogpt.pages.admin.payments import payments_tab
 from metogpt.pages.admin.roles import roles_tab
 from metogpt.pages.admin.usage import usage_tab
 from metogpt.pages.admin.users import users_tab
 from metogpt.pages.layout import signed_in
-from metogpt.state.admin import AdminState, BalanceState
+from metogpt.state.admin import AdminState
 from metogpt.state.lang import t
 
 
@@ -30,6 +32,14 @@ def _tabs() -> rx.Component:
                 AdminState.can_analytics,
                 rx.tabs.trigger(t("admin.tab.usage"), value="usage", id="tab-usage"),
             ),
+            rx.cond(
+                AdminState.can_balance_read,
+                rx.fragment(
+                    rx.tabs.trigger(t("admin.tab.packages"), value="packages", id="tab-packages"),
+                    rx.tabs.trigger(t("admin.tab.payments"), value="payments", id="tab-payments"),
+                ),
+            ),
+            class_name="admin-tabs",
         ),
         value=AdminState.tab,
         on_change=AdminState.set_tab,
@@ -49,19 +59,16 @@ def admin_page() -> rx.Component:
             AdminState.can_admin,
             rx.vstack(
                 _tabs(),
-                rx.cond(
-                    AdminState.notice != "",
-                    rx.callout(AdminState.notice, icon="check", color_scheme="green", size="1"),
-                ),
-                rx.cond(
-                    (AdminState.problem != "") & (BalanceState.user_id == ""),
-                    error_callout(AdminState.problem),
-                ),
+                # Saves and the tables' refusals are toasts; a dialog or the role editor
+                # shows its own problem where the person is working.
+                error_callout(AdminState.load_problem),
                 rx.match(
                     AdminState.tab,
                     ("users", users_tab()),
                     ("roles", roles_tab()),
                     ("usage", usage_tab()),
+                    ("packages", packages_tab()),
+                    ("payments", payments_tab()),
                     rx.fragment(),
                 ),
                 width="100%",

@@ -6,31 +6,47 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from metogpt.components.forms import error_callout
-from metogpt.components.tables import table
+from metogpt.components.tables import cell, empty_note, table
 from metogpt.state.admin import AdminState, BalanceState
 from metogpt.state.admin.balances import LedgerRow
-from metogpt.state.lang import t
+from metogpt.state.lang import t, tn
+
+KINDS = ("grant", "charge", "adjustment", "refund", "topup")  # models.LedgerEntry.kind
 
 
 def _ledger_row(e: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(e.time, size="1")),
-        rx.table.cell(rx.badge(e.kind, size="1")),
-        rx.table.cell(rx.text(e.amount)),
-        rx.table.cell(rx.text(e.after)),
-        rx.table.cell(
+        cell("admin.ledger.time", rx.text(e.time, size="1")),
+        cell(
+            "admin.ledger.kind",
+            rx.badge(
+                rx.match(e.kind, *[(k, t(f"admin.kind.{k}")) for k in KINDS], e.kind), size="1"
+            ),
+        ),
+        cell("admin.ledger.amount", rx.text(e.amount)),
+        cell("admin.ledger.after", rx.text(e.after)),
+        cell(
+            "admin.ledger.details",
             rx.text(
                 e.model,
                 " ",
-                rx.cond(e.tokens.to(int) > 0, e.tokens.to(str), ""),
+                rx.cond(e.tokens.to(int) > 0, tn("admin.n.tokens", e.tokens.to(int)), ""),
                 " ",
                 e.reason,
                 size="1",
                 color_scheme="gray",
-            )
+            ),
         ),
         class_name="ledger-row",
         data_kind=e.kind,
+    )
+
+
+def field_error(field: str) -> rx.Component:
+    """The dialog's problem, under the field it is about."""
+    return rx.cond(
+        BalanceState.problem_field == field,
+        rx.text(AdminState.problem, size="1", color_scheme="red", class_name="field-error"),
     )
 
 
@@ -41,6 +57,8 @@ def _controls() -> rx.Component:
             rx.segmented_control.item(t("admin.balance.adjust"), value="add"),
             value=BalanceState.mode,
             on_change=BalanceState.set_mode,
+            size=rx.breakpoints(initial="1", sm="2"),
+            width="100%",
         ),
         rx.input(
             value=BalanceState.amount,
@@ -48,13 +66,17 @@ def _controls() -> rx.Component:
             on_change=BalanceState.set_amount,
             placeholder=t("admin.balance.amount"),
             id="balance-amount",
+            width="100%",
         ),
+        field_error("amount"),
         rx.input(
             value=BalanceState.reason,
             on_change=BalanceState.set_reason,
             placeholder=t("admin.balance.reason"),
             id="balance-reason",
+            width="100%",
         ),
+        field_error("reason"),
         rx.button(t("admin.balance.save"), on_click=BalanceState.save_balance, id="balance-save"),
         width="100%",
         id="balance-controls",
@@ -73,7 +95,7 @@ def balance_dialog() -> rx.Component:
                     id="dialog-balance",
                 ),
                 rx.cond(AdminState.can_balance_update, _controls()),
-                error_callout(AdminState.problem),
+                rx.cond(BalanceState.problem_field == "", error_callout(AdminState.problem)),
                 rx.heading(t("admin.ledger"), size="3"),
                 rx.box(
                     table(
@@ -86,6 +108,9 @@ def balance_dialog() -> rx.Component:
                         ],
                         BalanceState.ledger,
                         _ledger_row,
+                    ),
+                    empty_note(
+                        BalanceState.ledger.length() == 0, t("admin.ledger.empty"), "ledger-empty"
                     ),
                     max_height="40vh",
                     overflow_y="auto",
@@ -100,6 +125,8 @@ def balance_dialog() -> rx.Component:
                 width="100%",
             ),
             max_width="720px",
+            padding=rx.breakpoints(initial="1em", sm="1.5em"),
+            id="balance-dialog",
         ),
         open=BalanceState.user_id != "",
         on_open_change=BalanceState.dialog_open_changed,

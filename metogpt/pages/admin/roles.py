@@ -6,25 +6,27 @@ import reflex as rx
 from reflex.vars import NumberVar, ObjectVar
 
 from metogpt.components.forms import error_callout
-from metogpt.components.tables import table
+from metogpt.components.tables import cell, table
+from metogpt.pages.admin.grant_field import grant_field
 from metogpt.services.permissions import CATALOG
 from metogpt.services.roles import EditorModel
 from metogpt.state.admin import AdminState, RolesState
 from metogpt.state.admin.roles import RoleRow
-from metogpt.state.lang import t
+from metogpt.state.lang import t, tn
 
 
 def _role_row(r: ObjectVar[RoleRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
+        cell(
+            None,
             rx.hstack(
                 rx.text(r.name, weight="medium"),
                 rx.cond(r.system, rx.badge(t("admin.roles.system"), size="1")),
-            )
+            ),
         ),
-        rx.table.cell(r.users),
-        rx.table.cell(r.perms),
-        rx.table.cell(r.models),
+        cell("admin.roles.users", tn("admin.n.users", r.users)),
+        cell("admin.roles.permissions", tn("admin.n.permissions", r.perms)),
+        cell("admin.roles.models", tn("admin.n.models", r.models)),
         rx.table.cell(
             rx.hstack(
                 rx.button(
@@ -43,34 +45,63 @@ def _role_row(r: ObjectVar[RoleRow]) -> rx.Component:
                         on_click=RolesState.delete_role(r.name),
                     ),
                 ),
-            )
+                wrap="wrap",
+            ),
+            class_name="row-actions",
         ),
         class_name="role-row",
         data_role=r.name,
     )
 
 
+def _field_error(field: str | rx.Var[str]) -> rx.Component:
+    """The editor's problem, next to the field it is about."""
+    return rx.cond(
+        RolesState.problem_field == field,
+        rx.text(
+            AdminState.problem,
+            size="1",
+            color_scheme="red",
+            class_name="field-error",
+            data_field=field,
+        ),
+    )
+
+
+def _perm(ptype: str, action: str) -> rx.Component:
+    """One permission: a checkbox with its label and what it allows."""
+    key = f"{ptype}.{action}"
+    return rx.el.label(
+        rx.checkbox(
+            checked=RolesState.role_perms[key],
+            on_change=lambda v: RolesState.toggle_perm(key, v),
+            size="1",
+            id=f"perm-{ptype}-{action}",
+            margin_top="0.2em",
+        ),
+        rx.box(
+            rx.text(t(f"admin.perm.{key}"), size="2", weight="medium", as_="div"),
+            rx.text(t(f"admin.perm.{key}.hint"), size="1", color_scheme="gray", as_="div"),
+        ),
+        class_name="perm-option",
+        data_perm=key,
+    )
+
+
 def _perm_matrix() -> rx.Component:
-    return rx.vstack(
+    return rx.grid(
         *[
-            rx.hstack(
-                rx.text(ptype, size="1", weight="bold", width="170px"),
-                *[
-                    rx.checkbox(
-                        action,
-                        checked=RolesState.role_perms[f"{ptype}.{action}"],
-                        on_change=lambda v, k=f"{ptype}.{action}": RolesState.toggle_perm(k, v),
-                        size="1",
-                        id=f"perm-{ptype}-{action}",
-                    )
-                    for action in actions
-                ],
-                wrap="wrap",
-                spacing="3",
+            rx.box(
+                rx.text(t(f"admin.perm.{ptype}"), size="1", weight="bold", as_="div"),
+                rx.vstack(*[_perm(ptype, action) for action in actions], spacing="2"),
+                class_name="perm-group",
             )
             for ptype, actions in CATALOG.items()
         ],
-        spacing="2",
+        columns=rx.breakpoints(initial="1", sm="2"),
+        gap="3",
+        width="100%",
+        id="perm-matrix",
     )
 
 
@@ -81,6 +112,7 @@ def _model_row(m: ObjectVar[EditorModel], i: NumberVar[int]) -> rx.Component:
             rx.checkbox(
                 checked=m.enabled,
                 on_change=lambda v: RolesState.set_model_enabled(i, v),
+                aria_label=t("admin.roles.enabled"),
             )
         ),
         rx.table.cell(
@@ -90,7 +122,9 @@ def _model_row(m: ObjectVar[EditorModel], i: NumberVar[int]) -> rx.Component:
                 width="90px",
                 input_mode="decimal",
                 on_change=lambda v: RolesState.set_model_coefficient(i, v),
-            )
+                aria_label=t("admin.roles.coefficient"),
+            ),
+            _field_error(rx.Var.create(f"model:{m.model}")),
         ),
         data_model=m.model,
         class_name="model-row",
@@ -102,24 +136,39 @@ def role_editor() -> rx.Component:
         rx.vstack(
             rx.cond(
                 RolesState.role_is_new,
-                rx.input(
-                    value=RolesState.role_name,
-                    on_change=RolesState.set_role_name,
-                    placeholder=t("admin.roles.name"),
-                    id="role-name",
+                rx.box(
+                    rx.input(
+                        value=RolesState.role_name,
+                        on_change=RolesState.set_role_name,
+                        placeholder=t("admin.roles.name"),
+                        id="role-name",
+                    ),
+                    _field_error("name"),
+                    width="100%",
                 ),
                 rx.heading(RolesState.role_name, size="4"),
             ),
             rx.text(t("admin.roles.permissions"), weight="bold", size="2"),
             _perm_matrix(),
             rx.text(t("admin.roles.escalation_hint"), size="1", color_scheme="gray"),
+            _field_error("permissions"),
             rx.text(t("admin.roles.models"), weight="bold", size="2"),
-            table(
-                ["chat.model", "admin.roles.enabled", "admin.roles.coefficient"],
-                RolesState.role_models,
-                _model_row,
+            # The model table keeps its columns on a phone: three narrow ones fit.
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("chat.model")),
+                        rx.table.column_header_cell(t("admin.roles.enabled")),
+                        rx.table.column_header_cell(t("admin.roles.coefficient")),
+                    )
+                ),
+                rx.table.body(rx.foreach(RolesState.role_models, _model_row)),
+                size="1",
+                width="100%",
             ),
-            error_callout(AdminState.problem),
+            grant_field(),
+            # A refusal no field of the editor is about (shown here only, once).
+            rx.cond(RolesState.problem_field == "", error_callout(AdminState.problem)),
             rx.hstack(
                 rx.button(
                     t("chat.cancel"),
@@ -142,12 +191,13 @@ def role_editor() -> rx.Component:
         ),
         width="100%",
         max_width="640px",
+        id="role-editor",
     )
 
 
 def roles_tab() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.flex(
             rx.cond(
                 AdminState.can_roles_create,
                 rx.button(
@@ -160,6 +210,7 @@ def roles_tab() -> rx.Component:
             rx.text(t("admin.roles.in_use_hint"), size="1", color_scheme="gray"),
             align="center",
             wrap="wrap",
+            gap="3",
         ),
         rx.cond(RolesState.editing_role != "", role_editor()),
         rx.box(

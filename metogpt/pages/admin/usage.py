@@ -8,11 +8,11 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
-from metogpt.components.tables import table
+from metogpt.components.tables import cell, empty_note, table
 from metogpt.components.usage_chart import UsageChart
 from metogpt.state.admin import RANGES, UsageState
 from metogpt.state.admin.usage import BucketRow
-from metogpt.state.lang import t
+from metogpt.state.lang import t, tn
 
 
 def _chart(
@@ -48,10 +48,10 @@ def _figure(label: str, value: rx.Var | int, figure_id: str) -> rx.Component:
 
 def _top_row(u: ObjectVar[BucketRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(u.key),
-        rx.table.cell(u.credits),
-        rx.table.cell(u.tokens),
-        rx.table.cell(u.answers),
+        cell(None, rx.text(u.key, class_name="break-anywhere")),
+        cell("admin.usage.credits", u.credits),
+        cell("admin.usage.tokens", u.tokens),
+        cell("admin.usage.answers", u.answers),
         class_name="top-user",
     )
 
@@ -68,7 +68,7 @@ def usage_tab() -> rx.Component:
                     on_change=UsageState.set_days,
                     size="1",
                 ),
-                rx.text(t("admin.usage.days"), size="2"),
+                rx.text(tn("admin.n.days", UsageState.days), size="2"),
                 align="center",
             ),
             rx.segmented_control.root(
@@ -123,6 +123,9 @@ def usage_tab() -> rx.Component:
                         ],
                         UsageState.top_users,
                         _top_row,
+                    ),
+                    empty_note(
+                        UsageState.top_users.length() == 0, t("admin.usage.empty"), "top-empty"
                     ),
                     width="100%",
                 ),

@@ -1,4 +1,5 @@
-"""The users screen: search, the sortable user list, pages."""
+"""The users screen: search, the sortable user list, pages, and the confirmation a role
+change asks for."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from metogpt.components.tables import (
+    empty_note,
     plain_cell,
     plain_switch,
     plain_text,
@@ -13,18 +15,17 @@ from metogpt.components.tables import (
     table,
 )
 from metogpt.pages.admin.balances import balance_dialog
-from metogpt.state.admin import PAGE_SIZE, AdminState, BalanceState, UsersState
+from metogpt.state.admin import AdminState, BalanceState, UsersState
 from metogpt.state.admin.users import UserRow
-from metogpt.state.lang import t
+from metogpt.state.lang import t, tf, tn
 
 
-def _sort_header(label_key: str, column: str, extra: str = "") -> rx.Component:
+def _sort_header(label_key: str, column: str) -> rx.Component:
     return sort_header(
         label_key,
         UsersState.sort == column,
         UsersState.descending,
         UsersState.sort_by(column),
-        extra,
     )
 
 
@@ -39,50 +40,127 @@ def _user_row(row: ObjectVar[UserRow]) -> rx.Component:
         plain_cell(
             rx.cond(
                 AdminState.can_users_update,
-                # A native select: 25 rows of Radix selects cost ~100 ms of rendering.
+                # A native select: 25 rows of Radix selects cost ~100 ms of rendering. Its
+                # value follows the row, so it shows the current role until a change is
+                # confirmed (and again when it is cancelled).
                 rx.el.select(
                     rx.foreach(UsersState.role_names, lambda n: rx.el.option(n, value=n)),
                     value=row.role,
-                    on_change=lambda v: UsersState.change_role(row.id, v),
+                    on_change=lambda v: UsersState.ask_role(row.id, v),
                     class_name="role-select",
                     aria_label=t("admin.col.role"),
                 ),
                 rx.badge(row.role),
-            )
+            ),
+            label=t("admin.col.role"),
         ),
-        plain_cell(plain_text(row.balance, size="2", extra="user-balance")),
+        plain_cell(
+            plain_text(row.balance, size="2", extra="user-balance"), label=t("admin.col.balance")
+        ),
         plain_cell(
             plain_switch(
                 row.enabled,
                 AdminState.can_users_update,
                 UsersState.set_enabled(row.id, ~row.enabled),
                 t("admin.col.enabled"),
-            )
+            ),
+            label=t("admin.col.enabled"),
         ),
-        plain_cell(plain_text(row.active), extra="wide-only"),
-        plain_cell(plain_text(row.created), extra="wide-only"),
+        plain_cell(plain_text(row.active), label=t("admin.col.active")),
+        plain_cell(plain_text(row.created), label=t("admin.col.created")),
         plain_cell(
             rx.cond(
                 AdminState.can_balance_read,
                 rx.el.button(
                     rx.el.span(class_name="icon-coins"),
-                    rx.el.span(t("admin.balance.edit"), class_name="wide-label"),
+                    t("admin.balance.edit"),
                     type="button",
                     class_name="rt-reset rt-BaseButton rt-r-size-1 rt-variant-soft rt-Button"
                     " open-balance",
-                    aria_label=t("admin.balance.edit"),
                     on_click=BalanceState.open_balance(row.id),
                 ),
-            )
+            ),
+            label="",
+            extra="row-actions",
         ),
         class_name="rt-TableRow user-row",
         data_email=row.email,
     )
 
 
+def _role_dialog() -> rx.Component:
+    """Asked before a role picked in the table is given; it names the user, the new role
+    and what that role may do."""
+    role = UsersState.pending_role
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(t("admin.confirm.title")),
+            rx.alert_dialog.description(
+                tf(
+                    "admin.confirm.body",
+                    user=UsersState.pending_who,
+                    role=role,
+                    old=UsersState.pending_old,
+                ),
+                size="2",
+            ),
+            rx.cond(
+                UsersState.pending_powers_known,
+                rx.cond(
+                    UsersState.pending_powers.length() > 0,
+                    rx.callout.root(
+                        rx.callout.text(tf("admin.confirm.powers", role=role)),
+                        rx.el.ul(
+                            rx.foreach(
+                                UsersState.pending_powers,
+                                lambda p: rx.el.li(p, class_name="rt-Text rt-r-size-2"),
+                            ),
+                            class_name="power-list",
+                        ),
+                        color_scheme="amber",
+                        size="1",
+                        id="role-confirm-powers",
+                        margin_top="0.75em",
+                    ),
+                    rx.text(
+                        tf("admin.confirm.no_powers", role=role),
+                        size="2",
+                        color_scheme="gray",
+                        as_="p",
+                        margin_top="0.75em",
+                    ),
+                ),
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        t("admin.confirm.cancel"),
+                        variant="soft",
+                        color_scheme="gray",
+                        id="role-confirm-cancel",
+                    ),
+                ),
+                rx.button(
+                    t("admin.confirm.ok"),
+                    on_click=UsersState.confirm_role,
+                    id="role-confirm-ok",
+                ),
+                justify="end",
+                gap="3",
+                margin_top="1em",
+                wrap="wrap",
+            ),
+            id="role-confirm",
+            max_width="460px",
+        ),
+        open=UsersState.pending_user != "",
+        on_open_change=UsersState.role_dialog_changed,
+    )
+
+
 def users_tab() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.flex(
             rx.input(
                 rx.input.slot(rx.icon("search", size=14)),
                 placeholder=t("admin.search_users"),
@@ -93,10 +171,11 @@ def users_tab() -> rx.Component:
                 id="user-search",
             ),
             rx.spacer(),
-            rx.text(UsersState.total, " ", t("admin.users_total"), size="2", id="user-total"),
+            rx.text(tn("admin.n.users", UsersState.total), size="2", id="user-total"),
             width="100%",
             align="center",
             wrap="wrap",
+            gap="2",
         ),
         rx.box(
             table(
@@ -105,12 +184,21 @@ def users_tab() -> rx.Component:
                     _sort_header("admin.col.role", "role"),
                     _sort_header("admin.col.balance", "balance"),
                     "admin.col.enabled",
-                    _sort_header("admin.col.active", "active", extra="wide-only"),
-                    _sort_header("admin.col.created", "created", extra="wide-only"),
+                    _sort_header("admin.col.active", "active"),
+                    _sort_header("admin.col.created", "created"),
                     "admin.col.actions",
                 ],
                 UsersState.rows,
                 _user_row,
+            ),
+            empty_note(
+                UsersState.loaded & (UsersState.rows.length() == 0),
+                rx.cond(
+                    UsersState.query != "",
+                    tf("admin.empty.search", query=UsersState.query),
+                    t("admin.empty.users"),
+                ),
+                "users-empty",
             ),
             width="100%",
             overflow_x="auto",
@@ -123,17 +211,22 @@ def users_tab() -> rx.Component:
                 disabled=UsersState.page == 0,
                 on_click=UsersState.go_page(-1),
             ),
-            rx.text(t("admin.page"), " ", UsersState.page + 1, size="2"),
+            rx.text(
+                tf("admin.page_of", page=UsersState.page + 1, pages=UsersState.pages),
+                size="2",
+                id="page-of",
+            ),
             rx.button(
                 t("admin.next"),
                 size="1",
                 variant="soft",
                 id="next-page",
-                disabled=(UsersState.page + 1) * PAGE_SIZE >= UsersState.total,
+                disabled=UsersState.page + 1 >= UsersState.pages,
                 on_click=UsersState.go_page(1),
             ),
             align="center",
         ),
+        _role_dialog(),
         balance_dialog(),
         width="100%",
         spacing="3",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.components.estimate import cost_estimate
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
 
@@ -86,6 +87,7 @@ def composer() -> rx.Component:
             align="end",
             width="100%",
         ),
+        cost_estimate(),
         on_submit=ChatState.send,
         width="100%",
         max_width="800px",

@@ -13,6 +13,16 @@ from metogpt.state.admin.users import UsersState
 from metogpt.state.session import FAILED
 
 LEDGER_ROWS = 100
+# The dialog's field a refusal is about (the problem shows under it).
+_FIELDS = {
+    ErrorCode.NOT_A_NUMBER: "amount",
+    ErrorCode.TOO_LARGE: "amount",
+    ErrorCode.INSUFFICIENT_BALANCE: "amount",
+    ErrorCode.RESERVED: "amount",
+    ErrorCode.REASON_REQUIRED: "reason",
+    ErrorCode.REASON_TOO_LONG: "reason",
+    ErrorCode.REASON_INVALID: "reason",
+}
 
 
 @dataclass
@@ -51,21 +61,27 @@ class BalanceState(UsersState):
     mode: str = "set"  # "set" or "add" (billing.change_balance's operation)
     amount: str = ""
     reason: str = ""
-    ledger: list[LedgerRow] = []
+    ledger: rx.Field[list[LedgerRow]] = rx.field(default_factory=list)
+    problem_field: str = ""  # "amount" or "reason": the field the problem is about
+
+    def _refused(self, exc: ServiceError) -> None:
+        super()._refused(exc)
+        self.problem_field = _FIELDS.get(exc.code, "")
 
     async def _leave(self) -> None:
         self.user_id = ""
 
     @rx.event
     async def open_balance(self, user_id: str):
-        self.problem = ""
+        self.problem = self.problem_field = ""
         sheet = await self._call(billing.statement, user_id, LEDGER_ROWS)
         if sheet is FAILED:
-            return
+            return self._failed()
         self.user_id, self.user_email = sheet.user.id, sheet.user.email
         self.user_balance = sheet.user.balance
         self.amount, self.reason, self.mode = str(sheet.user.balance), "", "set"
         self.ledger = [LedgerRow.of(e) for e in sheet.entries]
+        return None
 
     @rx.event
     def close_balance(self):
@@ -100,13 +116,14 @@ class BalanceState(UsersState):
             billing.change_balance, self.user_id, op, amount, self.reason, write=True
         )
         if changed is FAILED:
-            return
-        self._done()
+            return None
         caller = await self._caller()
         if caller is not None and caller[0].id == self.user_id:
             self.balance = caller[0].balance  # the header's own balance
+        who = self.user_email
         await self.open_balance(self.user_id)
         await self._refresh()
+        return self._done("admin.toast.balance", user=who, balance=self.user_balance)
 
 
 def _whole_number(text: str) -> int:

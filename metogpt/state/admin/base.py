@@ -1,5 +1,5 @@
 """The admin dashboard's frame: which screens this admin may see, the open tab, the
-notice and the problem line. Each screen is a substate of AdminState in its own module
+problem lines and toasts. Each screen is a substate of AdminState in its own module
 (users, balances, roles, usage), so an event of one screen carries only its own vars.
 
 Every handler re-authenticates and calls a service that checks the permission itself;
@@ -11,24 +11,25 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from metogpt import i18n, routes
-from metogpt.services.errors import ServiceError
+from metogpt.services.errors import ErrorCode, ServiceError
 from metogpt.services.permissions import Actor
 from metogpt.state.session import SessionState, user_state_classes
 
 S = TypeVar("S", bound="AdminState")
 
 # The tabs, in the order they show; the first one the admin may see opens first.
-TABS = ("users", "roles", "usage")
+TABS = ("users", "roles", "usage", "packages", "payments")
 # Tab name -> the state of that screen (filled by `screen`).
 SCREENS: dict[str, type[AdminState]] = {}
 
 
 class AdminState(SessionState):
     tab: str = "users"
-    notice: str = ""
-    problem: str = ""
+    problem: str = ""  # a refusal shown where the person is working (a dialog, the editor)
+    load_problem: str = ""  # the screen's data could not be shown
     # What this admin may do (display only).
     can_users_read: rx.Field[bool] = rx.field(False)
     can_users_update: rx.Field[bool] = rx.field(False)
@@ -41,10 +42,32 @@ class AdminState(SessionState):
     can_analytics: rx.Field[bool] = rx.field(False)
 
     def _refused(self, exc: ServiceError) -> None:
-        self.notice, self.problem = "", self._error_text(exc)
+        self.problem = self._error_text(exc)
 
-    def _done(self, key: str = "admin.saved") -> None:
-        self.problem, self.notice = "", i18n.tr(key, self.lang)
+    def _error_text(self, exc: ServiceError) -> str:
+        """In plain words: the permissions an escalation lacks by their labels, a role in use
+        with its count (the service's English message names the API's terms)."""
+        missing, count = exc.details.get("missing"), exc.details.get("user_count")
+        if exc.code == ErrorCode.ESCALATION and isinstance(missing, list):
+            names = ", ".join(
+                i18n.tr(f"admin.perm.{key}", self.lang)
+                for key in missing
+                if f"admin.perm.{key}" in i18n.MESSAGES
+            )
+            return i18n.tr("admin.err.escalation", self.lang, names=names)
+        if exc.code == ErrorCode.ROLE_IN_USE and isinstance(count, int):
+            return i18n.trn("admin.err.role_in_use", count, self.lang)
+        return super()._error_text(exc)
+
+    def _done(self, key: str, **values: object) -> EventSpec:
+        """A save went through: the problem line clears and a toast says what was done."""
+        self.problem = ""
+        return rx.toast.success(i18n.tr(key, self.lang, **values))
+
+    def _failed(self) -> EventSpec:
+        """A refusal of a table's own control (no dialog to show it in): a toast."""
+        problem, self.problem = self.problem, ""
+        return rx.toast.error(problem)
 
     def _flags(self, a: Actor) -> None:
         self.can_users_read = a.can("USER_MANAGEMENT", "READ")
@@ -65,7 +88,7 @@ class AdminState(SessionState):
         if actor is None:
             return rx.redirect(routes.LOGIN)
         self._flags(actor)
-        self.notice, self.problem = "", ""
+        self.problem = ""
         for cls in user_state_classes():
             if issubclass(cls, AdminState):
                 await (await self.get_state(cls))._leave()
@@ -107,11 +130,11 @@ class AdminState(SessionState):
         try:
             return await self._show(actor)
         except ServiceError as exc:
-            self._refused(exc)
+            self.load_problem = self._error_text(exc)
             return None
 
     async def _open_tab(self, actor: Actor) -> Any:
-        self.problem = ""
+        self.problem = self.load_problem = ""
         if self.tab not in SCREENS:
             return None
         return await (await self.get_state(SCREENS[self.tab]))._refresh(actor)

@@ -8,8 +8,10 @@ from typing import Any
 
 import reflex as rx
 
-from metogpt.services import permissions, roles
+from metogpt import i18n
+from metogpt.services import grants, permissions, roles
 from metogpt.services.db import in_read
+from metogpt.services.errors import ErrorCode, ServiceError
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
 from metogpt.state.session import FAILED
@@ -42,6 +44,22 @@ class RolesState(AdminState):
     role_name: str = ""
     role_perms: dict[str, bool] = {}
     role_models: list[roles.EditorModel] = []
+    # The editor's field the problem is about: "name", "permissions", "model:<model>", or
+    # "" for the editor as a whole.
+    problem_field: str = ""
+
+    def _refused(self, exc: ServiceError) -> None:
+        field = exc.details.get("field")
+        self.problem_field = field if isinstance(field, str) else ""
+        model = exc.details.get("model")
+        if exc.code == ErrorCode.INVALID and self.problem_field == "name":
+            self.problem = i18n.tr("admin.err.name", self.lang)
+        elif exc.code == ErrorCode.INVALID and isinstance(model, str):
+            self.problem = i18n.tr("admin.err.coefficient", self.lang, model=model)
+        else:
+            super()._refused(exc)
+
+    role_grant: grants.GrantForm = grants.GrantForm()
 
     @staticmethod
     def _allowed(actor: Actor) -> bool:
@@ -56,18 +74,21 @@ class RolesState(AdminState):
 
     def _fill_editor(self, name: str, form: roles.EditorForm) -> None:
         self.role_name, self.role_perms, self.role_models = name, form.perms, form.models
+        self.problem = self.problem_field = ""
+        self.role_grant = form.grant
 
     @rx.event
     async def edit_role(self, name: str):
         view = await self._call(roles.view, name)
         if view is FAILED:
-            return
-        self.problem, self.editing_role, self.role_is_new = "", view.name, False
+            return self._failed()
+        self.editing_role, self.role_is_new = view.name, False
         self._fill_editor(view.name, roles.editor_form(view))
+        return None
 
     @rx.event
     def new_role(self):
-        self.problem, self.editing_role, self.role_is_new = "", "+", True
+        self.editing_role, self.role_is_new = "+", True
         self._fill_editor("", roles.editor_form(None))
 
     @rx.event
@@ -96,21 +117,29 @@ class RolesState(AdminState):
             self.role_models[index] = dataclasses.replace(row, coefficient=value[:16])
 
     @rx.event
+    def set_grant_field(self, key: str, value: str | bool):
+        """The grant field's parts: `on` (a switch), the rest as typed or picked."""
+        if key == "on":
+            self.role_grant = dataclasses.replace(self.role_grant, on=bool(value))
+        elif key in ("amount", "every", "unit", "mode"):
+            self.role_grant = dataclasses.replace(self.role_grant, **{key: str(value)[:20]})
+
+    @rx.event
     async def save_role(self):
         # A new role takes the typed name; an edited one keeps its stored name.
         name = self.role_name if self.role_is_new else self.editing_role
-        form = roles.EditorForm(dict(self.role_perms), list(self.role_models))
+        form = roles.EditorForm(dict(self.role_perms), list(self.role_models), self.role_grant)
         saved = await self._call(roles.save_from_editor, name, self.role_is_new, form, write=True)
         if saved is FAILED:
-            return
+            return None
         self.editing_role = ""
-        self._done()
         await self._refresh()
+        return self._done("admin.toast.role_saved", role=saved.name)
 
     @rx.event
     async def delete_role(self, name: str):
         if await self._call(roles.delete, name, write=True) is FAILED:
-            return
+            return self._failed()
         self.editing_role = ""
-        self._done("admin.deleted")
         await self._refresh()
+        return self._done("admin.toast.role_deleted", role=name)

@@ -1,67 +1,24 @@
-"""The chat page's state: conversation list, the active branch, the composer, streaming.
+"""The chat page's main state: the open conversation, the composer, streaming.
 
 Every handler authenticates through the auth service and passes the user to chat
 services, which check ownership, model access and balance themselves."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
 
-from metogpt import i18n
+from metogpt import i18n, routes
 from metogpt.models import Message, User
 from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
+from metogpt.services.travel.sampling import Sampling
+from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
-
-
-@dataclass
-class ConversationRow:
-    id: str
-    title: str
-
-
-@dataclass
-class MessageRow:
-    id: str
-    role: str
-    content: str
-    model: str
-    status: str
-    error: str
-    tokens: int
-    charged: int
-    coefficient: str
-    sibling_index: int  # 1-based
-    sibling_count: int
-    prev_sibling: str
-    next_sibling: str
-    prompt_tokens: int = 0  # a stopped answer's line says whether the prompt was charged
-    completion_tokens: int = 0
-
-    @classmethod
-    def of(cls, v: conversations.MessageView) -> MessageRow:
-        return cls(
-            id=v.id,
-            role=v.role,
-            content=v.content,
-            model=v.model,
-            status=v.status,
-            error=v.error,
-            tokens=v.prompt_tokens + v.completion_tokens,
-            prompt_tokens=v.prompt_tokens,
-            completion_tokens=v.completion_tokens,
-            charged=v.charged,
-            coefficient=v.coefficient,
-            sibling_index=v.sibling_index,
-            sibling_count=v.sibling_count,
-            prev_sibling=v.prev_sibling,
-            next_sibling=v.next_sibling,
-        )
 
 
 class ChatState(SessionState):
@@ -69,6 +26,7 @@ class ChatState(SessionState):
     search: str = ""
     current_id: str = ""
     current_title: str = ""
+    not_found: bool = False  # the address names no conversation of this user
     system_prompt: str = ""
     messages: rx.Field[list[MessageRow]] = rx.field(default_factory=list)
     # What the user is typing survives reloads and errors; cleared only once saved.
@@ -80,10 +38,11 @@ class ChatState(SessionState):
     error: str = ""
     editing_id: str = ""
     edit_text: str = ""
-    rename_id: str = ""
-    rename_text: str = ""
 
     _stop_requested: bool = False
+    # A new chat's sampling parameters (temperature, top_p, max tokens), set by a preset
+    # (state/presets.py); an open conversation keeps its own.
+    _sampling: tuple[float | None, float | None, int | None] = (None, None, None)
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -96,8 +55,12 @@ class ChatState(SessionState):
         wanted = self.current_id if conversation_id is None else conversation_id
         return await in_read(conversations.screen, user, wanted or None, self.search)
 
+    def _list(self, view: conversations.Screen) -> None:
+        # Groups by the UTC date: the server's and every browser's "today" agree.
+        self.conversations = ConversationRow.list_of(view.conversations, datetime.now(UTC).date())
+
     def _apply(self, view: conversations.Screen) -> None:
-        self.conversations = [ConversationRow(c.id, c.title or "…") for c in view.conversations]
+        self._list(view)
         conv = view.current
         self.current_id = conv.id if conv else ""
         self.current_title = conv.title if conv else ""
@@ -117,14 +80,23 @@ class ChatState(SessionState):
 
     @rx.event
     async def load(self):
+        """on_load of / (a new conversation) and /c/{id} (that one), also on Back/Forward.
+        An id that is not one of this user's conversations shows "not found", nothing of it."""
         user = await self._user()
         if user is None:
             return
         self._pick_default_model()
-        view = await self._screen(user)
-        if view.current is None and view.conversations:
-            view = await self._screen(user, view.conversations[0].id)
+        wanted = routes.conversation_in(self.router.url.path)
+        if self.streaming and wanted == self.current_id:
+            return  # the answer being written is on screen already
+        if not wanted:
+            if self.current_id:  # leaving a conversation; a new chat keeps its preset
+                self._clear()
+        elif wanted != self.current_id:
+            self.error, self.editing_id = "", ""
+        view = await self._screen(user, wanted)
         self._apply(view)
+        self.not_found = bool(wanted) and view.current is None
 
     # ---- conversation list -------------------------------------------------------------
 
@@ -142,57 +114,11 @@ class ChatState(SessionState):
         self.search = value[:200]
         await self._reload()
 
-    @rx.event
-    async def open(self, conversation_id: str):
-        if self.streaming:
-            return
-        user = await self._user()
-        if user is None:
-            return
-        self.error, self.editing_id = "", ""
-        self._apply(await self._screen(user, conversation_id))
-
-    @rx.event
-    def new_chat(self):
-        if self.streaming:
-            return
+    def _clear(self) -> None:
+        """A new conversation: nothing open (its first message creates it)."""
         self.current_id, self.current_title, self.system_prompt = "", "", ""
+        self._sampling = (None, None, None)
         self.messages, self.error, self.editing_id = [], "", ""
-
-    @rx.event
-    def start_rename(self, conversation_id: str, title: str):
-        self.rename_id, self.rename_text = conversation_id, title
-
-    @rx.event
-    def set_rename_text(self, value: str):
-        self.rename_text = value
-
-    @rx.event
-    def cancel_rename(self):
-        self.rename_id = ""
-
-    @rx.event
-    async def save_rename(self):
-        done = await self._call(
-            conversations.rename, self.rename_id, self.rename_text, write=True, as_user=True
-        )
-        if done is FAILED:
-            return
-        self.rename_id = ""
-        await self._reload()
-
-    @rx.event
-    async def delete(self, conversation_id: str):
-        if self.streaming and conversation_id == self.current_id:
-            return
-        if (
-            await self._call(conversations.remove, conversation_id, write=True, as_user=True)
-            is FAILED
-        ):
-            return
-        if conversation_id == self.current_id:
-            self.new_chat()
-        await self._reload()
 
     # ---- composer and settings ---------------------------------------------------------
 
@@ -263,6 +189,7 @@ class ChatState(SessionState):
                 self.model,
                 self.system_prompt,
             )
+            sampling = Sampling(*self._sampling)
         try:
             user = await self._signed_in(token)
             msg = await in_write(
@@ -272,11 +199,19 @@ class ChatState(SessionState):
                 text,
                 model,
                 system_prompt=system,
+                sampling=sampling,
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        await self._answer(user, msg, model, saved_draft=True)
+        prepared = await self._begin(user, msg, model, saved_draft=True, opening=not conv_id)
+        if not conv_id:  # the first message created the conversation: go to its address
+            async with self:
+                arrived = self._holds(user) and self.current_id == msg.conversation_id
+            if arrived:
+                yield rx.redirect(routes.conversation(msg.conversation_id))
+        if prepared is not None:
+            await self._stream(user, prepared)
 
     @rx.event(background=True)
     async def regenerate(self, message_id: str):
@@ -326,6 +261,7 @@ class ChatState(SessionState):
         user: User | None = None,
         saved_draft: bool = False,
         conversation_id: str | None = None,
+        opening: bool = False,
     ) -> None:
         async with self:
             if not self._holds(user):
@@ -336,7 +272,16 @@ class ChatState(SessionState):
                 self.draft = ""  # the message is in the conversation: nothing is lost
             user = await self._user()
             if user is not None:
-                self._apply(await self._screen(user, conversation_id))
+                view = await self._screen(user, conversation_id)
+                self._show(view, conversation_id or self.current_id, opening=opening)
+
+    def _show(self, view: conversations.Screen, conversation_id: str, *, opening: bool) -> None:
+        """Show a turn's conversation, unless the user went to another one meanwhile (then
+        only its place in the list changes). `opening`: a new chat becomes this one."""
+        if self.current_id == conversation_id or (opening and not self.current_id):
+            self._apply(view)
+        else:
+            self._list(view)
 
     def _explain(self, exc: ServiceError) -> str:
         if isinstance(exc, InsufficientBalance):  # insufficient_balance or balance_held
@@ -349,27 +294,47 @@ class ChatState(SessionState):
         yet)? A turn of someone who signed out since must not reach the next person."""
         return user is None or self._user_id == user.id
 
-    async def _answer(
-        self, user: User, prompt: Message, model: str, *, saved_draft: bool = False
-    ) -> None:
-        """Reserve, show the empty answer, stream it, settle. One state update before the
-        provider is called: every database read happens outside the state lock. If the tab
-        changes hands meanwhile, the answer stops (charged as a stop) and shows nowhere."""
+    async def _answer(self, user: User, prompt: Message, model: str) -> None:
+        prepared = await self._begin(user, prompt, model)
+        if prepared is not None:
+            await self._stream(user, prepared)
+
+    async def _begin(
+        self,
+        user: User,
+        prompt: Message,
+        model: str,
+        *,
+        saved_draft: bool = False,
+        opening: bool = False,
+    ) -> answers.PreparedAnswer | None:
+        """Reserve and show the empty answer (None if refused); `opening`: the prompt has
+        just created its conversation. One state update before the provider is called:
+        every database read happens outside the state lock."""
         try:
             prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
             await self._fail_turn(
-                exc, user=user, saved_draft=saved_draft, conversation_id=prompt.conversation_id
+                exc,
+                user=user,
+                saved_draft=saved_draft,
+                conversation_id=prompt.conversation_id,
+                opening=opening,
             )
-            return
+            return None
         view = await self._screen(user, prepared.conversation_id)
         async with self:
             if self._holds(user):
                 if saved_draft:
                     self.draft = ""  # saved in the conversation now
                 self.editing_id = ""
-                self._apply(view)
+                self._show(view, prepared.conversation_id, opening=opening)
                 self.stream_message_id = prepared.assistant_message_id
+        return prepared
+
+    async def _stream(self, user: User, prepared: answers.PreparedAnswer) -> None:
+        """Stream the answer and settle. If the tab changes hands meanwhile, the answer
+        stops (charged as a stop) and shows nowhere."""
 
         async def show(text: str) -> bool:
             async with self:
@@ -379,7 +344,7 @@ class ChatState(SessionState):
                     self.stream_text = text
                 return self._stop_requested
 
-        outcome = await relay.stream_answer(prepared, show)
+        await relay.stream_answer(prepared, show)
         view = await self._screen(user, prepared.conversation_id)
         fresh = await in_read(users.get, user.id)
         async with self:
@@ -387,7 +352,6 @@ class ChatState(SessionState):
                 return
             self.streaming = False
             self.stream_text, self.stream_message_id = "", ""
-            if outcome.error:
-                self.error = i18n.tr(f"chat.error.{outcome.error}", self.lang)
-            self._apply(view)
+            # A provider's failure shows on the answer itself (components/messages.py).
+            self._show(view, prepared.conversation_id, opening=False)
             self.balance = fresh.balance

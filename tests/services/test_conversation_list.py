@@ -1,0 +1,99 @@
+"""The conversation list: delete hides at once and can be undone until the purge; the date
+groups the sidebar shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from metogpt.models import Conversation, Message, User
+from metogpt.services import conversations
+from metogpt.services.db import read_session, write_session
+from metogpt.services.errors import NotFound
+from tests.conftest import make_account
+
+
+def _user(user_id: str) -> User:
+    with read_session() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        return user
+
+
+def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
+    with write_session() as s:
+        return fn(s, *args, **kw)
+
+
+def _chat(user: User, text: str) -> str:
+    return _tx(conversations.post_user_message, user, None, text, "gpt-3.5-turbo").conversation_id
+
+
+def test_delete_hides_at_once_undo_restores_and_the_purge_removes_for_good(
+    database: str,
+) -> None:
+    user = _user(make_account().id)
+    kept, gone = _chat(user, "Keep me"), _chat(user, "Delete me")
+    _tx(conversations.remove, user, gone)
+    assert [c.id for c in _tx(conversations.listing, user)] == [kept]
+    assert [c.id for c in _tx(conversations.listing, user, "delete me")] == []
+    with pytest.raises(NotFound):
+        _tx(conversations.get, user, gone)
+    assert _tx(conversations.screen, user, gone).current is None
+    with pytest.raises(NotFound):  # nothing can be added to it meanwhile
+        _tx(conversations.post_user_message, user, gone, "more", "gpt-3.5-turbo")
+
+    _tx(conversations.restore, user, gone)
+    assert [c.id for c in _tx(conversations.listing, user)] == [gone, kept]
+    assert _tx(conversations.get, user, gone).title == "Delete me"
+
+    _tx(conversations.remove, user, gone)
+    assert _tx(conversations.purge) == 0  # within the undo window: still restorable
+    later = datetime.now(UTC) + timedelta(seconds=conversations.UNDO_SECONDS + 1)
+    assert _tx(conversations.purge, later) == 1
+    with read_session() as s:
+        assert s.get(Conversation, gone) is None
+        assert s.exec(select(Message).where(Message.conversation_id == gone)).all() == []
+        assert s.get(Conversation, kept) is not None
+    with pytest.raises(NotFound):
+        _tx(conversations.restore, user, gone)
+
+
+def test_only_the_owner_deletes_or_restores(database: str) -> None:
+    owner, other = _user(make_account().id), _user(make_account().id)
+    conv = _chat(owner, "Mine")
+    with pytest.raises(NotFound):
+        _tx(conversations.remove, other, conv)
+    _tx(conversations.remove, owner, conv)
+    with pytest.raises(NotFound):
+        _tx(conversations.restore, other, conv)
+    with pytest.raises(NotFound):  # a live conversation is not "restored" either
+        _tx(conversations.restore, owner, _chat(owner, "Live"))
+    _tx(conversations.restore, owner, conv)
+
+
+@pytest.mark.parametrize(
+    ("updated", "group"),
+    [
+        (datetime(2026, 12, 3, 0, 1, tzinfo=UTC), "today"),
+        (datetime(2026, 12, 2, 23, 59, tzinfo=UTC), "yesterday"),
+        (datetime(2026, 12, 1, 12, 0, tzinfo=UTC), "week"),
+        (datetime(2026, 11, 26, 0, 0, tzinfo=UTC), "week"),
+        (datetime(2026, 11, 25, 0, 0, tzinfo=UTC), "month"),
+        (datetime(2026, 11, 3, 0, 0, tzinfo=UTC), "month"),
+        (datetime(2026, 11, 2, 0, 0, tzinfo=UTC), "2026-11"),
+        (datetime(2025, 1, 31, 0, 0), "2025-01"),  # naive (SQLite): UTC
+    ],
+)
+def test_age_groups(updated: datetime, group: str) -> None:
+    assert conversations.age_group(updated, date(2026, 12, 3)) == group
+
+
+def test_age_groups_follow_the_given_time_zone() -> None:
+    late = datetime(2026, 12, 2, 22, 30, tzinfo=UTC)  # 01:30 on the 3rd in Moscow
+    moscow = ZoneInfo("Europe/Moscow")
+    assert conversations.age_group(late, date(2026, 12, 3)) == "yesterday"
+    assert conversations.age_group(late, date(2026, 12, 3), moscow) == "today"
