@@ -124,7 +124,7 @@ def test_profile_saves_name_language_and_theme_together(
     person = Person.new("prof")
     person.register_via_api(http)
     sign_in(page, person.email, person.password)
-    expect(page).to_have_url(HOME)
+    expect(page.locator("#composer")).to_be_visible()  # signed in: the token is stored
     page.goto("/account")
     name = page.locator("#profile-name")
     expect(name).to_have_value(person.name)
