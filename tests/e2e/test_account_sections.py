@@ -21,7 +21,6 @@ from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 
-HOME = re.compile(r"/$")
 DARK = re.compile(r"\bdark\b")
 
 
