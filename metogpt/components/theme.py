@@ -9,8 +9,11 @@ changes (sign-in, page load, a pick in the menu)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
-from reflex_base.style import color_mode_imports, set_color_mode
+from reflex_base.event import EventCallback, EventSpec
+from reflex_base.style import LiteralColorMode, color_mode_imports, set_color_mode
 from reflex_base.utils.imports import ImportVar
 from reflex_base.vars.base import Var, VarData
 
@@ -49,14 +52,19 @@ class ThemeSync(rx.Fragment):
         ]
 
 
+def choose_theme(theme: str | rx.Var[str]) -> list[EventSpec | EventCallback[()]]:
+    """At once in this browser, and remembered for the user."""
+    mode = cast("LiteralColorMode | Var[LiteralColorMode]", theme)
+    return [set_color_mode(mode), ThemeState.choose(theme)]
+
+
 def theme_items() -> list[rx.Component]:
     """Light, dark, system as menu items: the header's menu, and the phone's navigation menu
     (a phone's header has no room for one more button)."""
     return [
         rx.menu.item(
             rx.hstack(rx.icon(_ICONS[name], size=14), t(f"theme.{name}"), align="center"),
-            # At once in this browser, and remembered for the user.
-            on_click=[set_color_mode(name), ThemeState.choose(name)],
+            on_click=choose_theme(name),
             id=f"theme-{name}",
         )
         for name in THEMES

@@ -7,7 +7,7 @@ ACCOUNT: dict[str, tuple[str, str]] = {
     "theme.label": ("Theme", "Тема"),
     "theme.light": ("Light", "Светлая"),
     "theme.dark": ("Dark", "Тёмная"),
-    "theme.system": ("System", "Как в системе"),
+    "theme.system": ("System", "Системная"),
     # profile
     "account.profile.title": ("Profile", "Профиль"),
     "account.profile.name": ("Display name", "Имя"),

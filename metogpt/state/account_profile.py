@@ -1,4 +1,5 @@
-"""The account page's profile: display name, language and theme, saved together."""
+"""The account page's profile: display name and language, saved together with the theme
+(which, like the header's menu, applies and is saved as soon as it is picked)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from metogpt.state.session import FAILED, SessionState
 class ProfileState(SessionState):
     profile_name: str = ""
     profile_locale: str = "en"
-    profile_theme: str = "system"
     profile_error: str = ""
     profile_saved: bool = False
     profile_busy: bool = False
@@ -26,7 +26,6 @@ class ProfileState(SessionState):
             return
         user = caller[0]
         self.profile_name, self.profile_locale = user.name, i18n.normalize_lang(user.locale)
-        self.profile_theme = user.theme
         self.profile_error, self.profile_saved = "", False
 
     @rx.event
@@ -38,10 +37,6 @@ class ProfileState(SessionState):
         self.profile_locale, self.profile_saved = value, False
 
     @rx.event
-    def set_profile_theme(self, value: str):
-        self.profile_theme, self.profile_saved = value, False
-
-    @rx.event
     async def save_profile(self):
         self.profile_error, self.profile_saved, self.profile_busy = "", False, True
         yield
@@ -49,7 +44,7 @@ class ProfileState(SessionState):
             me.update_profile,
             self.profile_name,
             self.profile_locale,
-            self.profile_theme,
+            self.theme or "system",
             write=True,
         )
         self.profile_busy = False

@@ -21,7 +21,6 @@ from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 
-HOME = re.compile(r"/$")
 DARK = re.compile(r"\bdark\b")
 
 
@@ -108,7 +107,12 @@ def test_account_shows_the_usage_and_ledger_of_the_database(
         pick_theme(page, "dark")
         expect(page.locator("html")).to_have_class(DARK)
         no_sideways_scroll(page)
+        expect(page.locator("#profile-theme")).to_have_text(
+            {"en": "Dark", "ru": "Тёмная"}[lang]
+        )  # the profile shows the theme picked in the menu
         screenshot(page, f"account-sections-dark-{lang}-{size}")
+        page.locator("#ledger-section").scroll_into_view_if_needed()
+        screenshot(page, f"account-sections-dark-{lang}-{size}-ledger")
     finally:
         context.close()
 
@@ -119,7 +123,7 @@ def test_profile_saves_name_language_and_theme_together(
     person = Person.new("prof")
     person.register_via_api(http)
     sign_in(page, person.email, person.password)
-    expect(page).to_have_url(HOME)
+    expect(page.locator("#composer")).to_be_visible()  # signed in: the token is stored
     page.goto("/account")
     name = page.locator("#profile-name")
     expect(name).to_have_value(person.name)

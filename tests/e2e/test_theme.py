@@ -114,3 +114,45 @@ def test_dark_theme_is_kept_on_reload_and_follows_the_user(
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_page_in_dark_mode(
+    browser: Browser, app_server: AppServer, screenshot: Screenshot, size: str
+) -> None:
+    """The admin's screens, the account page and the sign-in page, dark: kept to look at,
+    and none scrolls sideways. The admin's theme goes back to the default afterwards."""
+    context = _context(browser, app_server, size)
+    try:
+        page = context.new_page()
+        sign_in(page, app_server.admin_email, app_server.admin_password)
+        expect(page.locator("#composer")).to_be_visible()
+        pick_theme(page, "dark")
+        _html(page).to_have_class(DARK)
+        page.goto("/admin")
+        for tab, marker in (
+            ("users", ".user-row"),
+            ("roles", ".role-row"),
+            ("usage", "#usage-credits"),
+        ):
+            page.locator(f"#tab-{tab}").click()
+            expect(page.locator(marker).first).to_be_visible()
+            _html(page).to_have_class(DARK)
+            no_sideways_scroll(page)
+            screenshot(page, f"dark-admin-{tab}-{size}")
+        page.goto("/account")
+        expect(page.locator("#ledger-section")).to_be_visible()
+        no_sideways_scroll(page)
+        screenshot(page, f"dark-account-{size}")
+        pick_theme(page, "system")
+        _html(page).to_have_class(LIGHT)
+        page.locator("#logout").click()
+        expect(page.locator("#login-submit")).to_be_visible()
+        page.evaluate("() => localStorage.setItem('theme', 'dark')")
+        page.reload()
+        _html(page).to_have_class(DARK)  # a visitor's page keeps this browser's choice
+        expect(page.locator("#login-submit")).to_be_enabled()
+        no_sideways_scroll(page)
+        screenshot(page, f"dark-login-{size}")
+    finally:
+        context.close()

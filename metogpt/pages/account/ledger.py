@@ -26,7 +26,11 @@ def _kind(kind: rx.Var[str]) -> rx.Component | rx.Var:
 
 def _row(e: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(e.time, white_space="nowrap"),
+        rx.table.cell(
+            rx.text(e.time, white_space="nowrap"),
+            # A phone has no room for the details column: they go under the time.
+            rx.text(e.details, size="1", color_scheme="gray", display=["block", "none"]),
+        ),
         rx.table.cell(_kind(e.kind)),
         rx.table.cell(
             e.amount,
@@ -34,7 +38,9 @@ def _row(e: ObjectVar[LedgerRow]) -> rx.Component:
             class_name="amount",
         ),
         rx.table.cell(e.balance_after, display=["none", "table-cell"]),
-        rx.table.cell(e.details, class_name="details", word_break="break-word"),
+        rx.table.cell(
+            e.details, class_name="details", word_break="break-word", display=["none", "table-cell"]
+        ),
         class_name="ledger-row",
         data_id=e.id,
     )
@@ -68,7 +74,9 @@ def ledger_section() -> rx.Component:
                     rx.table.column_header_cell(
                         t("account.ledger.balance"), display=["none", "table-cell"]
                     ),
-                    "account.ledger.details",
+                    rx.table.column_header_cell(
+                        t("account.ledger.details"), display=["none", "table-cell"]
+                    ),
                 ],
                 LedgerState.ledger_rows,
                 _row,

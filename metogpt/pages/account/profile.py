@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
-from reflex.event import EventType
+from reflex.event import EventCallback, EventSpec, EventType
 
 from metogpt.components.forms import error_callout, hydrated
+from metogpt.components.theme import choose_theme
 from metogpt.services.me import THEMES
 from metogpt.services.users import LOCALES
 from metogpt.state.account_profile import ProfileState
 from metogpt.state.lang import t
+from metogpt.state.session import SessionState
 
 
 def _label(key: str, html_for: str) -> rx.Component:
@@ -20,7 +24,7 @@ def _choice(
     label_key: str,
     field_id: str,
     value: rx.Var | str,
-    on_change: EventType[str],
+    on_change: EventType[str] | Callable[[rx.Var[str]], list[EventSpec | EventCallback[()]]],
     options: dict[str, str],
 ) -> rx.Component:
     return rx.vstack(
@@ -79,8 +83,8 @@ def profile_section() -> rx.Component:
             _choice(
                 "theme.label",
                 "profile-theme",
-                ProfileState.profile_theme,
-                ProfileState.set_profile_theme,
+                rx.cond(SessionState.theme == "", "system", SessionState.theme),
+                choose_theme,
                 {theme: f"theme.{theme}" for theme in THEMES},
             ),
             columns="2",
