@@ -103,11 +103,13 @@ def test_balance_handler_refuses_a_role_without_balance_update(database: str) ->
     dialog = tab.balance
     dialog.user_id, dialog.amount, dialog.reason, dialog.mode = victim.id, "999999", "x", "set"
     _call(dialog, BalanceState.save_balance)
-    assert "BALANCE_MANAGEMENT.UPDATE" in tab.admin.problem
+    assert tab.admin.problem == (
+        "This needs the permission “Change balances”, which your role does not have."
+    )
     assert _books(victim.id) == (2000, 1)
     dialog.user_id = ""
     refused = _call(dialog, BalanceState.open_balance, victim.id)  # reading the ledger too
-    assert dialog.ledger == [] and "BALANCE_MANAGEMENT.READ" in _toast(refused, "error")
+    assert dialog.ledger == [] and "See balances" in _toast(refused, "error")
     assert dialog.user_email == "" and dialog.user_balance == 0  # nothing of the user shows
 
 
@@ -173,9 +175,9 @@ def test_role_and_enable_handlers_refuse_without_user_update(database: str) -> N
     # as a client could: the confirmation's vars forged, then confirmed
     tab.users.pending_user, tab.users.pending_role = victim.id, "ADMIN"
     refused = _call(tab.users, UsersState.confirm_role)
-    assert "USER_MANAGEMENT.UPDATE" in _toast(refused, "error")
+    assert "Change users" in _toast(refused, "error")
     refused = _call(tab.users, UsersState.set_enabled, victim.id, False)
-    assert "USER_MANAGEMENT.UPDATE" in _toast(refused, "error")
+    assert "Change users" in _toast(refused, "error")
     with read_session() as s:
         user = s.get(User, victim.id)
         assert user is not None and (user.role, user.enabled) == ("USER", True)
@@ -204,7 +206,7 @@ def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> No
 
     support = Tab(_support_account())  # USER_MANAGEMENT.READ only
     _call(support.admin, AdminState.set_tab, "usage")
-    assert "ANALYTICS.READ" in support.admin.load_problem
+    assert "“See usage”" in support.admin.load_problem
     _call(support.usage, UsageState.set_days, "7")
     _call(support.usage, UsageState.load_top_users)
     usage = support.usage
