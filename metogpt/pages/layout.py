@@ -54,7 +54,8 @@ def header() -> rx.Component:
         _mobile_nav(),
         rx.hstack(
             rx.icon("sparkles", size=20, color=rx.color("accent", 9)),
-            rx.heading(t("app.name"), size="4"),
+            # On a phone the header's controls need the room (nothing may stick out).
+            rx.heading(t("app.name"), size="4", display=["none", "block"]),
             align="center",
             spacing="2",
         ),
