@@ -46,7 +46,8 @@ class AdminState(SessionState):
 
     def _error_text(self, exc: ServiceError) -> str:
         """In plain words: the permission a refusal needs and those an escalation lacks by
-        their labels, a role in use with its count (the service's English message names the API's terms)."""
+        their labels, a role in use with its count (the services' English messages name
+        the API's terms)."""
         missing, count = exc.details.get("missing"), exc.details.get("user_count")
         needed = exc.details.get("permission")
         if exc.code == ErrorCode.FORBIDDEN and f"admin.perm.{needed}" in i18n.MESSAGES:
