@@ -11,15 +11,20 @@ from metogpt.pages.admin import admin_page
 from metogpt.pages.chat import chat_page, page_title
 from metogpt.pages.layout import offline_notice
 from metogpt.pages.login import login_page, register_page
+from metogpt.pages.share import share_page
 from metogpt.services import clients
 from metogpt.services.grants import grants_loop
 from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
+from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
+from metogpt.state.presets import PresetState
 from metogpt.state.session import SessionState, TabOwner
+from metogpt.state.share import ShareState
+from metogpt.state.travel import TravelAccountState
 
 app = rx.App(
     api_transformer=build_api(),
@@ -64,7 +69,7 @@ for route in (routes.CONVERSATION, routes.CHAT):
         chat_page,
         route=route,
         title=page_title(),
-        on_load=[SessionState.require_login, ChatState.load],
+        on_load=[SessionState.require_login, ChatState.load, PresetState.load_presets],
     )
 app.add_page(
     admin_page,
@@ -76,7 +81,19 @@ app.add_page(
     account_page,
     route=routes.ACCOUNT,
     title=t("chatnav.title.account"),
-    on_load=[SessionState.require_login, AccountState.reset_form],
+    on_load=[
+        SessionState.require_login,
+        AccountState.reset_form,
+        BillingState.load,
+        TravelAccountState.load_links,
+    ],
+)
+app.add_page(
+    share_page,
+    route=routes.SHARE,
+    title="MetoGPT",
+    meta=[{"name": "robots", "content": "noindex"}],
+    on_load=ShareState.load,
 )
 app.register_lifespan_task(recovery_loop)
 app.register_lifespan_task(load_tokenizer)

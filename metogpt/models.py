@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
@@ -58,6 +59,9 @@ class Role(SQLModel, table=True):
     # The periodic grant: {"amount": int, "every": int, "unit": "hours|days|weeks|months",
     # "mode": "add|reset"}, or None (services/grants.py).
     grant_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Rate limits of the OpenAI-compatible API: {"user_rpm", "user_tpm", "key_rpm",
+    # "key_tpm"} (requests and tokens per minute; a missing entry: no limit), or None.
+    api_limits: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -136,6 +140,8 @@ class LedgerEntry(SQLModel, table=True):
     actor_id: str | None = Field(default=None, max_length=32)
     # Periodic grants only: the start of the period granted, e.g. "2026-12-03T00:00Z".
     grant_period: str | None = Field(default=None, max_length=24)
+    # A charge of the OpenAI-compatible API: the personal key that made the request.
+    api_key_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts()
 
 
@@ -183,7 +189,49 @@ class Reservation(SQLModel, table=True):
     max_tokens: int
     conversation_id: str | None = Field(default=None, max_length=32)
     message_id: str | None = Field(default=None, max_length=32)
+    # An answer of the OpenAI-compatible API: its key, and the completion tokens it had
+    # streamed when last saved (what the crash recovery charges; services/gateway/).
+    api_key_id: str | None = Field(default=None, max_length=32)
+    streamed_tokens: int | None = None
     created_at: datetime = _ts(index=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """A personal key of the OpenAI-compatible API (services/keys.py). Only the SHA-256 of
+    the secret is kept: the secret is shown once, when the key is created."""
+
+    __tablename__: ClassVar[str] = "api_key"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32, index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)  # the secret's first characters, to recognise it
+    secret_hash: str = Field(max_length=64, unique=True)
+    # A subset of the role's models (None: whatever the role allows at the time).
+    models: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    spent: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_at: datetime = _ts()
+
+
+class ApiWindow(SQLModel, table=True):
+    """Requests and tokens of one rate-limit key in one minute, when no Redis is configured
+    (services/gateway/limits.py)."""
+
+    __tablename__: ClassVar[str] = "api_window"
+
+    key: str = Field(primary_key=True, max_length=48)
+    minute: int = Field(primary_key=True)
+    requests: int = 0
+    tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
 
 
 class AuthSession(SQLModel, table=True):
@@ -227,6 +275,14 @@ class Conversation(SQLModel, table=True):
     model: str = Field(default="", max_length=64)
     # The message at the end of the branch being shown; the branch is its path to the root.
     active_leaf_id: str | None = Field(default=None, max_length=32)
+    # Sampling parameters sent with every answer (None: the provider's default); a preset
+    # sets them when the conversation starts (services/travel/presets.py).
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None  # the answer's cap, within the model's max_output
+    archived: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Brought in from a file (services/travel/imports.py): its answers were never billed here.
+    imported: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     # Set when the user deletes it: hidden at once, restorable (Undo) until purged.
@@ -309,5 +365,64 @@ class Payment(SQLModel, table=True):
     refunded_amount: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     reversed_credits: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     problem: str | None = Field(default=None, max_length=300)  # e.g. an amount mismatch
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    """A file a user uploaded (services/files/): the bytes in storage under `storage_key`,
+    what the model is given here. Unsent until `message_id` is set; deleted with its
+    conversation. The id is random (uuid4): it is also the file's unguessable address."""
+
+    __table_args__ = (Index("ix_attachment_user_created", "user_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user.id", max_length=32)
+    conversation_id: str | None = Field(default=None, max_length=32, index=True)
+    message_id: str | None = Field(default=None, max_length=32, index=True)
+    position: int = 0  # order among the message's attachments
+    name: str = Field(max_length=255)  # as uploaded, shown and sent to the model; never a path
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))  # stored bytes
+    kind: str = Field(max_length=8)  # image | pdf | text
+    media_type: str = Field(max_length=64)  # what the stored bytes are, by their content
+    storage_key: str = Field(max_length=80)
+    width: int | None = None  # images: pixels as stored
+    height: int | None = None
+    # PDFs and text files: the text the model is given (a PDF without a text layer: "")
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    text_tokens: int = 0  # tokens of the context block built from `text` (cl100k_base)
+    created_at: datetime = _ts()
+
+
+class Share(SQLModel, table=True):
+    """A read-only snapshot of a conversation's branch, readable by anyone with its token at
+    /s/{token}. Revoking deletes the row; updating rewrites the snapshot."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(foreign_key="conversation.id", max_length=32, index=True)
+    user_id: str = Field(foreign_key="user.id", max_length=32, index=True)
+    title: str = Field(default="", max_length=200)
+    # [{"role": "user|assistant", "content": str, "model": str}], root to leaf.
+    messages: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Preset(SQLModel, table=True):
+    """Saved chat settings. A user's own (owner_id set) or a shared one an admin published
+    to chosen roles (owner_id None, `roles` listing them)."""
+
+    __table_args__ = (Index("ix_preset_owner_position", "owner_id", "position"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    owner_id: str | None = Field(default=None, foreign_key="user.id", max_length=32)
+    name: str = Field(max_length=100)
+    model: str = Field(max_length=64)
+    system_prompt: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    position: int = 0
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

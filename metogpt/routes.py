@@ -21,3 +21,10 @@ def conversation_in(path: str) -> str:
     """The conversation id in a page's path ("" for a new one, at /)."""
     path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     return path.removeprefix(_CONVERSATION_PREFIX) if path.startswith(_CONVERSATION_PREFIX) else ""
+
+
+SHARE = "/s/[share_token]"  # a share link's public page
+
+
+def share_path(token: str) -> str:
+    return f"/s/{token}"

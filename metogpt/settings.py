@@ -141,6 +141,10 @@ class Settings:
     stripe_api_base: str = field(
         default_factory=lambda: _env("METOGPT_STRIPE_API_BASE") or "https://api.stripe.com"
     )
+    # The largest file POST /api/conversations/import and the account page take, in bytes.
+    import_max_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("METOGPT_IMPORT_MAX_BYTES", str(50 * 2**20)))
+    )
     # Where the provider's page sends the buyer back; unset: the address the request came to.
     public_url: str | None = field(default_factory=lambda: _env("METOGPT_PUBLIC_URL"))
 
@@ -169,3 +173,44 @@ def catalog_environment() -> Mapping[str, str]:
     ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL and the key variables its TOML file names
     (`api_key_env`): the process environment, read when the catalog is loaded."""
     return os.environ
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one user may upload (services/files/): read at each use, like the timings above."""
+
+    file_bytes: int  # one file (METOGPT_UPLOAD_MAX_MB, default 20)
+    files_per_message: int  # METOGPT_UPLOAD_MAX_FILES, default 10
+    quota_bytes: int  # all of a user's files on disk (METOGPT_UPLOAD_QUOTA_MB, default 1024)
+    image_pixels: int  # width × height an upload may decode to (METOGPT_UPLOAD_MAX_PIXELS)
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def upload_limits() -> UploadLimits:
+    mb = 1024 * 1024
+    return UploadLimits(
+        file_bytes=_positive_int("METOGPT_UPLOAD_MAX_MB", 20) * mb,
+        files_per_message=_positive_int("METOGPT_UPLOAD_MAX_FILES", 10),
+        quota_bytes=_positive_int("METOGPT_UPLOAD_QUOTA_MB", 1024) * mb,
+        # 50 megapixels: an 8K photo passes, a decompression bomb does not.
+        image_pixels=_positive_int("METOGPT_UPLOAD_MAX_PIXELS", 50_000_000),
+    )
+
+
+def uploads_storage_url() -> str | None:
+    """METOGPT_S3_URL: where attachments are kept when not in DATA_DIR/uploads
+    (services/storage/): `s3://bucket/prefix` or `http(s)://endpoint/bucket/prefix`, with
+    the credentials in boto3's usual variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."""
+    return _env("METOGPT_S3_URL")
+
+
+def uploads_dir() -> Path:
+    """The local storage's directory: METOGPT_UPLOADS_DIR, else DATA_DIR/uploads."""
+    return Path(_env("METOGPT_UPLOADS_DIR") or DATA_DIR / "uploads")

@@ -29,6 +29,7 @@ from metogpt.models import User  # noqa: E402
 from metogpt.services import accounts, auth, db, roles, setup  # noqa: E402
 from metogpt.services.permissions import Actor  # noqa: E402
 from tests.fixtures.fake_payments import FakePaymentServer  # noqa: E402
+from tests.fixtures.fake_s3 import s3_endpoint, storage  # noqa: E402, F401
 from tests.support import services  # noqa: E402
 
 _services: list[services.Service] = []

@@ -65,7 +65,10 @@ def _module_name(path: Path, root: Path) -> str:
 
 def read_imports(root: Path, package: str) -> tuple[set[str], list[Import]]:
     """The modules of `package` (a folder under `root`) and every import they make."""
-    files = sorted((root / package).rglob("*.py"))
+    # Not the git-ignored work folders (bench/.work holds a virtualenv of LiteLLM).
+    files = sorted(
+        p for p in (root / package).rglob("*.py") if ".work" not in p.relative_to(root).parts
+    )
     modules = {_module_name(path, root) for path in files}
     imports: list[Import] = []
     for path in files:

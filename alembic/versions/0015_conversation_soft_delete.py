@@ -2,7 +2,7 @@
 the user can undo the delete for a few seconds
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-03 06:40:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,9 +15,11 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from metogpt.api import account, admin, auth, payments
+from metogpt.api import account, admin, auth, conversations, files, keys, payments, presets, v1
 from metogpt.api.schemas import ErrorOut
+from metogpt.api.share_gate import ShareGate
 from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
+from metogpt.services.travel import imports
 
 MAX_BODY = 1_000_000
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -68,6 +70,16 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _body_limit(path: str) -> int:
+    """An import file may be far larger than any other body (with room for the multipart
+    envelope); the import service refuses a file over its own limit with a clear message."""
+    if path == conversations.IMPORT_PATH:
+        return imports.limit_bytes() + 64 * 1024
+    if path == "/api/files":
+        return files.body_limit()
+    return MAX_BODY
+
+
 class BodyLimit:
     """Refuse bodies over MAX_BODY before anything reads them (a 10 MB body gets a 413)."""
 
@@ -77,16 +89,17 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             return await self.app(scope, receive, send)
+        limit = _body_limit(scope["path"])
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return await _too_large()(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await _too_large(scope["path"], limit)(scope, receive, send)
         seen = 0
 
         async def limited() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > MAX_BODY:
+            if seen > limit:
                 raise HTTPException(413, "request body too large")
             return message
 
@@ -133,8 +146,11 @@ def _allowed_methods(api: FastAPI, scope: Scope) -> list[str]:
     ]
 
 
-def _too_large() -> JSONResponse:
-    return _error(413, ErrorCode.TOO_LARGE, f"request body larger than {MAX_BODY} bytes")
+def _too_large(path: str, limit: int) -> JSONResponse:
+    if path == conversations.IMPORT_PATH:
+        limit = imports.limit_bytes()
+        return _error(413, ErrorCode.IMPORT_TOO_LARGE, f"the file is larger than {limit} bytes")
+    return _error(413, ErrorCode.TOO_LARGE, f"request body larger than {limit} bytes")
 
 
 def build_api() -> FastAPI:
@@ -153,6 +169,11 @@ def build_api() -> FastAPI:
     api.include_router(admin.router)
     api.include_router(payments.router)
     api.include_router(account.router)
+    api.include_router(keys.router)
+    api.include_router(v1.router)
+    api.include_router(files.router)
+    api.include_router(conversations.router)
+    api.include_router(presets.router)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
     api.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")
 
@@ -187,4 +208,5 @@ def build_api() -> FastAPI:
 
     api.add_middleware(BodyLimit)
     api.add_middleware(ImmutableAssets)
+    api.add_middleware(ShareGate)
     return api

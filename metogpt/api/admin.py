@@ -113,6 +113,7 @@ def create_role(body: RoleCreateIn, actor: ActorDep) -> RoleOut:
                 body.permissions,
                 grants_in(body.modelAccess),
                 body.grant.model_dump() if body.grant else None,
+                body.apiLimits.given() if body.apiLimits else None,
             )
         )
 
@@ -128,6 +129,7 @@ def update_role(roleName: RoleName, body: RoleUpdateIn, actor: ActorDep) -> Role
                 body.permissions,
                 grants_in(body.modelAccess),
                 body.grant_in(),
+                body.limits_in(),
             )
         )
 

@@ -151,6 +151,20 @@ class GrantIO(BaseModel):
     mode: Literal["add", "reset"]
 
 
+class ApiLimitsIO(BaseModel):
+    """Rate limits of the OpenAI-compatible API (/v1), per minute; null or absent: none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_rpm: Annotated[StrictInt, Field(ge=1, le=10**9), WHOLE] | None = None
+    user_tpm: Annotated[StrictInt, Field(ge=1, le=10**9), WHOLE] | None = None
+    key_rpm: Annotated[StrictInt, Field(ge=1, le=10**9), WHOLE] | None = None
+    key_tpm: Annotated[StrictInt, Field(ge=1, le=10**9), WHOLE] | None = None
+
+    def given(self) -> dict[str, int]:
+        return self.model_dump(exclude_none=True)
+
+
 class RoleOut(BaseModel):
     name: str
     permissions: Matrix
@@ -160,6 +174,7 @@ class RoleOut(BaseModel):
     grant: GrantIO | None
     createdAt: str
     updatedAt: str
+    apiLimits: ApiLimitsIO | None = None
 
     @classmethod
     def of(cls, role: RoleView) -> RoleOut:
@@ -177,6 +192,7 @@ class RoleOut(BaseModel):
             grant=GrantIO(**role.grant) if role.grant else None,
             createdAt=iso(role.created_at) or "",
             updatedAt=iso(role.updated_at) or "",
+            apiLimits=ApiLimitsIO(**role.api_limits) if role.api_limits else None,
         )
 
 
@@ -305,17 +321,24 @@ class RoleCreateIn(Strict):
     permissions: MatrixIn = Field(default_factory=dict)
     modelAccess: ModelAccess = Field(default_factory=dict)
     grant: GrantIO | None = None
+    apiLimits: ApiLimitsIO | None = None
 
 
 class RoleUpdateIn(Strict):
     permissions: MatrixIn | None = None
     modelAccess: ModelAccess | None = None
     grant: GrantIO | None = None  # null removes the grant; leaving it out keeps it
+    apiLimits: ApiLimitsIO | None = None  # null removes the limits; leaving it out keeps them
 
     def grant_in(self) -> Any:
         if "grant" not in self.model_fields_set:
             return roles.KEEP
         return self.grant.model_dump() if self.grant else None
+
+    def limits_in(self) -> Any:
+        if "apiLimits" not in self.model_fields_set:
+            return roles.KEEP
+        return self.apiLimits.given() if self.apiLimits else None
 
 
 def grants_in(access: dict[str, ModelGrantIO] | None) -> dict[str, dict[str, Any]] | None:
@@ -366,3 +389,17 @@ class ModelsOut(BaseModel):
 
 class RolesOut(BaseModel):
     roles: list[RoleOut]
+
+
+class FileOut(BaseModel):
+    """An uploaded file (POST /api/files): send its id with a message to attach it."""
+
+    id: str
+    name: str
+    size: int = Field(description="bytes as stored (images are re-encoded)")
+    type: str = Field(description="media type of the stored bytes, judged by their content")
+    kind: Literal["image", "pdf", "text"]
+    width: int = Field(description="images: pixels (0 otherwise)")
+    height: int
+    tokens: int = Field(description="text files and PDFs: tokens of the text given to the model")
+    text_layer: bool = Field(description="false for a PDF whose text could not be read")

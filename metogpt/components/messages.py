@@ -134,23 +134,21 @@ def _user_message(msg: ObjectVar[MessageRow]) -> rx.Component:
     )
 
 
-def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
-    return rx.hstack(
-        _branch_switcher(msg),
-        rx.text(msg.model, size="1", color_scheme="gray"),
+def _charge(msg: ObjectVar[MessageRow]) -> rx.Component:
+    """Tokens and charge; an answer that used nothing says "nothing charged" instead of
+    "0 tokens · charged 0" (a stop before sending says it in its badge already)."""
+    used_nothing = (msg.charged.to(int) == 0) & (msg.tokens.to(int) == 0)
+    figures = {"class_name": "msg-charge", "data_charged": msg.charged, "data_tokens": msg.tokens}
+    return rx.cond(
+        msg.status == "streaming",
+        rx.fragment(),
         rx.cond(
-            (msg.status == "error") & (msg.charged.to(int) == 0),
-            rx.text(
-                t("render.nothing_charged"),
-                size="1",
-                color_scheme="gray",
-                class_name="msg-charge",
-                data_charged=msg.charged,
-                data_tokens=msg.tokens,
+            used_nothing,
+            rx.cond(
+                msg.status == "stopped",
+                rx.fragment(),
+                rx.text(t("render.nothing_charged"), size="1", color_scheme="gray", **figures),
             ),
-        ),
-        rx.cond(
-            (msg.status != "streaming") & ((msg.status != "error") | (msg.charged.to(int) != 0)),
             rx.text(
                 msg.tokens,
                 " ",
@@ -164,11 +162,17 @@ def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
                 ")",
                 size="1",
                 color_scheme="gray",
-                class_name="msg-charge",
-                data_charged=msg.charged,
-                data_tokens=msg.tokens,
+                **figures,
             ),
         ),
+    )
+
+
+def _answer_footer(msg: ObjectVar[MessageRow]) -> rx.Component:
+    return rx.hstack(
+        _branch_switcher(msg),
+        rx.text(msg.model, size="1", color_scheme="gray"),
+        _charge(msg),
         rx.cond(
             msg.status == "stopped",
             rx.badge(

@@ -49,34 +49,39 @@ class ThemeSync(rx.Fragment):
         ]
 
 
+def theme_items() -> list[rx.Component]:
+    """Light, dark, system as menu items: the header's menu, and the phone's navigation menu
+    (a phone's header has no room for one more button)."""
+    return [
+        rx.menu.item(
+            rx.hstack(rx.icon(_ICONS[name], size=14), t(f"theme.{name}"), align="center"),
+            # At once in this browser, and remembered for the user.
+            on_click=[set_color_mode(name), ThemeState.choose(name)],
+            id=f"theme-{name}",
+        )
+        for name in THEMES
+    ]
+
+
 def theme_menu() -> rx.Component:
     return rx.fragment(
         ThemeSync.create(theme=SessionState.theme),
-        rx.menu.root(
-            rx.menu.trigger(
-                rx.icon_button(
-                    rx.color_mode_cond(
-                        light=rx.icon("sun", size=16), dark=rx.icon("moon", size=16)
-                    ),
-                    variant="soft",
-                    color_scheme="gray",
-                    id="theme-menu",
-                    title=t("theme.label"),
-                    aria_label=t("theme.label"),
-                ),
-            ),
-            rx.menu.content(
-                *[
-                    rx.menu.item(
-                        rx.hstack(
-                            rx.icon(_ICONS[name], size=14), t(f"theme.{name}"), align="center"
+        rx.box(
+            rx.menu.root(
+                rx.menu.trigger(
+                    rx.icon_button(
+                        rx.color_mode_cond(
+                            light=rx.icon("sun", size=16), dark=rx.icon("moon", size=16)
                         ),
-                        # At once in this browser, and remembered for the user.
-                        on_click=[set_color_mode(name), ThemeState.choose(name)],
-                        id=f"theme-{name}",
-                    )
-                    for name in THEMES
-                ]
+                        variant="soft",
+                        color_scheme="gray",
+                        id="theme-menu",
+                        title=t("theme.label"),
+                        aria_label=t("theme.label"),
+                    ),
+                ),
+                rx.menu.content(*theme_items()),
             ),
+            display=["none", "block"],
         ),
     )

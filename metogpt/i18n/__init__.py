@@ -12,8 +12,12 @@ from metogpt.i18n.account import ACCOUNT
 from metogpt.i18n.admin import ADMIN
 from metogpt.i18n.chatnav import CHATNAV
 from metogpt.i18n.errors import ERRORS
+from metogpt.i18n.files import FILES
+from metogpt.i18n.keys import KEYS
+from metogpt.i18n.payments import PAYMENTS
 from metogpt.i18n.plural import form_index, forms
 from metogpt.i18n.render import RENDER
+from metogpt.i18n.travel import TRAVEL
 from metogpt.i18n.ui import UI
 
 LANGS = ("en", "ru")
@@ -38,6 +42,10 @@ MESSAGES: Catalog = _merge(
     CHATNAV,
     RENDER,
     ADMIN,
+    PAYMENTS,
+    KEYS,
+    FILES,
+    TRAVEL,
 )
 
 

@@ -11,7 +11,7 @@ from reflex_components_core.core.banner import has_too_many_connection_errors
 from metogpt import routes
 from metogpt.components.balance import balance_badge
 from metogpt.components.forms import lang_switch
-from metogpt.components.theme import theme_menu
+from metogpt.components.theme import theme_items, theme_menu
 from metogpt.state.lang import t
 from metogpt.state.session import SessionState
 
@@ -43,6 +43,8 @@ def _mobile_nav() -> rx.Component:
                     rx.menu.item(t("nav.admin"), on_click=rx.redirect(routes.ADMIN)),
                 ),
                 rx.menu.item(t("nav.account"), on_click=rx.redirect(routes.ACCOUNT)),
+                rx.menu.separator(),
+                *theme_items(),
             ),
         ),
         display=["block", "none"],
@@ -54,8 +56,7 @@ def header() -> rx.Component:
         _mobile_nav(),
         rx.hstack(
             rx.icon("sparkles", size=20, color=rx.color("accent", 9)),
-            # On a phone the header's controls need the room (nothing may stick out).
-            rx.heading(t("app.name"), size="4", display=["none", "block"]),
+            rx.heading(t("app.name"), size="4", display=["none", "block"]),  # phones: room
             align="center",
             spacing="2",
         ),

@@ -18,10 +18,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
-from metogpt.services import holds
+from metogpt.services import files, holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
 from metogpt.services.errors import ErrorCode, InvalidInput
+from metogpt.services.files.prompt import parts as prompt_parts
 from metogpt.services.llm import ChatMessage, Usage
 from metogpt.services.llm.tokens import (
     TOKENS_PER_MESSAGE,
@@ -46,6 +47,8 @@ class PreparedAnswer:
     max_tokens: int
     prompt_tokens: int  # the local count of `messages` the reservation was sized on
     provider_kind: ProviderKind  # whose tokenizer local counts estimate
+    temperature: float | None = None  # the conversation's sampling (None: provider default)
+    top_p: float | None = None
 
 
 def context_turns(path: list[Message]) -> list[ChatMessage]:
@@ -63,32 +66,68 @@ def turn_size(message: ChatMessage) -> int:
     return count_text_tokens(message.content) + TOKENS_PER_MESSAGE
 
 
+def prompt_budget(spec: ModelSpec) -> int:
+    """The prompt's share of the context window: the rest is kept for the answer."""
+    return spec.context_window - min(spec.max_output, spec.context_window // 4)
+
+
 def fit_prompt(
-    system: str, sizes: list[int], spec: ModelSpec, kind: ProviderKind
+    system: str,
+    sizes: list[int],
+    spec: ModelSpec,
+    kind: ProviderKind,
+    images: list[int] | None = None,
 ) -> tuple[int, int]:
     """How many of the oldest turns (`sizes`, oldest first) are dropped so that the prompt
-    fits the context window with room for an answer, and the prompt's token count then."""
+    fits the context window with room for an answer, and the prompt's token count then.
+    `images`: each turn's image tokens (the provider's formula: no margin added)."""
+    images = images or [0] * len(sizes)
     total = TOKENS_PER_REPLY + sum(sizes)
     if system.strip():
         total += turn_size(ChatMessage("system", system))
-    budget = spec.context_window - min(spec.max_output, spec.context_window // 4)
+    pictures = sum(images)
+    budget = prompt_budget(spec)
     dropped = 0
-    while len(sizes) - dropped > 1 and with_margin(total, kind) > budget:
+    while len(sizes) - dropped > 1 and with_margin(total, kind) + pictures > budget:
         total -= sizes[dropped]
+        pictures -= images[dropped]
         dropped += 1
-    return dropped, with_margin(total, kind)
+    return dropped, with_margin(total, kind) + pictures
 
 
 def _prompt(
-    conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
+    session: Session, conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
 ) -> tuple[list[ChatMessage], int]:
-    """System prompt + the branch, oldest turns dropped until it fits the context window
-    with room for an answer; and its token count (count_prompt_tokens's, each message
-    encoded once however many turns are dropped)."""
-    turns = context_turns(path)
-    dropped, tokens = fit_prompt(conv.system_prompt, [turn_size(m) for m in turns], spec, kind)
+    """System prompt + the branch with its attachments, oldest turns dropped until it fits
+    the context window with room for an answer (fit_prompt); and its token count (text by
+    the tokenizer with the provider's margin, images by the provider's formula).
+
+    Images go to vision models only: the prompt's own are refused for another model before
+    anything is sent; those of earlier turns are left out for it."""
+    kept = [m for m in path if m.role == "user" or m.status in _IN_CONTEXT]
+    attached = files.of_messages(session, [m.id for m in kept if m.role == "user"])
+    if kept:
+        files.require_vision(spec, attached.get(kept[-1].id, []))
+    turns: list[ChatMessage] = []
+    sizes: list[int] = []
+    images: list[int] = []
+    for m in kept:
+        rows = attached.get(m.id, [])
+        if not m.content and not rows:
+            continue
+        blocks, pictures = prompt_parts(rows, kind)
+        pictures = pictures if spec.vision else ()
+        turns.append(ChatMessage(m.role, m.content, blocks, pictures))  # type: ignore[arg-type]
+        sizes.append(turn_size(turns[-1]) + sum(r.text_tokens for r in rows if r.kind != "image"))
+        images.append(sum(picture.tokens for picture in pictures))
+    dropped, tokens = fit_prompt(conv.system_prompt, sizes, spec, kind, images)
+    turns = turns[dropped:]
+    if turns and (turns[-1].files or turns[-1].images) and tokens > prompt_budget(spec):
+        raise InvalidInput(
+            f"{tokens} > {prompt_budget(spec)} tokens", code=ErrorCode.FILES_TOO_LONG
+        )
     system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
-    return system + turns[dropped:], tokens
+    return system + turns, tokens
 
 
 def provider_kind(model: str) -> ProviderKind:
@@ -109,7 +148,9 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         raise InvalidInput("an answer follows a user message", code=ErrorCode.NOT_A_PROMPT)
     spec, coefficient = model_for(session, user, model)
     kind = provider_kind(spec.name)
-    messages, prompt_tokens = _prompt(conv, branch(session, conv.id, user_msg.id), spec, kind)
+    messages, prompt_tokens = _prompt(
+        session, conv, branch(session, conv.id, user_msg.id), spec, kind
+    )
     answer_id = new_id()
     hold = holds.reserve(
         session,
@@ -117,7 +158,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         model=spec.name,
         coefficient=coefficient,
         prompt_tokens=prompt_tokens,
-        max_output=spec.max_output,
+        # The conversation's cap (a preset's max output tokens) when it has one.
+        max_output=min(spec.max_output, conv.max_tokens or spec.max_output),
         conversation_id=conv.id,
         message_id=answer_id,
     )
@@ -148,6 +190,8 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         hold.max_tokens,
         prompt_tokens,
         kind,
+        conv.temperature,
+        conv.top_p,
     )
 
 
@@ -208,7 +252,11 @@ def recover(session: Session, older_than: timedelta) -> int:
 
 
 def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
-    """For crash recovery: what the stored partial answer shows was used."""
+    """For crash recovery: what the stored partial answer shows was used (an answer of
+    the API: the tokens it had streamed when last saved, services/gateway)."""
+    if reservation.api_key_id is not None:
+        streamed = reservation.streamed_tokens
+        return (reservation.prompt_tokens, streamed) if streamed is not None else (0, 0)
     msg = session.get(Message, reservation.message_id) if reservation.message_id else None
     if msg is None:
         return 0, 0

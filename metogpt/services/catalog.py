@@ -27,7 +27,15 @@ NO_KEY_PLACEHOLDER = "none"
 _MODEL_NAME = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
 _DEFAULT_CONTEXT_WINDOW = 8192
 _DEFAULT_MAX_OUTPUT = 2048
-_MODEL_FIELDS = {"name", "provider", "upstream_id", "context_window", "max_output", "label"}
+_MODEL_FIELDS = {
+    "name",
+    "provider",
+    "upstream_id",
+    "context_window",
+    "max_output",
+    "label",
+    "vision",
+}
 _ENDPOINT_FIELDS = {"name", "base_url", "api_key_env", "models"}
 
 
@@ -51,6 +59,7 @@ class ModelSpec:
     context_window: int
     max_output: int
     label: str
+    vision: bool = False  # takes images (TOML: `vision = true`); services/files/
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +124,18 @@ def _builtin_providers(env: Mapping[str, str]) -> list[ProviderSpec]:
 
 _BUILTIN_MODELS = (
     ModelSpec("gpt-3.5-turbo", "openai", "gpt-3.5-turbo", 16385, 4096, "GPT-3.5 Turbo"),
-    ModelSpec("gpt-4", "openai", "gpt-4", 8192, 4096, "GPT-4"),
-    ModelSpec("gpt-4o", "openai", "gpt-4o", 128000, 16384, "GPT-4o"),
-    ModelSpec("gpt-4o-mini", "openai", "gpt-4o-mini", 128000, 16384, "GPT-4o mini"),
-    ModelSpec("claude-3", "anthropic", "claude-3-haiku-20240307", 200000, 4096, "Claude 3"),
+    ModelSpec("gpt-4", "openai", "gpt-4", 8192, 4096, "GPT-4", vision=True),
+    ModelSpec("gpt-4o", "openai", "gpt-4o", 128000, 16384, "GPT-4o", vision=True),
+    ModelSpec("gpt-4o-mini", "openai", "gpt-4o-mini", 128000, 16384, "GPT-4o mini", vision=True),
+    ModelSpec(
+        "claude-3",
+        "anthropic",
+        "claude-3-haiku-20240307",
+        200000,
+        4096,
+        "Claude 3",
+        vision=True,
+    ),
     ModelSpec(
         "claude-3-5-sonnet",
         "anthropic",
@@ -126,6 +143,7 @@ _BUILTIN_MODELS = (
         200000,
         8192,
         "Claude 3.5 Sonnet",
+        vision=True,
     ),
     ModelSpec(DEMO_PROVIDER, DEMO_PROVIDER, DEMO_PROVIDER, 16384, 2048, "Demo (offline)"),
 )
@@ -235,6 +253,7 @@ def _parse_model(table: Any, where: str, provider: str | None) -> ModelSpec:
         context_window=context_window,
         max_output=max_output,
         label=_optional_str(table, "label", where) or name,
+        vision=_bool(table, "vision", where),
     )
 
 
@@ -264,6 +283,13 @@ def _optional_str(table: dict[str, Any], key: str, where: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise CatalogError(f"{where}: {key} must be a string")
     return value.strip() if value else None
+
+
+def _bool(table: dict[str, Any], key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise CatalogError(f"{where}: {key} must be true or false")
+    return value
 
 
 def _positive_int(table: dict[str, Any], key: str, where: str, default: int) -> int:

@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import delete, exists, or_
 from sqlmodel import Session, col, func, select
 
-from metogpt.models import Conversation, Message, Role, User, utcnow
-from metogpt.services import roles
+from metogpt.models import Conversation, Message, Role, Share, User, utcnow
+from metogpt.services import files, roles
 from metogpt.services.catalog import ModelSpec, get_catalog
 from metogpt.services.db import is_key
 from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, NotFound
+from metogpt.services.travel.sampling import Sampling
+from metogpt.services.travel.sampling import check as check_sampling
 
 MAX_PROMPT_CHARS = 100_000
 MAX_SYSTEM_CHARS = 20_000
@@ -98,21 +100,37 @@ def post_user_message(
     model: Any,
     *,
     system_prompt: str = "",
+    file_ids: Any = None,
+    sampling: Sampling | None = None,
 ) -> Message:
-    """Save the user's message at the end of the active branch (a new conversation if none)."""
-    text = _prompt_text(text)
-    model_for(session, user, model)  # refuse early, before anything is stored
+    """Save the user's message at the end of the active branch (a new conversation if none,
+    with `sampling`'s parameters, e.g. a preset's), with the user's unsent files `file_ids`
+    attached (services/files/): then the text may be empty."""
+    spec, _ = model_for(session, user, model)  # refuse early, before anything is stored
+    rows = files.check_unsent(session, user.id, file_ids)
+    files.require_vision(spec, rows)
+    text = "" if rows and isinstance(text, str) and not text.strip() else _prompt_text(text)
+    params = (
+        check_sampling(sampling.temperature, sampling.top_p, sampling.max_tokens, spec)
+        if sampling
+        else Sampling()
+    )
     if conversation_id:
         conv = _own(session, user.id, conversation_id)
     else:
         conv = Conversation(
             user_id=user.id,
-            title=_title_from(text),
+            title=_title_from(text or rows[0].name),
             system_prompt=storable(system_prompt[:MAX_SYSTEM_CHARS]),
+            temperature=params.temperature,
+            top_p=params.top_p,
+            max_tokens=params.max_tokens,
         )
         session.add(conv)
         session.flush()
-    return _append(session, conv, conv.active_leaf_id, "user", text, model=model)
+    msg = _append(session, conv, conv.active_leaf_id, "user", text, model=model)
+    files.attach(session, rows, conv.id, msg.id)
+    return msg
 
 
 def edit_user_message(session: Session, user: User, message_id: Any, text: Any) -> Message:
@@ -260,7 +278,9 @@ def screen(session: Session, user: User, conversation_id: str | None, search: st
 def listing(session: Session, user: User, search: str = "", limit: int = 100) -> list[Conversation]:
     """The user's conversations, newest first; `search` matches titles and message text."""
     query = select(Conversation).where(
-        Conversation.user_id == user.id, col(Conversation.deleted_at).is_(None)
+        Conversation.user_id == user.id,
+        col(Conversation.deleted_at).is_(None),
+        col(Conversation.archived).is_(False),
     )
     if needle := storable(search).strip().lower()[:200]:
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -318,10 +338,13 @@ def restore(session: Session, user: User, conversation_id: Any) -> None:
 
 def purge(session: Session, now: datetime | None = None) -> int:
     """Remove for good the conversations deleted more than UNDO_SECONDS ago, with their
-    messages; how many."""
+    messages and their files (services/files/); how many."""
     cutoff = (now or utcnow()) - timedelta(seconds=UNDO_SECONDS)
     gone = select(Conversation.id).where(col(Conversation.deleted_at) < cutoff)
+    for conv_id in session.exec(gone).all():
+        files.delete_for_conversation(session, conv_id)
     session.exec(delete(Message).where(col(Message.conversation_id).in_(gone)))
+    session.exec(delete(Share).where(col(Share.conversation_id).in_(gone)))  # its share links
     result = session.exec(delete(Conversation).where(col(Conversation.deleted_at) < cutoff))
     return result.rowcount or 0
 

@@ -243,6 +243,22 @@ def write_tx() -> Iterator[Tx]:
             pooled.close()
 
 
+@contextmanager
+def read_tx() -> Iterator[Tx]:
+    """A driver connection for one read of the hot path (no transaction kept open)."""
+    current = engines()
+    pooled = current.read.raw_connection()
+    try:
+        raw = pooled.dbapi_connection
+        assert raw is not None
+        try:
+            yield Tx(raw, is_sqlite(current.url))
+        finally:
+            raw.rollback()
+    finally:
+        pooled.close()
+
+
 def is_key(value: object, max_len: int = 32) -> bool:
     """Could `value` be one of our string primary keys? Anything else is simply not found
     (and PostgreSQL would refuse a NUL inside a query parameter with an error)."""

@@ -77,6 +77,41 @@ def parse_policy(raw: Any) -> dict[str, Any] | None:
     return Policy(amount, every, raw["unit"], raw["mode"]).as_dict()
 
 
+@dataclass(frozen=True)
+class GrantForm:
+    """The role editor's grant field as typed: off, or an amount and an interval as text."""
+
+    on: bool = False
+    amount: str = ""
+    every: str = "1"
+    unit: str = "days"
+    mode: str = "add"
+
+    @classmethod
+    def of(cls, policy: Mapping[str, Any] | None) -> GrantForm:
+        if not policy:
+            return cls()
+        return cls(
+            True, str(policy["amount"]), str(policy["every"]), policy["unit"], policy["mode"]
+        )
+
+    def policy(self) -> dict[str, Any] | None:
+        """What `parse_policy` stores (None when off); text that is not a whole number is
+        refused like a number out of range."""
+        if not self.on:
+            return None
+        numbers = []
+        for text, what in ((self.amount, "amount"), (self.every, "every")):
+            raw = text.strip().replace(" ", "")
+            if not raw.isdigit():
+                raise InvalidInput(f"grant.{what} must be a whole number", code=ErrorCode.BAD_GRANT)
+            numbers.append(int(raw))
+        amount, every = numbers
+        return parse_policy(
+            {"amount": amount, "every": every, "unit": self.unit, "mode": self.mode}
+        )
+
+
 def policy_of(role: Role) -> Policy | None:
     return Policy(**role.grant_policy) if role.grant_policy else None
 
@@ -150,6 +185,23 @@ def ensure(session: Session, user_id: str, now: datetime | None = None) -> Ledge
         return None
     topups.collect_owed(session, user_id)
     return entry
+
+
+def catch_up(user_id: str, now: datetime | None = None) -> bool:
+    """At a page load: give the user's due grant. One read when nothing is due (the usual
+    case), a write transaction only when something is. True when a grant was written."""
+    now = now or utcnow()
+    with read_session() as session:
+        user = session.get(User, user_id)
+        policy = user_policy(session, user) if user is not None and user.enabled else None
+        if policy is None or _given(session, user_id, period_key(period_start(now, policy))):
+            return False
+    try:
+        with write_session() as session:
+            return ensure(session, user_id, now) is not None
+    except ServiceError as exc:  # e.g. a balance at its ceiling: the page opens anyway
+        log.warning("grant to user %s skipped: %s", user_id, exc.message)
+        return False
 
 
 def next_grant_at(session: Session, user: User, now: datetime | None = None) -> datetime | None:

@@ -51,14 +51,14 @@ _HOLD = Sql(
 )
 _ADD_HOLD = Sql(
     "INSERT INTO reservation (id, user_id, amount, model, coefficient, prompt_tokens, "
-    "max_tokens, conversation_id, message_id, created_at) VALUES (:id, :user_id, :amount, "
-    ":model, :coefficient, :prompt_tokens, :max_tokens, :conversation_id, :message_id, "
-    ":created_at)"
+    "max_tokens, conversation_id, message_id, api_key_id, created_at) VALUES (:id, :user_id, "
+    ":amount, :model, :coefficient, :prompt_tokens, :max_tokens, :conversation_id, "
+    ":message_id, :api_key_id, :created_at)"
 )
 # The DELETE is the claim: of two concurrent settles exactly one gets the row back.
 _CLAIM = Sql(
     "DELETE FROM reservation WHERE id = :reservation_id "
-    "RETURNING user_id, amount, model, coefficient, conversation_id, message_id"
+    "RETURNING user_id, amount, model, coefficient, conversation_id, message_id, api_key_id"
 )
 _CHARGE = Sql(
     'UPDATE "user" SET balance = balance - :charge, reserved = reserved - :held '
@@ -67,9 +67,9 @@ _CHARGE = Sql(
 _ADD_ENTRY = Sql(
     "INSERT INTO ledger_entry (user_id, kind, amount, balance_after, model, prompt_tokens, "
     "completion_tokens, coefficient, conversation_id, message_id, reason, actor_id, "
-    "created_at) VALUES (:user_id, :kind, :amount, :balance_after, :model, :prompt_tokens, "
-    ":completion_tokens, :coefficient, :conversation_id, :message_id, :reason, NULL, "
-    ":created_at) RETURNING id"
+    "api_key_id, created_at) VALUES (:user_id, :kind, :amount, :balance_after, :model, "
+    ":prompt_tokens, :completion_tokens, :coefficient, :conversation_id, :message_id, "
+    ":reason, NULL, :api_key_id, :created_at) RETURNING id"
 )
 
 
@@ -83,10 +83,12 @@ def reserve(
     max_output: int,
     conversation_id: str | None = None,
     message_id: str | None = None,
+    api_key_id: str | None = None,
 ) -> Hold:
     """Hold credits for the prompt plus the largest answer the balance can pay (capped at
     the model's output limit). Refused, before any provider call, when the balance cannot
-    pay for the prompt plus one answer token."""
+    pay for the prompt plus one answer token. `api_key_id`: the personal key of an API
+    request (services/gateway), carried to the `charge` row."""
     tx = as_tx(session)
     for _ in range(20):
         row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone() if is_key(user_id) else None
@@ -120,6 +122,7 @@ def reserve(
                     "max_tokens": max_tokens,
                     "conversation_id": conversation_id,
                     "message_id": message_id,
+                    "api_key_id": api_key_id,
                     "created_at": tx.moment(utcnow()),
                 },
             )
@@ -166,7 +169,7 @@ def settle(
     claimed = tx.run(_CLAIM, {"reservation_id": reservation_id}).fetchone()
     if claimed is None:
         return None
-    user_id, held, model, coefficient, conversation_id, message_id = claimed
+    user_id, held, model, coefficient, conversation_id, message_id, api_key_id = claimed
     charge = coefficients.cost(prompt_tokens + completion_tokens, coefficient)
     after = _release_and_charge(tx, user_id, held, charge)
     note = None
@@ -193,6 +196,7 @@ def settle(
         "conversation_id": conversation_id,
         "message_id": message_id,
         "reason": note,
+        "api_key_id": api_key_id,
         "created_at": tx.moment(now),
     }
     entry_id = tx.run(_ADD_ENTRY, entry).fetchone()[0]

@@ -26,6 +26,7 @@ from metogpt.models import MessageStatus
 from metogpt.services import llm
 from metogpt.services.answers import PreparedAnswer, finish_answer, save_partial
 from metogpt.services.db import write_session
+from metogpt.services.files.prompt import load_images
 from metogpt.services.llm import ProviderError
 
 FLUSH_SECONDS = 0.06  # how often streamed text is handed to the screen
@@ -79,8 +80,16 @@ class _Relay:
 
     async def run(self) -> str | None:
         """Relay until the provider ends or a stop; "length" if the answer hit its cap."""
+        messages = self.p.messages
+        if any(m.images for m in messages):  # attached images, read and scaled off the loop
+            messages = await asyncio.to_thread(load_images, messages)
         self.stream = stream = await llm.open_stream(
-            self.p.model, self.p.messages, self.p.max_tokens, prompt_tokens=self.p.prompt_tokens
+            self.p.model,
+            messages,
+            self.p.max_tokens,
+            prompt_tokens=self.p.prompt_tokens,
+            temperature=self.p.temperature,
+            top_p=self.p.top_p,
         )
         interval = self.flush_seconds
         async for delta in stream:

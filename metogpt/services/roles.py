@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from metogpt.models import Meta, Role, User, utcnow
 from metogpt.services import coefficients, grants, permissions
 from metogpt.services.catalog import Catalog, get_catalog
 from metogpt.services.errors import Conflict, ErrorCode, InvalidInput, NotFound, ServiceError
+from metogpt.services.gateway import limits as gateway_limits
 from metogpt.services.permissions import Permissions
 
 ADMIN, USER, PRO = "ADMIN", "USER", "PRO"
@@ -51,6 +52,7 @@ class RoleView:
     grant: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+    api_limits: dict[str, int] | None = None
 
 
 def seed_roles(session: Session) -> None:
@@ -125,7 +127,24 @@ def effective_model_access(role: Role, catalog: Catalog | None = None) -> dict[s
 
 def enabled_models(role: Role, catalog: Catalog | None = None) -> dict[str, str]:
     """model -> coefficient for the models this role may use."""
-    return {m: g.coefficient for m, g in effective_model_access(role, catalog).items() if g.enabled}
+    return enabled_for(role.name, role.model_access or {}, catalog)
+
+
+def enabled_for(
+    name: str, stored: Mapping[str, Any], catalog: Catalog | None = None
+) -> dict[str, str]:
+    """enabled_models of a role known by its name and stored model_access (the API's hot
+    path reads them with plain SQL, services/keys.py)."""
+    catalog = catalog or get_catalog()
+    result: dict[str, str] = {}
+    for model in catalog.names():
+        entry = stored.get(model)
+        if entry is not None:
+            if entry["enabled"]:
+                result[model] = str(entry["coefficient"])
+        elif name == ADMIN:
+            result[model] = "1"
+    return result
 
 
 def _user_count(session: Session, name: str) -> int:
@@ -142,6 +161,7 @@ def _view(session: Session, role: Role, count: int | None = None) -> RoleView:
         grant=role.grant_policy,
         created_at=role.created_at,
         updated_at=role.updated_at,
+        api_limits=role.api_limits,
     )
 
 
@@ -196,6 +216,7 @@ def create(
     perms: Any,
     model_access: Any,
     grant: Any = None,
+    api_limits: Any = None,
 ) -> RoleView:
     actor.require("ROLE_MANAGEMENT", "CREATE")
     name = validate_name(name)
@@ -212,6 +233,7 @@ def create(
         permissions=matrix,
         model_access=access,
         grant_policy=policy,
+        api_limits=gateway_limits.parse(api_limits),
     )
     session.add(role)
     try:
@@ -230,6 +252,7 @@ def update(
     perms: Any = None,
     model_access: Any = None,
     grant: Any = KEEP,
+    api_limits: Any = KEEP,
 ) -> RoleView:
     actor.require("ROLE_MANAGEMENT", "UPDATE")
     role = get(session, name)
@@ -246,6 +269,8 @@ def update(
         role.model_access = parse_model_access(model_access, get_catalog())
     if grant is not KEEP:
         role.grant_policy = _grant(actor, grant, role.grant_policy)
+    if api_limits is not KEEP:
+        role.api_limits = gateway_limits.parse(api_limits)
     role.updated_at = utcnow()
     session.add(role)
     session.flush()
@@ -290,10 +315,12 @@ class EditorModel:
 
 @dataclass
 class EditorForm:
-    """The role editor's form: `perms` keyed "TYPE.ACTION", every catalog model a row."""
+    """The role editor's form: `perms` keyed "TYPE.ACTION", every catalog model a row, the
+    periodic grant (stored through the same checks as `/api/admin/roles`' `grant`)."""
 
     perms: dict[str, bool]
     models: list[EditorModel]
+    grant: grants.GrantForm = field(default_factory=grants.GrantForm)
 
 
 def editor_form(view: RoleView | None) -> EditorForm:
@@ -308,6 +335,7 @@ def editor_form(view: RoleView | None) -> EditorForm:
             else EditorModel(m, False, "1")
             for m in get_catalog().names()
         ],
+        grant=grants.GrantForm.of(view.grant if view else None),
     )
 
 
@@ -351,10 +379,11 @@ def save_from_editor(
                     model=row.model,
                 ) from None
             access[row.model] = {"enabled": row.enabled, "coefficient": coefficient}
+    grant = form.grant.policy()
     try:
         if new:
-            return create(session, actor, name, matrix, access)
-        return update(session, actor, name, matrix, access)
+            return create(session, actor, name, matrix, access, grant)
+        return update(session, actor, name, matrix, access, grant)
     except ServiceError as exc:
         if exc.code in _EDITOR_FIELDS:
             exc.details.setdefault("field", _EDITOR_FIELDS[exc.code])

@@ -10,6 +10,7 @@ event, hydration included, before the event is processed."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from reflex_base.constants.state import FIELD_MARKER
 
 from metogpt import i18n, routes
 from metogpt.models import User
-from metogpt.services import auth, permissions, users
+from metogpt.services import auth, grants, permissions, users
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
@@ -166,6 +167,8 @@ class SessionState(rx.State):
         if caller is None:
             return None
         user, actor = caller
+        if await asyncio.to_thread(grants.catch_up, user.id):  # a period began: its grant
+            user, actor = await self._actor()
         self.lang = i18n.normalize_lang(user.locale)
         self._show_header(user, actor)
         if models:

@@ -3,8 +3,9 @@ Debian's Chromium driven by Playwright's sync API.
 
 The app is shared by every e2e test (a production build takes 30-90 s). Its OpenAI and
 Anthropic providers point at one fake provider server on loopback (`fake_provider`), so
-chat tests steer the answers. The restart test (marked `restarts_app`) runs after every
-other e2e test so it cannot disturb them.
+chat tests steer the answers; its YooKassa and Stripe settings at one fake payment server
+(`fake_payments`), which sends its webhooks back to the app. The restart test (marked
+`restarts_app`) runs after every other e2e test so it cannot disturb them.
 
 Keep e2e tests synchronous: while Playwright's sync API is alive, the main thread counts as
 running an event loop, so `asyncio.run` (and pytest-asyncio tests) would fail. That is also
@@ -23,6 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.fixtures.fake_payments import FakePaymentServer
 from tests.fixtures.fake_providers import FakeProviderServer
 from tests.support.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, free_port
 
@@ -72,14 +74,41 @@ def fake_provider(fake_provider_server: FakeProviderServer) -> FakeProviderServe
 
 
 @pytest.fixture(scope="session")
-def app_extra_env(fake_provider_server: FakeProviderServer) -> dict[str, str]:
-    """Environment added to the app's: both real SDKs talk to the fake provider server."""
+def fake_payment_server() -> Iterator[FakePaymentServer]:
+    with FakePaymentServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_extra_env(
+    fake_provider_server: FakeProviderServer, fake_payment_server: FakePaymentServer
+) -> dict[str, str]:
+    """Environment added to the app's: the real model and payment SDKs talk to the fakes."""
+    pay = fake_payment_server
     return {
         "OPENAI_BASE_URL": fake_provider_server.openai_base_url,
         "OPENAI_API_KEY": "sk-e2e-fake",
         "ANTHROPIC_BASE_URL": fake_provider_server.anthropic_base_url,
         "ANTHROPIC_API_KEY": "sk-ant-e2e-fake",
+        "METOGPT_YOOKASSA_SHOP_ID": pay.shop_id,
+        "METOGPT_YOOKASSA_SECRET_KEY": pay.yookassa_secret,
+        "METOGPT_YOOKASSA_API_URL": pay.yookassa_api_url,
+        "METOGPT_STRIPE_SECRET_KEY": pay.stripe_key,
+        "METOGPT_STRIPE_WEBHOOK_SECRET": pay.stripe_webhook_secret,
+        "METOGPT_STRIPE_API_BASE": pay.stripe_api_base,
     }
+
+
+@pytest.fixture
+def fake_payments(
+    fake_payment_server: FakePaymentServer, app_server: AppServer
+) -> FakePaymentServer:
+    """The app's YooKassa and Stripe; a customer's Pay on its page notifies the app."""
+    fake_payment_server.yookassa_webhook_url = (
+        f"{app_server.base_url}/api/payments/yookassa/webhook"
+    )
+    fake_payment_server.stripe_webhook_url = f"{app_server.base_url}/api/payments/stripe/webhook"
+    return fake_payment_server
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import Person, Screenshot, sign_in
-from tests.e2e.test_theme import SIZES, no_sideways_scroll
+from tests.e2e.test_theme import SIZES, no_sideways_scroll, pick_theme
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.support.server import AppServer
 
@@ -105,8 +105,7 @@ def test_account_shows_the_usage_and_ledger_of_the_database(
         no_sideways_scroll(page)
         page.evaluate("() => document.getElementById('page-body').scrollTo(0, 0)")
         screenshot(page, f"account-sections-light-{lang}-{size}")
-        page.locator("#theme-menu").click()
-        page.locator("#theme-dark").click()
+        pick_theme(page, "dark")
         expect(page.locator("html")).to_have_class(DARK)
         no_sideways_scroll(page)
         screenshot(page, f"account-sections-dark-{lang}-{size}")

@@ -7,6 +7,7 @@ changing colour; the composer's cost estimate."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -106,6 +107,14 @@ def _scrolls_sideways(page: Page, selector: str) -> None:
     assert sizes[0] > sizes[1] and sizes[2] in ("auto", "scroll"), sizes
 
 
+DARK_CODE = "rgb(40, 44, 52)"  # one-dark's background
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (float(part) for part in re.findall(r"[\d.]+", css)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
 def _clipboard(page: Page) -> str:
     return page.evaluate("navigator.clipboard.readText()")
 
@@ -182,6 +191,15 @@ def test_answers_render_tables_quotes_math_code_links_and_copy(
     assert page.evaluate("window.__xss") is None
 
     _shot(page, f"render-answer-{size}-{lang}")
+    # In dark mode the code's highlighting and the tables follow (no fixed light colours).
+    page.emulate_media(color_scheme="dark")
+    code = body.locator(".code-frame pre")
+    expect(code).to_have_css("background-color", DARK_CODE)
+    header = body.locator("th").first
+    assert _luminance(header.evaluate("e => getComputedStyle(e).backgroundColor")) < 0.2
+    _shot(page, f"render-answer-{size}-{lang}-dark")
+    page.emulate_media(color_scheme="light")
+    expect(code).not_to_have_css("background-color", DARK_CODE)
 
     # Copy buttons: the code block's code, the whole answer's Markdown, the user's message.
     body.locator(".code-copy").click()

@@ -3,9 +3,11 @@ the same rules as the REST API."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from metogpt.services import permissions, roles
+from metogpt.services import grants, permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, ServiceError
 from metogpt.services.permissions import Actor, full_matrix
@@ -111,3 +113,31 @@ def test_who_may_open_the_admin_area() -> None:
         assert permissions.can_open_admin(Actor("u", "X", one)), ptype
     writes_only = permissions.normalize({"ROLE_MANAGEMENT": {"CREATE": True}})
     assert not permissions.can_open_admin(Actor("u", "X", writes_only))
+
+
+def test_the_grant_field_is_saved_like_the_rest_apis_grant(database: str) -> None:
+    form = _form("USER")
+    assert form.grant == grants.GrantForm()  # off until set
+    on = dataclasses.replace(form, grant=grants.GrantForm(True, "1 000", "2", "weeks", "reset"))
+    with write_session() as s:
+        view = roles.save_from_editor(s, _admin(), "USER", False, on)
+    assert view.grant == {"amount": 1000, "every": 2, "unit": "weeks", "mode": "reset"}
+    assert _form("USER").grant == grants.GrantForm(True, "1000", "2", "weeks", "reset")
+    for bad in (("", "1"), ("12.5", "1"), ("100", "0"), ("100", "x")):
+        wrong = dataclasses.replace(form, grant=grants.GrantForm(True, *bad))
+        with pytest.raises(InvalidInput), write_session() as s:
+            roles.save_from_editor(s, _admin(), "USER", False, wrong)
+    # A role manager without the balance power saves other changes, the grant untouched...
+    manager = Actor(
+        "m", "ROLEMGR", permissions.normalize({"ROLE_MANAGEMENT": {"READ": True, "UPDATE": True}})
+    )
+    with write_session() as s:
+        roles.save_from_editor(s, manager, "USER", False, _form("USER"))
+    # ...but cannot change it.
+    off = dataclasses.replace(_form("USER"), grant=grants.GrantForm())
+    with pytest.raises(Forbidden), write_session() as s:
+        roles.save_from_editor(s, manager, "USER", False, off)
+    with write_session() as s:
+        roles.save_from_editor(s, _admin(), "USER", False, off)
+    with read_session() as s:
+        assert roles.get(s, "USER").grant_policy is None

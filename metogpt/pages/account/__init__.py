@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.pages.account.billing import billing_section
 from metogpt.pages.account.ledger import ledger_section
 from metogpt.pages.account.password import password_section
 from metogpt.pages.account.profile import profile_section
+from metogpt.pages.account.travel import travel_section
 from metogpt.pages.account.usage import usage_section
 from metogpt.pages.layout import signed_in
 from metogpt.state.lang import t
@@ -33,8 +35,10 @@ def account_page() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
+            _card(billing_section()),
             _card(usage_section()),
             _card(ledger_section()),
+            _card(travel_section()),
             spacing="4",
             width="100%",
             max_width="1100px",

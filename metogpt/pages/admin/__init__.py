@@ -7,6 +7,8 @@ from __future__ import annotations
 import reflex as rx
 
 from metogpt.components.forms import error_callout
+from metogpt.pages.admin.packages import packages_tab
+from metogpt.pages.admin.payments import payments_tab
 from metogpt.pages.admin.roles import roles_tab
 from metogpt.pages.admin.usage import usage_tab
 from metogpt.pages.admin.users import users_tab
@@ -29,6 +31,13 @@ def _tabs() -> rx.Component:
             rx.cond(
                 AdminState.can_analytics,
                 rx.tabs.trigger(t("admin.tab.usage"), value="usage", id="tab-usage"),
+            ),
+            rx.cond(
+                AdminState.can_balance_read,
+                rx.fragment(
+                    rx.tabs.trigger(t("admin.tab.packages"), value="packages", id="tab-packages"),
+                    rx.tabs.trigger(t("admin.tab.payments"), value="payments", id="tab-payments"),
+                ),
             ),
             class_name="admin-tabs",
         ),
@@ -58,6 +67,8 @@ def admin_page() -> rx.Component:
                     ("users", users_tab()),
                     ("roles", roles_tab()),
                     ("usage", usage_tab()),
+                    ("packages", packages_tab()),
+                    ("payments", payments_tab()),
                     rx.fragment(),
                 ),
                 width="100%",

@@ -7,6 +7,7 @@ from reflex.vars import NumberVar, ObjectVar
 
 from metogpt.components.forms import error_callout
 from metogpt.components.tables import cell, table
+from metogpt.pages.admin.grant_field import grant_field
 from metogpt.services.permissions import CATALOG
 from metogpt.services.roles import EditorModel
 from metogpt.state.admin import AdminState, RolesState
@@ -165,6 +166,7 @@ def role_editor() -> rx.Component:
                 size="1",
                 width="100%",
             ),
+            grant_field(),
             # A refusal no field of the editor is about (shown here only, once).
             rx.cond(RolesState.problem_field == "", error_callout(AdminState.problem)),
             rx.hstack(

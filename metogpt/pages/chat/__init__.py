@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.components.travel import share_dialog
 from metogpt.pages.chat.conversation import conversation_view
 from metogpt.pages.chat.sidebar import delete_dialog, rename_dialog, sidebar, undo_bar
 from metogpt.pages.layout import signed_in
@@ -30,6 +31,7 @@ def chat_page() -> rx.Component:
         rename_dialog(),
         delete_dialog(),
         undo_bar(),
+        share_dialog(),
         width="100%",
         height="100%",
         min_height="0",

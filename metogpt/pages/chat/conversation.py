@@ -7,6 +7,7 @@ import reflex as rx
 from metogpt import routes
 from metogpt.components.forms import error_callout
 from metogpt.components.messages import message
+from metogpt.components.presets import preset_picker
 from metogpt.pages.chat.composer import composer, model_picker, system_prompt
 from metogpt.pages.chat.sidebar import drawer_button
 from metogpt.state.chat import ChatState
@@ -34,9 +35,12 @@ def conversation_view() -> rx.Component:
         rx.hstack(
             drawer_button(),
             rx.heading(
-                rx.cond(ChatState.current_title != "", ChatState.current_title, t("chat.new")),
+                rx.cond(
+                    ChatState.not_found,
+                    "",
+                    rx.cond(ChatState.current_title != "", ChatState.current_title, t("chat.new")),
+                ),
                 size="4",
-                trim="both",
                 overflow="hidden",
                 white_space="nowrap",
                 text_overflow="ellipsis",
@@ -45,6 +49,7 @@ def conversation_view() -> rx.Component:
             ),
             rx.spacer(),
             model_picker(),
+            preset_picker(),
             system_prompt(),
             width="100%",
             align="center",

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import NumberVar, ObjectVar, StringVar
 
 from metogpt import routes
+from metogpt.components.travel import archived_view, conversation_menu_items
 from metogpt.i18n import MESSAGES
 from metogpt.state.chat import ChatState, ConversationRow, SidebarState
 from metogpt.state.lang import t
@@ -50,6 +51,7 @@ def row_menu_items(conv: ObjectVar[ConversationRow]) -> list[rx.Component]:
             class_name="conv-rename",
             on_click=SidebarState.start_rename(conv.id, conv.title),
         ),
+        *conversation_menu_items(conv),
         rx.menu.item(
             rx.icon("trash-2", size=14),
             t("chat.delete"),
@@ -169,6 +171,7 @@ def sidebar() -> rx.Component:
                 class_name="conv-list",
                 id="conv-list",
             ),
+            archived_view(),
             spacing="3",
             background=rx.color("gray", 2),
             border_right=f"1px solid {rx.color('gray', 5)}",
@@ -244,9 +247,7 @@ def undo_bar() -> rx.Component:
         SidebarState.undo_id != "",
         rx.hstack(
             rx.text(t("chatnav.deleted"), size="2"),
-            rx.button(
-                t("chatnav.undo"), size="1", variant="soft", on_click=SidebarState.undo_delete
-            ),
+            rx.button(t("chatnav.undo"), size="1", on_click=SidebarState.undo_delete, id="undo"),
             role="status",
             align="center",
             spacing="3",

@@ -44,6 +44,8 @@ async def open_stream(
     catalog: Catalog | None = None,
     timeout: float = 60.0,
     prompt_tokens: int | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
 ) -> ChatStream:
     """Send the chat request and return its stream of text deltas.
 
@@ -64,6 +66,8 @@ async def open_stream(
         messages=list(messages),
         max_tokens=max_tokens,
         timeout=timeout,
+        temperature=temperature,
+        top_p=top_p,
     )
     connect = PROVIDERS[provider.kind]
     if prompt_tokens is None:

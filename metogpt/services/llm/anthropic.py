@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, cast
@@ -10,7 +11,7 @@ import anthropic
 from anthropic.types import MessageParam
 
 from metogpt.services.llm.stream import finish_reason, sdk_upstream, tls
-from metogpt.services.llm.types import Event, Request, Upstream
+from metogpt.services.llm.types import ChatMessage, Event, Request, Upstream
 
 
 async def connect(request: Request) -> Upstream:
@@ -33,13 +34,14 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
         messages=cast(
             list[MessageParam],
             [
-                {"role": m.role, "content": m.content}
+                {"role": m.role, "content": _content(m)}
                 for m in request.messages
                 if m.role != "system"
             ],
         ),
         system=system or anthropic.omit,
         max_tokens=request.max_tokens,
+        extra_body=_sampling(request) or None,
         stream=True,
     )
     cleanup.push_async_callback(stream.close)
@@ -60,9 +62,43 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
     return events()
 
 
+def _sampling(request: Request) -> dict[str, float]:
+    """The sampling parameters in Anthropic's form: the SDK's typed arguments no longer list
+    them, the Messages API still takes them in the body. Its temperature runs 0..1 (OpenAI's
+    0..2), so a preset's higher value is capped."""
+    body: dict[str, float] = {}
+    if request.temperature is not None:
+        body["temperature"] = min(request.temperature, 1.0)
+    if request.top_p is not None:
+        body["top_p"] = request.top_p
+    return body
+
+
 def _input_tokens(usage: Any) -> int | None:
     """All prompt tokens, cached ones included (they are part of what was sent)."""
     if usage.input_tokens is None:
         return None
     cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
     return usage.input_tokens + cached
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """Plain text, or content blocks when files are attached: the images first (as
+    Anthropic advises), each file's context block, then the message."""
+    if not message.files and not message.images:
+        return message.content
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "image",
+            "source": {
+                "type": "base64",
+                "media_type": image.media_type,
+                "data": base64.b64encode(image.data).decode(),
+            },
+        }
+        for image in message.images
+    ]
+    blocks += [{"type": "text", "text": block} for block in message.files]
+    if message.content:
+        blocks.append({"type": "text", "text": message.content})
+    return blocks

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import AsyncIterator
-from typing import cast
+from typing import Any, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from metogpt.services.llm.stream import finish_reason, sdk_upstream, tls
-from metogpt.services.llm.types import Event, Request, Upstream
+from metogpt.services.llm.types import IMAGE_DETAIL, ChatMessage, Event, Request, Upstream
 
 
 async def connect(request: Request) -> Upstream:
@@ -31,9 +32,11 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
         model=request.model.upstream_id,
         messages=cast(
             list[ChatCompletionMessageParam],
-            [{"role": m.role, "content": m.content} for m in request.messages],
+            [{"role": m.role, "content": _content(m)} for m in request.messages],
         ),
         max_tokens=request.max_tokens,
+        temperature=openai.omit if request.temperature is None else request.temperature,
+        top_p=openai.omit if request.top_p is None else request.top_p,
         stream=True,
         stream_options={"include_usage": True},
     )
@@ -54,3 +57,17 @@ async def _events(request: Request, cleanup: contextlib.AsyncExitStack) -> Async
                 )
 
     return events()
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """Plain text, or content parts when files are attached: each file's context block, the
+    message, then the images as base64 data URLs."""
+    if not message.files and not message.images:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "text", "text": block} for block in message.files]
+    if message.content:
+        parts.append({"type": "text", "text": message.content})
+    for image in message.images:
+        url = f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
+        parts.append({"type": "image_url", "image_url": {"url": url, "detail": IMAGE_DETAIL}})
+    return parts

@@ -89,7 +89,13 @@ def count_text_tokens(text: str, kind: ProviderKind = "openai") -> int:
 
 
 def count_prompt_tokens(messages: Sequence[ChatMessage], kind: ProviderKind = "openai") -> int:
-    """Prompt tokens of a chat request, framing included, for a provider of `kind`."""
-    content = sum(len(encoding().encode_ordinary(message.content)) for message in messages)
+    """Prompt tokens of a chat request, framing included, for a provider of `kind`: text by
+    the tokenizer (with the margin), images as the provider's formula says (no margin)."""
+    content = sum(
+        len(encoding().encode_ordinary(text))
+        for message in messages
+        for text in (message.content, *message.files)
+    )
     framing = TOKENS_PER_MESSAGE * len(messages) + TOKENS_PER_REPLY
-    return with_margin(content + framing, kind)
+    images = sum(image.tokens for message in messages for image in message.images)
+    return with_margin(content + framing, kind) + images

@@ -20,10 +20,32 @@ ErrorKind = Literal["auth", "rate_limit", "unavailable", "bad_request", "timeout
 FinishReason = Literal["stop", "length", "cancelled", "error"]
 
 
+ImageDetail = Literal["high", "low"]
+IMAGE_DETAIL: ImageDetail = "high"  # what OpenAI is asked for: the image as the user sees it
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An attached image as the provider gets it (services/files/vision.py): scaled to
+    `width`×`height`, which the provider bills as `tokens`. `data` is loaded from storage
+    just before sending (files.load_images), so a prepared answer stays small."""
+
+    key: str  # the attachment's storage key
+    media_type: str
+    width: int
+    height: int
+    tokens: int
+    data: bytes = field(default=b"", repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Literal["system", "user", "assistant"]
     content: str
+    # Attachments (user messages): text files and PDFs as context blocks naming the file,
+    # and images for vision models.
+    files: tuple[str, ...] = ()
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(slots=True)
@@ -43,6 +65,8 @@ class Request:
     messages: list[ChatMessage]
     max_tokens: int
     timeout: float
+    temperature: float | None = None  # None: the provider's default
+    top_p: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

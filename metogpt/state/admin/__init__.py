@@ -2,6 +2,8 @@
 
 from metogpt.state.admin.balances import BalanceState, LedgerRow
 from metogpt.state.admin.base import SCREENS, AdminState
+from metogpt.state.admin.packages import PackageRow, PackagesState
+from metogpt.state.admin.payments import PaymentAdminRow, PaymentsState
 from metogpt.state.admin.roles import RoleRow, RolesState
 from metogpt.state.admin.usage import RANGES, BucketRow, UsageState
 from metogpt.state.admin.users import PAGE_SIZE, UserRow, UsersState
@@ -14,6 +16,10 @@ __all__ = [
     "BalanceState",
     "BucketRow",
     "LedgerRow",
+    "PackageRow",
+    "PackagesState",
+    "PaymentAdminRow",
+    "PaymentsState",
     "RoleRow",
     "RolesState",
     "UsageState",

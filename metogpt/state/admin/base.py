@@ -21,7 +21,7 @@ from metogpt.state.session import SessionState, user_state_classes
 S = TypeVar("S", bound="AdminState")
 
 # The tabs, in the order they show; the first one the admin may see opens first.
-TABS = ("users", "roles", "usage")
+TABS = ("users", "roles", "usage", "packages", "payments")
 # Tab name -> the state of that screen (filled by `screen`).
 SCREENS: dict[str, type[AdminState]] = {}
 

@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from metogpt import i18n
-from metogpt.services import permissions, roles
+from metogpt.services import grants, permissions, roles
 from metogpt.services.db import in_read
 from metogpt.services.errors import ErrorCode, ServiceError
 from metogpt.services.permissions import Actor
@@ -59,6 +59,8 @@ class RolesState(AdminState):
         else:
             super()._refused(exc)
 
+    role_grant: grants.GrantForm = grants.GrantForm()
+
     @staticmethod
     def _allowed(actor: Actor) -> bool:
         return actor.can("ROLE_MANAGEMENT", "READ")
@@ -73,6 +75,7 @@ class RolesState(AdminState):
     def _fill_editor(self, name: str, form: roles.EditorForm) -> None:
         self.role_name, self.role_perms, self.role_models = name, form.perms, form.models
         self.problem = self.problem_field = ""
+        self.role_grant = form.grant
 
     @rx.event
     async def edit_role(self, name: str):
@@ -114,10 +117,18 @@ class RolesState(AdminState):
             self.role_models[index] = dataclasses.replace(row, coefficient=value[:16])
 
     @rx.event
+    def set_grant_field(self, key: str, value: str | bool):
+        """The grant field's parts: `on` (a switch), the rest as typed or picked."""
+        if key == "on":
+            self.role_grant = dataclasses.replace(self.role_grant, on=bool(value))
+        elif key in ("amount", "every", "unit", "mode"):
+            self.role_grant = dataclasses.replace(self.role_grant, **{key: str(value)[:20]})
+
+    @rx.event
     async def save_role(self):
         # A new role takes the typed name; an edited one keeps its stored name.
         name = self.role_name if self.role_is_new else self.editing_role
-        form = roles.EditorForm(dict(self.role_perms), list(self.role_models))
+        form = roles.EditorForm(dict(self.role_perms), list(self.role_models), self.role_grant)
         saved = await self._call(roles.save_from_editor, name, self.role_is_new, form, write=True)
         if saved is FAILED:
             return None

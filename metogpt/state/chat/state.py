@@ -16,6 +16,7 @@ from metogpt.services import answers, auth, conversations, relay, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
+from metogpt.services.travel.sampling import Sampling
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
 
@@ -39,6 +40,9 @@ class ChatState(SessionState):
     edit_text: str = ""
 
     _stop_requested: bool = False
+    # A new chat's sampling parameters (temperature, top_p, max tokens), set by a preset
+    # (state/presets.py); an open conversation keeps its own.
+    _sampling: tuple[float | None, float | None, int | None] = (None, None, None)
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -51,9 +55,12 @@ class ChatState(SessionState):
         wanted = self.current_id if conversation_id is None else conversation_id
         return await in_read(conversations.screen, user, wanted or None, self.search)
 
-    def _apply(self, view: conversations.Screen) -> None:
+    def _list(self, view: conversations.Screen) -> None:
         # Groups by the UTC date: the server's and every browser's "today" agree.
         self.conversations = ConversationRow.list_of(view.conversations, datetime.now(UTC).date())
+
+    def _apply(self, view: conversations.Screen) -> None:
+        self._list(view)
         conv = view.current
         self.current_id = conv.id if conv else ""
         self.current_title = conv.title if conv else ""
@@ -83,7 +90,8 @@ class ChatState(SessionState):
         if self.streaming and wanted == self.current_id:
             return  # the answer being written is on screen already
         if not wanted:
-            self._clear()
+            if self.current_id:  # leaving a conversation; a new chat keeps its preset
+                self._clear()
         elif wanted != self.current_id:
             self.error, self.editing_id = "", ""
         view = await self._screen(user, wanted)
@@ -109,6 +117,7 @@ class ChatState(SessionState):
     def _clear(self) -> None:
         """A new conversation: nothing open (its first message creates it)."""
         self.current_id, self.current_title, self.system_prompt = "", "", ""
+        self._sampling = (None, None, None)
         self.messages, self.error, self.editing_id = [], "", ""
 
     # ---- composer and settings ---------------------------------------------------------
@@ -180,6 +189,7 @@ class ChatState(SessionState):
                 self.model,
                 self.system_prompt,
             )
+            sampling = Sampling(*self._sampling)
         try:
             user = await self._signed_in(token)
             msg = await in_write(
@@ -189,11 +199,12 @@ class ChatState(SessionState):
                 text,
                 model,
                 system_prompt=system,
+                sampling=sampling,
             )
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        prepared = await self._begin(user, msg, model, saved_draft=True)
+        prepared = await self._begin(user, msg, model, saved_draft=True, opening=not conv_id)
         if not conv_id:  # the first message created the conversation: go to its address
             async with self:
                 arrived = self._holds(user) and self.current_id == msg.conversation_id
@@ -250,6 +261,7 @@ class ChatState(SessionState):
         user: User | None = None,
         saved_draft: bool = False,
         conversation_id: str | None = None,
+        opening: bool = False,
     ) -> None:
         async with self:
             if not self._holds(user):
@@ -261,7 +273,7 @@ class ChatState(SessionState):
             user = await self._user()
             if user is not None:
                 view = await self._screen(user, conversation_id)
-                self._show(view, conversation_id or self.current_id, opening=True)
+                self._show(view, conversation_id or self.current_id, opening=opening)
 
     def _show(self, view: conversations.Screen, conversation_id: str, *, opening: bool) -> None:
         """Show a turn's conversation, unless the user went to another one meanwhile (then
@@ -269,9 +281,7 @@ class ChatState(SessionState):
         if self.current_id == conversation_id or (opening and not self.current_id):
             self._apply(view)
         else:
-            self.conversations = ConversationRow.list_of(
-                view.conversations, datetime.now(UTC).date()
-            )
+            self._list(view)
 
     def _explain(self, exc: ServiceError) -> str:
         if isinstance(exc, InsufficientBalance):  # insufficient_balance or balance_held
@@ -290,15 +300,26 @@ class ChatState(SessionState):
             await self._stream(user, prepared)
 
     async def _begin(
-        self, user: User, prompt: Message, model: str, *, saved_draft: bool = False
+        self,
+        user: User,
+        prompt: Message,
+        model: str,
+        *,
+        saved_draft: bool = False,
+        opening: bool = False,
     ) -> answers.PreparedAnswer | None:
-        """Reserve and show the empty answer (None if refused). One state update before the
-        provider is called: every database read happens outside the state lock."""
+        """Reserve and show the empty answer (None if refused); `opening`: the prompt has
+        just created its conversation. One state update before the provider is called:
+        every database read happens outside the state lock."""
         try:
             prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
             await self._fail_turn(
-                exc, user=user, saved_draft=saved_draft, conversation_id=prompt.conversation_id
+                exc,
+                user=user,
+                saved_draft=saved_draft,
+                conversation_id=prompt.conversation_id,
+                opening=opening,
             )
             return None
         view = await self._screen(user, prepared.conversation_id)
@@ -307,7 +328,7 @@ class ChatState(SessionState):
                 if saved_draft:
                     self.draft = ""  # saved in the conversation now
                 self.editing_id = ""
-                self._show(view, prepared.conversation_id, opening=True)
+                self._show(view, prepared.conversation_id, opening=opening)
                 self.stream_message_id = prepared.assistant_message_id
         return prepared
 

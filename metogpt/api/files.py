@@ -1,0 +1,84 @@
+"""/api/files: upload a file (multipart), read its description, fetch it, remove it unsent."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import Response
+
+from metogpt.api.deps import ActorDep, Token, current
+from metogpt.api.schemas import FileOut
+from metogpt.services import files
+from metogpt.services.db import read_session, write_session
+from metogpt.settings import upload_limits
+
+router = APIRouter(prefix="/api/files", tags=["files"])
+
+# Served inline (shown in the page): the images, which are always our own re-encoding.
+_INLINE = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def body_limit() -> int:
+    """The largest upload request accepted (BodyLimit in api/__init__.py)."""
+    return upload_limits().file_bytes + _MULTIPART_OVERHEAD
+
+
+def _out(found: files.FileInfo) -> FileOut:
+    return FileOut(**dataclasses.asdict(found))
+
+
+@router.post("", response_model=FileOut, status_code=201)
+def upload(actor: ActorDep, file: Annotated[UploadFile, File()]) -> FileOut:
+    """Upload one file (field `file`). Images (PNG, JPEG, WebP, GIF), PDFs and UTF-8 text;
+    the type is judged by the content, not the name. Limits: METOGPT_UPLOAD_MAX_MB per file
+    (413), METOGPT_UPLOAD_QUOTA_MB per user."""
+    data = file.file.read(upload_limits().file_bytes + 1)
+    return _out(files.upload(actor, file.filename, data))
+
+
+@router.get("/{file_id}", response_model=FileOut)
+def describe(file_id: str, actor: ActorDep) -> FileOut:
+    with read_session() as session:
+        return _out(files.describe(session, actor, file_id))
+
+
+@router.delete("/{file_id}", status_code=204)
+def remove(file_id: str, actor: ActorDep) -> None:
+    """Remove a file not sent yet (a sent one stays with its message: 422 file_in_use)."""
+    with write_session() as session:
+        files.delete_unsent(session, actor, file_id)
+
+
+@router.get("/{file_id}/content", responses={200: {"content": {"application/octet-stream": {}}}})
+def download(
+    file_id: str,
+    token: Token,
+    s: Annotated[str | None, Query(description="a signed link's signature")] = None,
+) -> Response:
+    """The file's bytes, to its owner only: with the bearer token, or through the signed
+    link the chat page shows. Images inline; everything else as a download."""
+    actor = None if s is not None else current(token)[1]
+    with read_session() as session:
+        if actor is None:
+            found, data = files.content_by_link(session, file_id, s or "")
+        else:
+            found, data = files.content(session, actor, file_id)
+    inline = found.type in _INLINE
+    disposition = "inline" if inline else "attachment"
+    media_type = found.type if inline or found.kind == "pdf" else "text/plain; charset=utf-8"
+    if found.type == "application/json":
+        media_type = "application/json"
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(found.name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )

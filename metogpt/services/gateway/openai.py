@@ -1,0 +1,110 @@
+"""OpenAI and OpenAI-compatible providers: the client's request goes on as it came (the
+model's upstream name, the cap on answer tokens and the usage option set by us), and the
+provider's chunks come back byte for byte unless the model name has to be changed back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from metogpt.services.catalog import get_catalog
+from metogpt.services.gateway.calls import Call
+from metogpt.services.gateway.tickets import Ticket
+from metogpt.services.gateway.upstream import Meter, cut, send
+
+
+class OpenAIUpstream:
+    def __init__(self, ticket: Ticket, call: Call) -> None:
+        self.ticket, self.call = ticket, call
+        self.meter = Meter(call.model)
+        self.response: httpx.Response | None = None
+        # The provider's chunks name its own model; rewritten only if that is not ours.
+        self.rename = ticket.spec.upstream_id != call.model
+
+    def _request(self) -> httpx.Request:
+        catalog = get_catalog()
+        provider = catalog.provider_for(self.ticket.spec.name)
+        body = dict(self.call.body)
+        body["model"] = self.ticket.spec.upstream_id
+        cap = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+        body[cap] = self.ticket.max_tokens
+        if self.call.stream:
+            body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+        return httpx.Request(
+            "POST",
+            f"{(provider.base_url or '').rstrip('/')}/chat/completions",
+            content=json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Bearer {catalog.api_key(provider.name) or ''}",
+                "Content-Type": "application/json",
+            },
+        )
+
+    async def open(self) -> None:
+        self.response = await send(self._request())
+        self.meter.reached = True
+
+    async def events(self) -> AsyncIterator[bytes]:
+        assert self.response is not None
+        meter = self.meter
+        try:
+            async for line in self.response.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                chunk = json.loads(data)
+                if "error" in chunk:
+                    raise cut()
+                usage = chunk.get("usage")
+                if usage:
+                    meter.prompt_tokens = usage.get("prompt_tokens")
+                    meter.completion_tokens = usage.get("completion_tokens")
+                choices = chunk.get("choices")
+                if not choices:
+                    continue  # the usage chunk: the relay sends its own
+                meter.id = chunk.get("id") or meter.id
+                _count(meter, choices[0].get("delta") or {})
+                if choices[0].get("finish_reason"):
+                    meter.finish_reason = choices[0]["finish_reason"]
+                if self.rename:
+                    chunk["model"] = self.call.model
+                    yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
+                else:
+                    yield b"data: " + data.encode() + b"\n\n"
+        except (httpx.HTTPError, ValueError):
+            raise cut() from None
+
+    async def complete(self) -> dict[str, Any]:
+        assert self.response is not None
+        try:
+            body = json.loads(await self.response.aread())
+        except (httpx.HTTPError, ValueError):
+            raise cut() from None
+        usage = body.get("usage") or {}
+        self.meter.prompt_tokens = usage.get("prompt_tokens")
+        self.meter.completion_tokens = usage.get("completion_tokens")
+        for choice in body.get("choices") or []:
+            _count(self.meter, choice.get("message") or {})
+        if self.rename:
+            body["model"] = self.call.model
+        return body
+
+    async def aclose(self) -> None:
+        if self.response is not None:
+            await self.response.aclose()
+
+
+def _count(meter: Meter, delta: dict[str, Any]) -> None:
+    """Keep the text and tool arguments: counted locally if no usage comes."""
+    content = delta.get("content")
+    if content:
+        meter.parts.append(content)
+    for call in delta.get("tool_calls") or ():
+        arguments = (call.get("function") or {}).get("arguments")
+        if arguments:
+            meter.parts.append(arguments)

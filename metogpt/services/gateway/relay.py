@@ -1,0 +1,149 @@
+"""One API answer from the provider to the client, settled whatever happens.
+
+`open_call` admits and reserves (tickets.admit, in a thread) and opens the upstream; a
+refusal of either raises GatewayError and leaves nothing held. `stream` relays the chunks,
+saves the tokens streamed every PROGRESS_SECONDS for the crash recovery, settles before
+the closing usage chunk and `[DONE]` (so the client's last byte comes after its charge),
+and when the client goes away mid-stream, settles what was used so far in a task of its
+own (the cancelled request cannot wait for anything). `complete` does the same for a
+whole answer.
+
+What is charged: the provider's usage when it reports one; otherwise (a stream cut or
+abandoned before its usage) the prompt as the provider or our count has it and the text
+and tool arguments streamed, counted locally. Nothing when the provider never answered,
+or failed before any output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from metogpt.services.errors import ServiceError
+from metogpt.services.gateway import tickets
+from metogpt.services.gateway.anthropic import AnthropicUpstream
+from metogpt.services.gateway.calls import Call, parse
+from metogpt.services.gateway.errors import GatewayError, from_service
+from metogpt.services.gateway.local import LocalUpstream
+from metogpt.services.gateway.openai import OpenAIUpstream
+from metogpt.services.gateway.tickets import Ticket
+from metogpt.services.gateway.upstream import Meter, Upstream, event
+from metogpt.services.llm.tokens import count_text_tokens
+
+PROGRESS_SECONDS = 1.0
+DONE = b"data: [DONE]\n\n"
+
+_detached: set[asyncio.Task[None]] = set()
+
+
+def _detach(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` outside the (cancelled) request: a task of the loop's own."""
+    task = asyncio.get_running_loop().create_task(work)
+    _detached.add(task)
+    task.add_done_callback(_detached.discard)
+
+
+def _upstream(ticket: Ticket, call: Call) -> Upstream:
+    if ticket.kind in ("openai", "openai_compatible"):
+        return OpenAIUpstream(ticket, call)
+    if ticket.kind == "anthropic":
+        return AnthropicUpstream(ticket, call)
+    return LocalUpstream(ticket, call)
+
+
+def _admit(secret: str | None, raw: bytes) -> tuple[Call, Ticket]:
+    try:
+        call: Call | GatewayError = parse(raw)
+    except GatewayError as exc:
+        call = exc
+    try:
+        ticket = tickets.admit(secret, call)
+    except ServiceError as exc:
+        raise from_service(exc) from None
+    assert isinstance(call, Call)  # admit raised the parse error otherwise
+    return call, ticket
+
+
+async def open_call(secret: str | None, raw: bytes) -> tuple[Call, Ticket, Upstream]:
+    call, ticket = await asyncio.to_thread(_admit, secret, raw)
+    upstream = _upstream(ticket, call)
+    try:
+        await upstream.open()
+    except GatewayError:  # released before the client hears of it
+        await _finish(ticket, upstream, failed=True)
+        raise
+    except BaseException:  # cancelled: the client went away
+        _detach(_finish(ticket, upstream, failed=True))
+        raise
+    return call, ticket, upstream
+
+
+def used(ticket: Ticket, meter: Meter, failed: bool) -> tuple[int, int]:
+    """(prompt, completion) tokens to charge."""
+    if not meter.reached or (failed and not meter.parts):
+        return 0, 0
+    prompt = meter.prompt_tokens if meter.prompt_tokens is not None else ticket.prompt_tokens
+    completion = meter.completion_tokens
+    if completion is None:
+        completion = count_text_tokens("".join(meter.parts), ticket.kind)
+    return prompt, completion
+
+
+async def _finish(ticket: Ticket, upstream: Upstream, failed: bool) -> None:
+    await upstream.aclose()
+    await asyncio.to_thread(tickets.settle, ticket, *used(ticket, upstream.meter, failed))
+
+
+async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncIterator[bytes]:
+    meter = upstream.meter
+    settling = False
+    try:
+        failure: GatewayError | None = None
+        saved = time.monotonic()
+        try:
+            async for chunk in upstream.events():
+                yield chunk
+                if time.monotonic() - saved >= PROGRESS_SECONDS:
+                    streamed = count_text_tokens("".join(meter.parts), ticket.kind)
+                    await asyncio.to_thread(tickets.save_progress, ticket, streamed)
+                    saved = time.monotonic()
+        except GatewayError as exc:
+            failure = exc
+        settling = True
+        await _finish(ticket, upstream, failure is not None)
+        if failure is not None:
+            yield event(failure.body())
+            return
+        if call.include_usage:
+            usage = meter.usage(*used(ticket, meter, False))
+            yield event(
+                {
+                    "id": meter.id,
+                    "object": "chat.completion.chunk",
+                    "created": meter.created,
+                    "model": call.model,
+                    "choices": [],
+                    "usage": usage,
+                }
+            )
+        yield DONE
+    finally:
+        if not settling:  # the client went away (or a bug): settle without it
+            _detach(_finish(ticket, upstream, failed=False))
+
+
+async def complete(call: Call, ticket: Ticket, upstream: Upstream) -> dict[str, Any]:
+    try:
+        body = await upstream.complete()
+    except GatewayError:
+        await _finish(ticket, upstream, failed=True)
+        raise
+    except BaseException:
+        _detach(_finish(ticket, upstream, failed=True))
+        raise
+    await _finish(ticket, upstream, failed=False)
+    if not body.get("usage"):
+        body["usage"] = upstream.meter.usage(*used(ticket, upstream.meter, False))
+    return body

@@ -1,0 +1,152 @@
+"""What every upstream of the API shares: the meter of what an answer used, the pooled HTTP
+client, and the mapping of a provider's refusal to an OpenAI error.
+
+An upstream (openai.py, anthropic.py, local.py) is opened once the credits are reserved;
+`open` raises GatewayError when the provider refuses before answering (nothing is charged
+then). `events` yields the answer as OpenAI `chat.completion.chunk` SSE events (bytes,
+without the usage chunk and `[DONE]`, which the relay adds); `complete` returns a whole
+`chat.completion`. Both keep the meter up to date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from metogpt.services.gateway.errors import GatewayError
+from metogpt.services.llm.stream import tls
+
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 300.0
+
+
+@dataclass(slots=True)
+class Meter:
+    """What the answer used so far, and the ids its chunks carry."""
+
+    model: str
+    id: str = ""
+    created: int = field(default_factory=lambda: int(time.time()))
+    reached: bool = False  # the provider answered: the prompt is paid for from here on
+    prompt_tokens: int | None = None  # as the provider reported them
+    completion_tokens: int | None = None
+    parts: list[str] = field(default_factory=list)  # text and tool arguments streamed
+    finish_reason: str | None = None
+
+    def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return event(
+            {
+                "id": self.id,
+                "object": "chat.completion.chunk",
+                "created": self.created,
+                "model": self.model,
+                "choices": [choice],
+                **extra,
+            }
+        )
+
+    def usage(self, prompt: int, completion: int) -> dict[str, int]:
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+
+
+def event(data: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
+
+
+class Upstream(Protocol):
+    meter: Meter
+
+    async def open(self) -> None: ...
+
+    def events(self) -> AsyncIterator[bytes]: ...
+
+    async def complete(self) -> dict[str, Any]: ...
+
+    async def aclose(self) -> None: ...
+
+
+_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+
+def client() -> httpx.AsyncClient:
+    """One pooled client per event loop (a worker has one): connections to the providers
+    are kept alive between requests."""
+    loop = asyncio.get_running_loop()
+    pooled = _clients.get(loop)
+    if pooled is None:
+        for old in [lp for lp in _clients if lp.is_closed()]:
+            del _clients[old]
+        pooled = _clients[loop] = httpx.AsyncClient(
+            verify=tls(),
+            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+        )
+    return pooled
+
+
+async def send(request: httpx.Request) -> httpx.Response:
+    """Send, streaming the body; a refusal (HTTP ≥ 400) or a failure to connect raises
+    GatewayError."""
+    try:
+        response = await client().send(request, stream=True)
+    except httpx.TimeoutException:
+        raise GatewayError(
+            504, "the model provider did not answer in time", "server_error"
+        ) from None
+    except httpx.HTTPError:
+        raise GatewayError(502, "the model provider cannot be reached", "server_error") from None
+    if response.status_code >= 400:
+        raw = await response.aread()
+        await response.aclose()
+        raise refusal(response.status_code, raw, response.headers.get("retry-after"))
+    return response
+
+
+def refusal(status: int, raw: bytes, retry_after: str | None) -> GatewayError:
+    """A provider's error as ours. Its own credentials' problems (401/403) are not the
+    client's: they become a 502 that does not repeat the provider's text (OpenAI echoes
+    the key it was given)."""
+    if status == 429:
+        seconds = _seconds(retry_after)
+        return GatewayError(
+            429,
+            "the model provider is rate limiting; try again later",
+            "requests",
+            "rate_limit_exceeded",
+            retry_after=seconds,
+        )
+    if status in (400, 404, 413, 422):
+        return GatewayError(400, f"the model provider refused the request: {_message(raw)}")
+    return GatewayError(502, f"the model provider failed (HTTP {status})", "server_error")
+
+
+def _seconds(value: str | None) -> int:
+    try:
+        return max(1, int(float(value or "1") + 0.999))
+    except ValueError:
+        return 1
+
+
+def _message(raw: bytes) -> str:
+    try:
+        body = json.loads(raw)
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+    except ValueError:
+        message = None
+    return str(message or raw[:200].decode("utf-8", "replace"))[:500]
+
+
+def cut(status: int = 502) -> GatewayError:
+    return GatewayError(status, "the model provider broke off the answer", "server_error")

@@ -1,0 +1,95 @@
+"""The app's REST + /v1 served on loopback (uvicorn in a thread, the test's database), the
+fake OpenAI and Anthropic servers behind it, and personal keys made for a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import openai
+import pytest
+from starlette.applications import Starlette
+
+from metogpt.api import build_api
+from metogpt.services import keys, roles
+from metogpt.services.catalog import reset_catalog_cache
+from metogpt.services.db import read_session, write_session
+from metogpt.services.gateway import limits
+from tests.conftest import Account, make_account
+from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
+from tests.fixtures.loopback import LoopbackServer
+
+
+class AppServer(LoopbackServer):
+    def _app(self) -> Starlette:
+        return build_api()  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[AppServer]:
+    with AppServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    reset_catalog_cache()
+    fake_server.reset()
+    fake_server.behavior = FakeBehavior()
+    limits.configure(None)
+    yield fake_server
+    monkeypatch.undo()
+    reset_catalog_cache()
+
+
+@dataclass
+class Keyed:
+    account: Account
+    key_id: str
+    secret: str
+
+
+def make_key(account: Account, models: list[str] | None = None, name: str = "test") -> Keyed:
+    with write_session() as session:
+        view, secret = keys.create(session, account.actor(), name, None, models)
+    return Keyed(account, view.id, secret)
+
+
+def keyed(role: str = "PRO", balance: int = 100_000, models: list[str] | None = None) -> Keyed:
+    return make_key(make_account(role, balance=balance), models)
+
+
+def sdk(server: AppServer, secret: str, **kw: object) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server.base_url}/v1", api_key=secret, max_retries=0, **kw)  # type: ignore[arg-type]
+
+
+def v1(server: AppServer, secret: str, path: str, body: dict | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {secret}"}
+    if body is None:
+        return httpx.get(f"{server.base_url}/v1{path}", headers=headers, timeout=30)
+    return httpx.post(f"{server.base_url}/v1{path}", json=body, headers=headers, timeout=30)
+
+
+def set_limits(role: str, api_limits: dict[str, int] | None) -> None:
+    from metogpt.services import permissions
+    from metogpt.services.permissions import Actor
+
+    system = Actor("test-setup", "ADMIN", permissions.full_matrix())
+    with write_session() as session:
+        roles.update(session, system, role, api_limits=api_limits)
+
+
+def role_models(role: str) -> list[str]:
+    with read_session() as session:
+        return list(roles.enabled_models(roles.get(session, role)))
