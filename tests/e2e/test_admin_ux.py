@@ -372,6 +372,11 @@ def test_on_a_phone_rows_are_cards_with_every_action_on_screen(
     expect(admin.locator("#usage-credits")).to_be_visible()
     expect(admin.locator("#top-loading")).to_have_count(0)
     _no_sideways_scroll(admin, "usage")
+    for tab in ("packages", "payments"):  # money's screens: the tabs wrap, nothing sticks out
+        admin.click(f"#tab-{tab}")
+        expect(admin.locator(f"#tab-{tab}")).to_have_attribute("aria-selected", "true")
+        _inside_viewport(admin, admin.locator(f"#tab-{tab}"), f"the {tab} tab", vertical=False)
+        _no_sideways_scroll(admin, tab)
 
     # the cards in the dark theme (the admin's theme is put back to "system")
     admin.click("#tab-users")
