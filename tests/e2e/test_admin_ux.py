@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import Person, Screenshot, admin_headers, sign_in
+from tests.e2e.test_theme import pick_theme
 from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
@@ -381,11 +382,9 @@ def test_on_a_phone_rows_are_cards_with_every_action_on_screen(
     # the cards in the dark theme (the admin's theme is put back to "system")
     admin.click("#tab-users")
     expect(rows.first).to_be_visible()
-    admin.locator("#theme-menu").click()
-    admin.locator("#theme-dark").click()
+    pick_theme(admin, "dark")
     expect(admin.locator("html")).to_have_class(re.compile(r"\bdark\b"))
     _no_sideways_scroll(admin, "users, dark")
     screenshot(admin, f"admin-users-cards-{lang}-dark")
-    admin.locator("#theme-menu").click()
-    admin.locator("#theme-system").click()
+    pick_theme(admin, "system")
     expect(admin.locator("html")).not_to_have_class(re.compile(r"\bdark\b"))
