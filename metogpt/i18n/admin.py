@@ -56,6 +56,10 @@ ADMIN: dict[str, tuple[str, str]] = {
         "Роль назначена {n} пользователям: сначала назначьте им другую.|"
         "Роль назначена {n} пользователям: сначала назначьте им другую.",
     ),
+    "admin.err.forbidden": (
+        "This needs the permission “{name}”, which your role does not have.",
+        "Для этого нужно право «{name}», которого нет у вашей роли.",
+    ),
     "admin.err.escalation": (
         "You cannot grant permissions you do not hold yourself: {names}.",
         "Нельзя выдать права, которых у вас нет: {names}.",

@@ -63,7 +63,11 @@ def has(matrix: Mapping[str, Mapping[str, bool]], ptype: str, action: str) -> bo
 
 def require(matrix: Mapping[str, Mapping[str, bool]], ptype: str, action: str) -> None:
     if not has(matrix, ptype, action):
-        raise Forbidden(f"this needs the {ptype}.{action} permission", code=ErrorCode.FORBIDDEN)
+        raise Forbidden(
+            f"this needs the {ptype}.{action} permission",
+            code=ErrorCode.FORBIDDEN,
+            permission=f"{ptype}.{action}",
+        )
 
 
 def require_no_escalation(

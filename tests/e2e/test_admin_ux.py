@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import Person, Screenshot, admin_headers, sign_in
+from tests.e2e.test_theme import pick_theme
 from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
@@ -372,3 +373,18 @@ def test_on_a_phone_rows_are_cards_with_every_action_on_screen(
     expect(admin.locator("#usage-credits")).to_be_visible()
     expect(admin.locator("#top-loading")).to_have_count(0)
     _no_sideways_scroll(admin, "usage")
+    for tab in ("packages", "payments"):  # money's screens: the tabs wrap, nothing sticks out
+        admin.click(f"#tab-{tab}")
+        expect(admin.locator(f"#tab-{tab}")).to_have_attribute("aria-selected", "true")
+        _inside_viewport(admin, admin.locator(f"#tab-{tab}"), f"the {tab} tab", vertical=False)
+        _no_sideways_scroll(admin, tab)
+
+    # the cards in the dark theme (the admin's theme is put back to "system")
+    admin.click("#tab-users")
+    expect(rows.first).to_be_visible()
+    pick_theme(admin, "dark")
+    expect(admin.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+    _no_sideways_scroll(admin, "users, dark")
+    screenshot(admin, f"admin-users-cards-{lang}-dark")
+    pick_theme(admin, "system")
+    expect(admin.locator("html")).not_to_have_class(re.compile(r"\bdark\b"))

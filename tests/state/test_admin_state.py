@@ -7,6 +7,7 @@ import asyncio
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import func, select
 
 from metogpt.models import LedgerEntry, User
@@ -60,10 +61,19 @@ class Tab:
         return self[UsageState]
 
 
-def _call(state: rx.State, handler: Any, *args: Any) -> None:
+def _call(state: rx.State, handler: Any, *args: Any) -> Any:
     result = handler.fn(state, *args)
     if asyncio.iscoroutine(result):
-        asyncio.run(result)
+        return asyncio.run(result)
+    return result
+
+
+def _toast(event: Any, level: str) -> str:
+    """The JavaScript of a toast a handler returned (rx.toast.<level>), to look into."""
+    assert isinstance(event, EventSpec), event
+    script = str(event.args[0][1])
+    assert f'["{level}"]' in script, script
+    return script
 
 
 def _books(user_id: str) -> tuple[int, int]:
@@ -93,11 +103,13 @@ def test_balance_handler_refuses_a_role_without_balance_update(database: str) ->
     dialog = tab.balance
     dialog.user_id, dialog.amount, dialog.reason, dialog.mode = victim.id, "999999", "x", "set"
     _call(dialog, BalanceState.save_balance)
-    assert "BALANCE_MANAGEMENT.UPDATE" in tab.admin.problem
+    assert tab.admin.problem == (
+        "This needs the permission “Change balances”, which your role does not have."
+    )
     assert _books(victim.id) == (2000, 1)
     dialog.user_id = ""
-    _call(dialog, BalanceState.open_balance, victim.id)  # reading the ledger is refused too
-    assert dialog.ledger == [] and "BALANCE_MANAGEMENT.READ" in tab.admin.problem
+    refused = _call(dialog, BalanceState.open_balance, victim.id)  # reading the ledger too
+    assert dialog.ledger == [] and "See balances" in _toast(refused, "error")
     assert dialog.user_email == "" and dialog.user_balance == 0  # nothing of the user shows
 
 
@@ -160,9 +172,12 @@ def test_role_and_enable_handlers_refuse_without_user_update(database: str) -> N
     support = _support_account()
     victim = make_account()
     tab = Tab(support)
-    _call(tab.users, UsersState.change_role, victim.id, "ADMIN")
-    _call(tab.users, UsersState.set_enabled, victim.id, False)
-    assert "USER_MANAGEMENT.UPDATE" in tab.admin.problem
+    # as a client could: the confirmation's vars forged, then confirmed
+    tab.users.pending_user, tab.users.pending_role = victim.id, "ADMIN"
+    refused = _call(tab.users, UsersState.confirm_role)
+    assert "Change users" in _toast(refused, "error")
+    refused = _call(tab.users, UsersState.set_enabled, victim.id, False)
+    assert "Change users" in _toast(refused, "error")
     with read_session() as s:
         user = s.get(User, victim.id)
         assert user is not None and (user.role, user.enabled) == ("USER", True)
@@ -191,7 +206,7 @@ def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> No
 
     support = Tab(_support_account())  # USER_MANAGEMENT.READ only
     _call(support.admin, AdminState.set_tab, "usage")
-    assert "ANALYTICS.READ" in support.admin.problem
+    assert "“See usage”" in support.admin.load_problem
     _call(support.usage, UsageState.set_days, "7")
     _call(support.usage, UsageState.load_top_users)
     usage = support.usage
@@ -204,3 +219,30 @@ def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> No
     _call(tab.usage, UsageState.load_top_users)
     assert [u.key for u in tab.usage.top_users] == [spender.user.email]
     assert not tab.usage.top_loading
+
+
+def test_a_role_change_waits_for_its_confirmation(database: str, admin: Account) -> None:
+    victim = make_account()
+    tab = Tab(admin)
+    _call(tab.admin, AdminState.load)
+    _call(tab.users, UsersState.search_users, victim.user.email)
+    _call(tab.users, UsersState.ask_role, victim.id, "ADMIN")
+    users = tab.users
+    assert (users.pending_user, users.pending_role, users.pending_old) == (
+        victim.id,
+        "ADMIN",
+        "USER",
+    )
+    assert users.pending_powers_known and users.pending_powers[0].startswith("Users: See users")
+    with read_session() as s:
+        assert s.get(User, victim.id).role == "USER"  # type: ignore[union-attr]
+    _call(users, UsersState.cancel_role)
+    assert users.pending_user == ""
+    assert _call(users, UsersState.confirm_role) is None  # nothing pending: nothing done
+    _call(users, UsersState.ask_role, victim.id, "PRO")
+    assert users.pending_powers == []  # PRO holds no permission
+    done = _call(users, UsersState.confirm_role)
+    assert f"{victim.user.name} now has the role PRO" in _toast(done, "success")
+    with read_session() as s:
+        assert s.get(User, victim.id).role == "PRO"  # type: ignore[union-attr]
+    assert [r.role for r in users.rows] == ["PRO"]

@@ -126,6 +126,7 @@ def balance_dialog() -> rx.Component:
             ),
             max_width="720px",
             padding=rx.breakpoints(initial="1em", sm="1.5em"),
+            class_name="break-anywhere",  # a long email in the title must not widen it
             id="balance-dialog",
         ),
         open=BalanceState.user_id != "",

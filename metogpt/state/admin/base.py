@@ -45,9 +45,14 @@ class AdminState(SessionState):
         self.problem = self._error_text(exc)
 
     def _error_text(self, exc: ServiceError) -> str:
-        """In plain words: the permissions an escalation lacks by their labels, a role in use
-        with its count (the service's English message names the API's terms)."""
+        """In plain words: the permission a refusal needs and those an escalation lacks by
+        their labels, a role in use with its count (the services' English messages name
+        the API's terms)."""
         missing, count = exc.details.get("missing"), exc.details.get("user_count")
+        needed = exc.details.get("permission")
+        if exc.code == ErrorCode.FORBIDDEN and f"admin.perm.{needed}" in i18n.MESSAGES:
+            name = i18n.tr(f"admin.perm.{needed}", self.lang)
+            return i18n.tr("admin.err.forbidden", self.lang, name=name)
         if exc.code == ErrorCode.ESCALATION and isinstance(missing, list):
             names = ", ".join(
                 i18n.tr(f"admin.perm.{key}", self.lang)
