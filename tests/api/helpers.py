@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlmodel import func, select
 
-from metogpt.models import LedgerEntry, Package, Payment, Role, ThrottleHit, User
+from metogpt.models import ApiKey, LedgerEntry, Package, Payment, Role, ThrottleHit, User
 from metogpt.services import permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor
@@ -104,12 +104,14 @@ def snapshot() -> dict[str, Any]:
         ledger = s.exec(select(func.count()).select_from(LedgerEntry)).one()
         packages = {p.id: p.model_dump() for p in s.exec(select(Package)).all()}
         payments = {p.id: p.model_dump() for p in s.exec(select(Payment)).all()}
+        keys = {k.id: k.revoked_at for k in s.exec(select(ApiKey)).all()}
     return {
         "users": users,
         "roles": role_rows,
         "ledger": ledger,
         "packages": packages,
         "payments": payments,
+        "keys": keys,
     }
 
 

@@ -74,6 +74,9 @@ ROUTES = [
         "BALANCE_MANAGEMENT.UPDATE",
         changes=False,
     ),
+    # Personal API keys (issue 17): an admin sees and revokes anyone's.
+    Route("GET", "/api/admin/users/{userId}/keys", "USER_MANAGEMENT.UPDATE"),
+    Route("DELETE", "/api/admin/keys/{keyId}", "USER_MANAGEMENT.UPDATE"),
 ]
 
 
@@ -123,8 +126,14 @@ def test_only_the_needed_permission_opens_the_route(
     make_role("ALLBUT", all_but(route.needs))
     callers["all but"] = make_account("ALLBUT")
     package_id, payment_id = _package_and_payment(target.id)
+    made = api.post("/api/me/keys", json={"name": "script"}, headers=target.headers)
+    assert made.status_code == 201, made.text
     path = route.path.format(
-        userId=target.id, roleName=route.role_name, packageId=package_id, paymentId=payment_id
+        userId=target.id,
+        roleName=route.role_name,
+        packageId=package_id,
+        paymentId=payment_id,
+        keyId=made.json()["key"]["id"],
     )
 
     def call(who: Account) -> Any:

@@ -43,6 +43,21 @@ CONFIG = SchemathesisConfig.from_dict(
                     "negative_data_rejection": {"enabled": False},
                 },
             },
+            {
+                # An import is judged by the file's content (JSON of a known export format,
+                # tests/api/test_travel.py): schema-valid bytes are mostly refused, 413/422.
+                "include-path": "/api/conversations/import",
+                "checks": {"positive_data_acceptance": {"enabled": False}},
+            },
+            {
+                # A key's or a preset's name is trimmed and refused when empty or holding
+                # control characters; its model must be one of the caller's role, an expiry
+                # must lie ahead: documented 422s no JSON Schema can say
+                # (tests/gateway, tests/api/test_travel.py).
+                "include-path-regex": "^/api/(me/keys|presets)$",
+                "include-method": "POST",
+                "checks": {"positive_data_acceptance": {"enabled": False}},
+            },
         ],
     }
 )
