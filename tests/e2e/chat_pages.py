@@ -67,6 +67,11 @@ def no_sideways_scroll(page: Page) -> None:
 def inside_viewport(page: Page, locator: Locator) -> None:
     expect(locator).to_be_visible()  # a route change may be re-rendering it
     box = locator.bounding_box()
+    for _ in range(50):  # re-rendered between the two calls: measure the new one
+        if box is not None:
+            break
+        page.wait_for_timeout(100)
+        box = locator.bounding_box()
     size = page.viewport_size
     assert box is not None and size is not None
     assert box["x"] >= 0 and box["y"] >= 0, box
