@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
 from metogpt.api.deps import ActorDep, Token, current
-from metogpt.api.schemas import FileOut
+from metogpt.api.schemas import ErrorOut, FileOut
 from metogpt.services import files
 from metogpt.services.db import read_session, write_session
 from metogpt.settings import upload_limits
@@ -31,7 +31,12 @@ def _out(found: files.FileInfo) -> FileOut:
     return FileOut(**dataclasses.asdict(found))
 
 
-@router.post("", response_model=FileOut, status_code=201)
+@router.post(
+    "",
+    response_model=FileOut,
+    status_code=201,
+    responses={415: {"model": ErrorOut, "description": "not an image, a PDF or a text file"}},
+)
 def upload(actor: ActorDep, file: Annotated[UploadFile, File()]) -> FileOut:
     """Upload one file (field `file`). Images (PNG, JPEG, WebP, GIF), PDFs and UTF-8 text;
     the type is judged by the content, not the name. Limits: METOGPT_UPLOAD_MAX_MB per file
