@@ -1,5 +1,9 @@
 """A revoked or unknown share link answers with HTTP 404 itself, not only with the page's
-"not found" text: the web app would serve its page with 200 to any /s/... address."""
+"not found" text: the web app would serve its page with 200 to any /s/... address.
+
+A live link's page is sent with `Cache-Control: no-store`: the page is a static file with a
+Last-Modified date, which a browser may reuse without asking (heuristic freshness), and a
+revoked link must stop showing at once."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import re
 
 import anyio
 from starlette.responses import HTMLResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from metogpt.services.db import read_session
 from metogpt.services.travel import shares
@@ -34,5 +38,20 @@ class ShareGate:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             match = _SHARE.match(scope["path"])
             if match and not await anyio.to_thread.run_sync(_exists, match.group(1)):
-                return await HTMLResponse(_GONE, status_code=404)(scope, receive, send)
+                gone = HTMLResponse(_GONE, status_code=404, headers={"cache-control": "no-store"})
+                return await gone(scope, receive, send)
+            if match:
+                return await self.app(scope, receive, _no_store(send))
         await self.app(scope, receive, send)
+
+
+def _no_store(send: Send) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
+            ]
+            message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+        await send(message)
+
+    return sending

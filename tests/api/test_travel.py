@@ -227,8 +227,14 @@ def test_share_snapshot_update_and_revoke(api: TestClient) -> None:
         token
     ]
 
+    # The live page may not be kept by a browser (no heuristic freshness): revoking must
+    # show at once. The page itself is the web app's (absent here); the gate's header is ours.
+    assert api.get(f"/s/{token}").headers["cache-control"] == "no-store"
+
     assert_error(api.delete(f"/api/shares/{token}", headers=make_account().headers), 404)
     assert api.delete(f"/api/shares/{token}", headers=acc.headers).status_code == 204
+    gone = api.get(f"/s/{token}")
+    assert gone.status_code == 404 and gone.headers["cache-control"] == "no-store"
     with read_session() as s:
         assert s.get(Share, token) is None
 
