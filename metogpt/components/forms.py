@@ -1,4 +1,5 @@
-"""Small shared pieces: the language switch, the form field, the error callout."""
+"""Small shared pieces: the language switch, the form field, the error callout, a list
+in a dialog."""
 
 from __future__ import annotations
 
@@ -42,4 +43,34 @@ def error_callout(message: rx.Var[str] | str) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def list_dialog(
+    title_key: str,
+    items: Any,
+    row: Any,
+    empty_key: str,
+    open_var: rx.Var[bool] | bool,
+    on_open_change: Any,
+) -> rx.Component:
+    """A dialog listing `items` (one `row` each), saying `empty_key` when there are none."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t(title_key)),
+            rx.vstack(
+                rx.cond(items.length() == 0, rx.text(t(empty_key), color_scheme="gray")),
+                rx.foreach(items, row),
+                rx.hstack(
+                    rx.dialog.close(rx.button(t("presets.close"), variant="soft")),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            max_width="480px",
+        ),
+        open=open_var,
+        on_open_change=on_open_change,
     )

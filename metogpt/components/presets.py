@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from metogpt.components.forms import list_dialog
 from metogpt.state.lang import t
 from metogpt.state.presets import PresetRow, PresetState
 
@@ -161,27 +162,13 @@ def _manage_row(p: ObjectVar[PresetRow]) -> rx.Component:
 
 
 def _manage() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t("presets.manage")),
-            rx.vstack(
-                rx.cond(
-                    PresetState.presets.length() == 0,
-                    rx.text(t("presets.none"), color_scheme="gray"),
-                ),
-                rx.foreach(PresetState.presets, _manage_row),
-                rx.hstack(
-                    rx.dialog.close(rx.button(t("presets.close"), variant="soft")),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="2",
-                width="100%",
-            ),
-            max_width="480px",
-        ),
-        open=PresetState.manage_open,
-        on_open_change=PresetState.set_manage_open,
+    return list_dialog(
+        "presets.manage",
+        PresetState.presets,
+        _manage_row,
+        "presets.none",
+        PresetState.manage_open,
+        PresetState.set_manage_open,
     )
 
 

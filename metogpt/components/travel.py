@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from metogpt.components.forms import list_dialog
 from metogpt.state.chat import ConversationRow
 from metogpt.state.lang import t
 from metogpt.state.travel import TravelState
@@ -112,26 +113,12 @@ def archived_view() -> rx.Component:
             on_click=TravelState.open_archived,
             id="archived-open",
         ),
-        rx.dialog.root(
-            rx.dialog.content(
-                rx.dialog.title(t("travel.archived")),
-                rx.vstack(
-                    rx.cond(
-                        TravelState.archived.length() == 0,
-                        rx.text(t("travel.archived.none"), color_scheme="gray"),
-                    ),
-                    rx.foreach(TravelState.archived, _archived_row),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(t("presets.close"), variant="soft")),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                max_width="480px",
-            ),
-            open=TravelState.archived_open,
-            on_open_change=TravelState.set_archived_open,
+        list_dialog(
+            "travel.archived",
+            TravelState.archived,
+            _archived_row,
+            "travel.archived.none",
+            TravelState.archived_open,
+            TravelState.set_archived_open,
         ),
     )
