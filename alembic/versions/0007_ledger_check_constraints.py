@@ -27,7 +27,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# table -> {constraint name: condition}; the same as the CheckConstraints in metogpt/models.py
+# table -> {constraint name: condition}; the same as the CheckConstraints in metogpt/models/
 CHECKS = {
     "user": {
         "ck_user_reserved_not_negative": "reserved >= 0",

@@ -1,4 +1,4 @@
-"""The tables in models.py and the Alembic migrations describe the same schema."""
+"""The tables in metogpt/models/ and the Alembic migrations describe the same schema."""
 
 from __future__ import annotations
 
