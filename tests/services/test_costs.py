@@ -3,53 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
-from metogpt.models import User
 from metogpt.services import answers, auth, billing, conversations, costs, relay
-from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.coefficients import cost
-from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, NotFound, Unauthorized
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
-    reset_catalog_cache()
-    fake_server.reset()
-    yield fake_server
-    monkeypatch.undo()
-    reset_catalog_cache()
-
-
-def _user(user_id: str) -> User:
-    with read_session() as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        return user
-
-
-def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with write_session() as s:
-        return fn(s, *args, **kw)
-
-
-async def _never_stop(_: str) -> bool:
-    return False
+from tests.support.calls import in_write as _tx
+from tests.support.calls import never_stop as _never_stop
+from tests.support.calls import user_row as _user
 
 
 @pytest.mark.parametrize("model", ["gpt-4", "claude-3"])
