@@ -14,7 +14,8 @@ SETTLE_MS = 400  # counted once typing pauses this long
 
 
 def cost_estimate() -> rx.Component:
-    # Counted again when the draft, the conversation, its messages or the model change.
+    # Counted again when the draft, the conversation, its messages or the model change, and
+    # when an answer ends (the history to resend is then complete).
     changes = (
         ChatState.draft
         + "\u0000"
@@ -23,6 +24,7 @@ def cost_estimate() -> rx.Component:
         + ChatState.messages.length().to_string()
         + "\u0000"
         + ChatState.model
+        + rx.cond(ChatState.streaming, "\u0000…", "")
     )
     shown = (
         (CostState.credits >= 0)

@@ -6,6 +6,7 @@ import reflex as rx
 
 from metogpt.components.attachments import attach_button, composer_files
 from metogpt.components.estimate import cost_estimate
+from metogpt.components.focus import KeepFocus
 from metogpt.state.attachments import ComposerFiles
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
@@ -92,6 +93,7 @@ def composer() -> rx.Component:
             width="100%",
         ),
         cost_estimate(),
+        KeepFocus.create(target="composer"),
         on_submit=[ChatState.send, ComposerFiles.sent],
         id="composer-area",
         width="100%",
