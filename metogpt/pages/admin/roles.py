@@ -8,8 +8,9 @@ from reflex.vars import NumberVar, ObjectVar
 from metogpt.components.forms import error_callout
 from metogpt.components.tables import cell, table
 from metogpt.pages.admin.grant_field import grant_field
+from metogpt.services.gateway.limits import NAMES as LIMITS
 from metogpt.services.permissions import CATALOG
-from metogpt.services.roles import EditorModel
+from metogpt.services.role_editor import EditorModel
 from metogpt.state.admin import AdminState, RolesState
 from metogpt.state.admin.roles import RoleRow
 from metogpt.state.lang import t, tn
@@ -131,6 +132,41 @@ def _model_row(m: ObjectVar[EditorModel], i: NumberVar[int]) -> rx.Component:
     )
 
 
+def _limit(name: str) -> rx.Component:
+    """One API limit per minute: empty for none, a bad value said under its box."""
+    return rx.box(
+        rx.text(t(f"admin.limits.{name}"), as_="label", size="1", html_for=f"limit-{name}"),
+        rx.input(
+            value=RolesState.role_limits[name].to(str),
+            on_change=lambda v: RolesState.set_limit(name, v),
+            input_mode="numeric",
+            placeholder=t("admin.limits.none"),
+            size="1",
+            width="100%",
+            id=f"limit-{name}",
+        ),
+        _field_error(f"limit:{name}"),
+        min_width="0",
+    )
+
+
+def _limits() -> rx.Component:
+    """The API limits of the OpenAI-compatible API (services/gateway/limits.py)."""
+    return rx.vstack(
+        rx.text(t("admin.limits.title"), weight="bold", size="2"),
+        rx.text(t("admin.limits.hint"), size="1", color_scheme="gray"),
+        rx.grid(
+            *[_limit(name) for name in LIMITS],
+            columns=rx.breakpoints(initial="1", xs="2"),
+            gap="2",
+            width="100%",
+        ),
+        spacing="1",
+        width="100%",
+        id="limits-field",
+    )
+
+
 def role_editor() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -167,6 +203,7 @@ def role_editor() -> rx.Component:
                 width="100%",
             ),
             grant_field(),
+            _limits(),
             # A refusal no field of the editor is about (shown here only, once).
             rx.cond(RolesState.problem_field == "", error_callout(AdminState.problem)),
             rx.hstack(
