@@ -24,7 +24,7 @@ def cost_estimate() -> rx.Component:
         + ChatState.messages.length().to_string()
         + "\u0000"
         + ChatState.model
-        + rx.cond(ChatState.streaming, "\u0000…", "")
+        + rx.cond(ChatState.streaming, "\u0000…", "").to(str)
     )
     shown = (
         (CostState.credits >= 0)

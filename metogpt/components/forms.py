@@ -1,5 +1,5 @@
-"""Small shared pieces: the language switch, the form field, the error callout, a list
-in a dialog."""
+"""Small shared pieces: the language switch, the form field, the error callout, a field's
+error, a list in a dialog."""
 
 from __future__ import annotations
 
@@ -43,6 +43,16 @@ def error_callout(message: rx.Var[str] | str) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def field_error(
+    show: rx.Var[bool] | bool, message: rx.Var[str] | str, **props: Any
+) -> rx.Component:
+    """A form's problem in plain words, under the field it is about, while `show`."""
+    return rx.cond(
+        show,
+        rx.text(message, size="1", color_scheme="red", class_name="field-error", **props),
     )
 
 

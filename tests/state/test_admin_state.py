@@ -220,6 +220,20 @@ def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> No
     assert [u.key for u in tab.usage.top_users] == [spender.user.email]
     assert not tab.usage.top_loading
 
+    # one user's usage: theirs only, no top spenders; an email of nobody is said
+    usage = tab.usage
+    assert _call(usage, UsageState.filter_user, {"email": spender.user.email}) is None
+    assert (usage.total_credits, usage.top_users, usage.top_loading) == (40, [], False)
+    _call(usage, UsageState.filter_user, {"email": make_account().user.email})
+    assert (usage.total_answers, usage.by_model, usage.filter_problem) == (0, [], "")
+    _call(usage, UsageState.filter_user, {"email": "nobody@example.com"})
+    assert usage.filter_problem == "No user has this email." and usage.total_credits == 0
+    _call(usage, UsageState.filter_user, {"email": ""})
+    assert usage.filter_problem == "" and usage.total_credits == 40 and usage.top_loading
+    # without the permission, the filter shows nothing either
+    _call(support.usage, UsageState.filter_user, {"email": spender.user.email})
+    assert "“See usage”" in support.admin.load_problem and support.usage.total_credits == 0
+
 
 def test_a_role_change_waits_for_its_confirmation(database: str, admin: Account) -> None:
     victim = make_account()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import NumberVar, ObjectVar
 
-from metogpt.components.forms import error_callout
+from metogpt.components.forms import error_callout, field_error
 from metogpt.components.tables import cell, table
 from metogpt.pages.admin.grant_field import grant_field
 from metogpt.services.gateway.limits import NAMES as LIMITS
@@ -57,16 +57,7 @@ def _role_row(r: ObjectVar[RoleRow]) -> rx.Component:
 
 def _field_error(field: str | rx.Var[str]) -> rx.Component:
     """The editor's problem, next to the field it is about."""
-    return rx.cond(
-        RolesState.problem_field == field,
-        rx.text(
-            AdminState.problem,
-            size="1",
-            color_scheme="red",
-            class_name="field-error",
-            data_field=field,
-        ),
-    )
+    return field_error(RolesState.problem_field == field, AdminState.problem, data_field=field)
 
 
 def _perm(ptype: str, action: str) -> rx.Component:
@@ -137,7 +128,7 @@ def _limit(name: str) -> rx.Component:
     return rx.box(
         rx.text(t(f"admin.limits.{name}"), as_="label", size="1", html_for=f"limit-{name}"),
         rx.input(
-            value=RolesState.role_limits[name].to(str),
+            value=getattr(RolesState.role_limits, name),
             on_change=lambda v: RolesState.set_limit(name, v),
             input_mode="numeric",
             placeholder=t("admin.limits.none"),
@@ -158,7 +149,7 @@ def _limits() -> rx.Component:
         rx.grid(
             *[_limit(name) for name in LIMITS],
             columns=rx.breakpoints(initial="1", xs="2"),
-            gap="2",
+            spacing="2",
             width="100%",
         ),
         spacing="1",
