@@ -1,11 +1,12 @@
 """Files users attach to the chat: upload, ownership, the link to a message, deletion.
 
-An upload is inspected before anything is stored (inspect.py: the type by its bytes, images
-re-encoded, PDF text extracted), then checked against the user's quota, then put in the
-storage (services/storage/) and recorded as an `attachment` row. A refusal at any step
-leaves nothing behind: no row, no object. A file is unsent until a message takes it
-(`attach`); it is deleted with its conversation (`delete_for_conversation`). Only its owner
-can fetch it: to anyone else an id is as unknown as a random one.
+An upload is inspected as it arrives (inspect.py: the size limit, the type by its bytes,
+the quota; at the end images re-encoded, PDF text extracted) and written to the storage
+(services/storage/) meanwhile, then recorded as an `attachment` row, the quota checked
+again. A refusal at any step leaves nothing behind: no row, no object. A file is unsent
+until a message takes it (`attach`); it is deleted with its conversation
+(`delete_for_conversation`), or after a day when no message took it (`sweep_unsent`). Only
+its owner can fetch it: to anyone else an id is as unknown as a random one.
 
 What the model is given (context blocks, images) is prompt.py; image sizes and token
 formulas vision.py.
@@ -13,7 +14,8 @@ formulas vision.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,24 +24,19 @@ from sqlmodel import Session, col, select
 
 from metogpt.models import Attachment, User, new_id
 from metogpt.services.catalog import ModelSpec, get_catalog
-from metogpt.services.db import is_key, write_session
-from metogpt.services.errors import ErrorCode, InvalidInput, NotFound, ServiceError
+from metogpt.services.db import is_key, read_session, write_session
+from metogpt.services.errors import ErrorCode, InvalidInput, NotFound
 from metogpt.services.files import links
-from metogpt.services.files.inspect import IMAGE, PDF, inspect
+from metogpt.services.files.inspect import IMAGE, PDF, Intake, TooLarge, mb
 from metogpt.services.files.prompt import context_block
 from metogpt.services.llm.tokens import count_text_tokens
 from metogpt.services.permissions import Actor
-from metogpt.services.storage import get_storage
+from metogpt.services.storage import Writer, get_storage
 from metogpt.settings import upload_limits
 
 MAX_NAME = 255
 COUNT_CHUNK = 256 * 1024
-MB = 1024 * 1024
-
-
-class TooLarge(ServiceError):
-    status = 413
-    code = ErrorCode.FILE_TOO_LARGE
+STORE_BLOCK = 1024 * 1024  # an upload is written to storage in blocks of this size
 
 
 @dataclass(frozen=True)
@@ -71,10 +68,6 @@ def info(row: Attachment) -> FileInfo:
     )
 
 
-def _mb(size: int) -> str:
-    return f"{size / MB:.1f} MB"
-
-
 def block_tokens(block: str) -> int:
     """Tokens of a context block (cl100k_base): exact up to COUNT_CHUNK characters; a longer
     text is counted in chunks cut at line ends (+1 per cut: a cut can split a token). A text
@@ -104,35 +97,76 @@ def clean_name(name: Any) -> str:
     return text[:MAX_NAME] or "file"
 
 
-def upload(actor: Actor, name: Any, data: bytes) -> FileInfo:
-    """Store one file for `actor` (unsent). Its own transaction: the inspection (the slow
-    part) runs before any is opened."""
+def _used(session: Session, user_id: str) -> int:
+    """The user's bytes in storage (a file kept by an edited message too counts once)."""
+    stored = (
+        select(Attachment.storage_key, Attachment.size)
+        .where(Attachment.user_id == user_id)
+        .distinct()
+        .subquery()
+    )
+    return session.exec(select(func.coalesce(func.sum(stored.c.size), 0))).one()
+
+
+def _begin(actor: Actor, name: Any) -> tuple[Intake, str, Writer]:
     limits = upload_limits()
-    name = clean_name(name)
-    if len(data) > limits.file_bytes:
-        raise TooLarge(f"{name}: {_mb(len(data))} > {_mb(limits.file_bytes)}")
-    if not data:
-        raise InvalidInput(f"{name}: the file is empty", code=ErrorCode.BAD_FILE)
-    found = inspect(name, data, limits.image_pixels)
-    tokens = block_tokens(context_block(name, found.text)) if found.kind != IMAGE else 0
+    with read_session() as session:
+        room = limits.quota_bytes - _used(session, actor.user_id)
     key = new_id()
-    storage = get_storage()
+    return Intake(clean_name(name), limits, room), key, get_storage().writer(key)
+
+
+def upload(actor: Actor, name: Any, data: bytes) -> FileInfo:
+    """Store one file for `actor` (unsent); `receive` for a file arriving in pieces."""
+    intake, key, out = _begin(actor, name)
+    try:
+        intake.feed(data)
+        return _complete(actor, intake, key, out)
+    except BaseException:
+        out.abort()
+        raise
+
+
+async def receive(actor: Actor, name: Any, chunks: AsyncIterator[bytes]) -> FileInfo:
+    """`upload` for a file arriving in pieces (a request body): each is inspected as it
+    comes, so a refusal (size, quota, type, an image's pixel count) ends the upload at once,
+    and what is stored as uploaded is written meanwhile, STORE_BLOCK at a time by a thread
+    while the next pieces arrive. A refusal leaves nothing behind."""
+    intake, key, out = await asyncio.to_thread(_begin, actor, name)
+    writing: asyncio.Future[None] | None = None
+    try:
+        async for chunk in chunks:
+            intake.feed(chunk)
+            if intake.ready_bytes >= STORE_BLOCK:
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(asyncio.to_thread(out.write, intake.take()))
+        if writing is not None:
+            await writing
+        return await asyncio.to_thread(_complete, actor, intake, key, out)
+    except BaseException:
+        if writing is not None:
+            await asyncio.wait([writing])  # never two threads on one writer
+        await asyncio.to_thread(out.abort)
+        raise
+
+
+def _complete(actor: Actor, intake: Intake, key: str, out: Writer) -> FileInfo:
+    """Judge the whole file, record it and finish its storing, in one transaction (the
+    quota checked again under the user's row lock: two uploads at once cannot both pass)."""
+    found = intake.finish()
+    out.write(found.tail)
+    tokens = 0 if found.kind == IMAGE else block_tokens(context_block(intake.name, found.text))
     stored = False
     try:
         with write_session() as session:
-            # The user's row, locked (PostgreSQL): two uploads at once cannot both pass the quota.
             session.exec(select(User.id).where(User.id == actor.user_id).with_for_update())
-            used = session.exec(
-                select(func.coalesce(func.sum(Attachment.size), 0)).where(
-                    Attachment.user_id == actor.user_id
-                )
-            ).one()
-            if used + len(found.data) > limits.quota_bytes:
-                raise TooLarge(_mb(limits.quota_bytes), code=ErrorCode.UPLOAD_QUOTA)
+            if _used(session, actor.user_id) + found.size > intake.limits.quota_bytes:
+                raise TooLarge(mb(intake.limits.quota_bytes), code=ErrorCode.UPLOAD_QUOTA)
             row = Attachment(
                 user_id=actor.user_id,
-                name=name,
-                size=len(found.data),
+                name=intake.name,
+                size=found.size,
                 kind=found.kind,
                 media_type=found.media_type,
                 storage_key=key,
@@ -143,11 +177,11 @@ def upload(actor: Actor, name: Any, data: bytes) -> FileInfo:
             )
             session.add(row)
             session.flush()
-            storage.put(key, found.data)
+            out.commit()
             stored = True
     except BaseException:
         if stored:  # the row was rolled back: so goes its object
-            storage.delete(key)
+            get_storage().delete(key)
         raise
     return info(row)
 
