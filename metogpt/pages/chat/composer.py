@@ -87,7 +87,15 @@ def composer() -> rx.Component:
                     on_click=ChatState.stop,
                     id="stop",
                 ),
-                rx.button(rx.icon("send", size=14), t("chat.send"), type="submit", id="send"),
+                # On a phone the icon alone: the words would take the message's room.
+                rx.button(
+                    rx.icon("send", size=14),
+                    rx.el.span(t("chat.send"), display=["none", "inline"]),
+                    type="submit",
+                    title=t("chat.send"),
+                    aria_label=t("chat.send"),
+                    id="send",
+                ),
             ),
             align="end",
             width="100%",
