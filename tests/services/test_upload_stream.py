@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator, Iterable
 import pytest
 from sqlmodel import select
 
-from metogpt.models import Attachment
-from metogpt.services import files
-from metogpt.services.db import read_session
+from metogpt.models import Attachment, User
+from metogpt.services import answers, conversations, files
+from metogpt.services.catalog import get_catalog
+from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ErrorCode, ServiceError
+from metogpt.services.files.uploads import TOO_LONG
 from metogpt.services.storage import Storage
 from metogpt.services.storage.s3 import PART_BYTES
 from metogpt.settings import upload_limits
@@ -52,12 +54,13 @@ def _nothing_left(storage: Storage) -> None:
 
 
 def test_a_file_in_pieces_is_stored_whole(user: Account, storage: Storage) -> None:
-    text = ("line é\r\n" * 300_000).encode()  # 2.7 MB: stored in blocks while it arrives
+    line = "information management é"
+    text = f"{line}\r\n".encode() * 60_000  # 1.6 MB: stored in blocks while it arrives
     found = _receive(user, "notes.md", _split(text, 10_007))  # pieces cut inside characters
     assert (found.kind, found.type, found.size) == ("text", "text/markdown", len(text))
     with read_session() as session:
         row = session.get(Attachment, found.id)
-        assert row is not None and row.text == "line é\n" * 300_000
+        assert row is not None and row.text == f"{line}\n" * 60_000
         assert storage.get(row.storage_key) == text
     assert storage.keys() == [row.storage_key]
     tiny = _receive(user, "a.txt", [b"h", b"i"])  # shorter than the sniffed head
@@ -120,3 +123,25 @@ def test_a_malformed_pdf_is_refused_at_the_end_and_leaves_nothing(
         _receive(user, "broken.pdf", _split(broken))
     assert refused.value.code == ErrorCode.BAD_FILE
     _nothing_left(storage)
+
+
+def test_a_text_no_model_could_take_is_stored_but_its_text_not_copied(
+    user: Account, storage: Storage
+) -> None:
+    """3 MB of words: ~600,000 tokens, over twice the largest context window."""
+    data = b"word " * 600_000
+    found = _receive(user, "huge.txt", _split(data, MB))
+    assert found.tokens > 2 * max(s.context_window for s in get_catalog().models.values())
+    with read_session() as session:
+        row = session.get(Attachment, found.id)
+        assert row is not None and row.text == TOO_LONG.format(tokens=found.tokens)
+        assert storage.get(row.storage_key) == data  # the file itself is whole
+    with write_session() as session:
+        owner = session.get(User, user.id)
+        assert owner is not None
+        msg = conversations.post_user_message(
+            session, owner, None, "Summarise", "claude-3", file_ids=[found.id]
+        )
+    with pytest.raises(ServiceError) as refused, write_session() as session:
+        answers.begin_answer(session, owner, msg.id, "claude-3")
+    assert refused.value.code == ErrorCode.FILES_TOO_LONG

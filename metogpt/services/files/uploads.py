@@ -20,7 +20,7 @@ from metogpt.models import Attachment, User, new_id
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ErrorCode
-from metogpt.services.files.inspect import IMAGE, PDF, Intake, TooLarge, mb
+from metogpt.services.files.inspect import IMAGE, PDF, TEXT, Intake, TooLarge, mb
 from metogpt.services.files.prompt import context_block
 from metogpt.services.llm.tokens import count_text_tokens
 from metogpt.services.permissions import Actor
@@ -29,6 +29,7 @@ from metogpt.settings import upload_limits
 
 MAX_NAME = 255
 COUNT_CHUNK = 256 * 1024
+TOO_LONG = "(This file is too long for any model: about {tokens} tokens. Its text was not kept.)"
 STORE_BLOCK = 1024 * 1024  # an upload is written to storage in blocks of this size
 
 
@@ -61,17 +62,23 @@ def info(row: Attachment) -> FileInfo:
     )
 
 
+def unsendable(tokens: int) -> bool:
+    """A context block this long could never be sent: it is over twice the largest context
+    window of the catalog (sending it is refused, files_too_long, and it is the first turn
+    dropped from a longer prompt)."""
+    return tokens > 2 * max(spec.context_window for spec in get_catalog().models.values())
+
+
 def block_tokens(block: str) -> int:
     """Tokens of a context block (cl100k_base): exact up to COUNT_CHUNK characters; a longer
     text is counted in chunks cut at line ends (+1 per cut: a cut can split a token). A text
-    whose first chunk already shows it at more than twice the largest context window of the
-    catalog is not counted further (it could never be sent, and counting a 20 MB file takes
-    seconds): its estimate from that chunk stands, and sending it is refused."""
+    whose first chunk already shows it `unsendable` is not counted further (counting a 20 MB
+    file takes seconds): its estimate from that chunk stands."""
     if len(block) <= COUNT_CHUNK:
         return count_text_tokens(block)
     sample = count_text_tokens(block[:COUNT_CHUNK])
     estimate = sample * len(block) // COUNT_CHUNK
-    if estimate > 2 * max(spec.context_window for spec in get_catalog().models.values()):
+    if unsendable(estimate):
         return estimate
     total, start = 0, 0
     while start < len(block):
@@ -150,6 +157,12 @@ def _complete(actor: Actor, intake: Intake, key: str, out: Writer) -> FileInfo:
     found = intake.finish()
     out.write(found.tail)
     tokens = 0 if found.kind == IMAGE else block_tokens(context_block(intake.name, found.text))
+    text = found.text
+    if found.kind == TEXT and unsendable(tokens):
+        # Megabytes the model could never be given are not copied into the database (where
+        # each read of the message's files would load them again): the bytes stay in the
+        # storage, the note stands in for them, and the token count still refuses them.
+        text = TOO_LONG.format(tokens=tokens)
     stored = False
     try:
         with write_session() as session:
@@ -165,7 +178,7 @@ def _complete(actor: Actor, intake: Intake, key: str, out: Writer) -> FileInfo:
                 storage_key=key,
                 width=found.width,
                 height=found.height,
-                text=found.text,
+                text=text,
                 text_tokens=tokens,
             )
             session.add(row)
