@@ -27,7 +27,9 @@ def test_put_get_delete_roundtrip(storage: Storage) -> None:
         storage.get("0123abcd")
 
 
-@pytest.mark.parametrize("size", [10, 2 * PART_BYTES + 123], ids=["one-put", "multipart"])
+@pytest.mark.parametrize(
+    "size", [10, 2 * PART_BYTES, 2 * PART_BYTES + 123], ids=["one-put", "parts", "short-last"]
+)
 def test_a_writer_shows_nothing_until_commit_and_nothing_after_abort(
     storage: Storage, size: int
 ) -> None:

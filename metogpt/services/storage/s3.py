@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 
 from metogpt.services.storage.base import Writer, check_key, put
 
-# A multipart upload's parts must be at least 5 MB (but the last); smaller objects go in
-# one PUT at commit.
+# A multipart upload's parts must be at least 5 MiB (but the last); 8 MiB is boto3's own
+# choice (TransferConfig). Smaller objects go in one PUT at commit.
 PART_BYTES = 8 * 1024 * 1024
 UNFINISHED = " (unfinished)"  # how keys() lists a multipart upload still open
 
@@ -48,7 +48,7 @@ class _ObjectWriter:
 
     def write(self, data: bytes) -> None:
         self.buffer += data
-        while len(self.buffer) >= 2 * PART_BYTES:  # keep a full part back for the last one
+        while len(self.buffer) >= PART_BYTES:
             self._send(bytes(self.buffer[:PART_BYTES]))
             del self.buffer[:PART_BYTES]
 
@@ -65,7 +65,8 @@ class _ObjectWriter:
         if self.upload_id is None:
             self.client.put_object(**self.where, Body=bytes(self.buffer))
             return
-        self._send(bytes(self.buffer))
+        if self.buffer:  # the last part, which may be smaller
+            self._send(bytes(self.buffer))
         self.client.complete_multipart_upload(
             **self.where, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
         )
