@@ -5,7 +5,7 @@
    127.0.0.1, N times; MB/s = 20 MB / wall time of the request (client to response, type
    check, token count, storage write and the row included). The storage is the local
    directory; `--s3` also measures moto's S3 server on loopback (a stand-in: its speed is
-   moto's, not a real object store's; it runs in this process, beside the client).
+   moto's, not a real object store's, and is measured alone too, boto3 straight to it).
 2. First token: a 5-page PDF uploaded and attached to a question for gpt-4, answered by the
    tests' fake OpenAI server with a scripted first-token delay (300 ms); from the call that
    posts the message (post_user_message → begin_answer → relay, the chat's own path) to the
@@ -154,25 +154,32 @@ def run(rounds: int, with_s3: bool) -> dict[str, list[float]]:
 
 
 def _s3_speeds(env: dict[str, str], token: str, rounds: int) -> dict[str, list[float]]:
-    """Through the app to moto, and, for moto's own ceiling, boto3 straight to moto."""
+    """Through the app to moto, and, for moto's own ceiling, boto3 straight to moto. moto runs
+    in its own process (in this one it would share the interpreter with the client)."""
     import boto3
-    from moto.server import ThreadedMotoServer
 
+    from bench.gateway import _wait
+    from tests.support.server import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
     credentials = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}
     credentials["AWS_DEFAULT_REGION"] = "us-east-1"
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        region_name="us-east-1",
-    )
-    s3.create_bucket(Bucket="bench")
     try:
+        _wait(f"{endpoint}/moto-api/")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+            region_name="us-east-1",
+        )
+        s3.create_bucket(Bucket="bench")
         app = _speeds(env | credentials | {"METOGPT_S3_URL": f"{endpoint}/bench"}, token, rounds)
         direct = []
         for n in range(rounds + 1):  # the first warms up and is dropped
@@ -181,7 +188,8 @@ def _s3_speeds(env: dict[str, str], token: str, rounds: int) -> dict[str, list[f
             direct.append(len(_DATA) / MB / (time.perf_counter() - started))
         return {"s3 (moto)": app, "moto alone": direct[1:]}
     finally:
-        server.stop()
+        server.terminate()
+        server.wait()
 
 
 def report(figures: dict[str, list[float]], rounds: int) -> str:
