@@ -21,6 +21,7 @@ from metogpt.services.storage.local import LocalStorage
 from metogpt.services.storage.s3 import PART_BYTES
 from tests.conftest import Account, make_account
 from tests.fixtures import documents
+from tests.support.calls import user_row
 
 
 @pytest.fixture
@@ -29,10 +30,7 @@ def acc(database: str, storage: Storage) -> Account:
 
 
 def _user(acc: Account) -> User:
-    with read_session() as session:
-        user = session.get(User, acc.id)
-        assert user is not None
-        return user
+    return user_row(acc.id)
 
 
 def _rows() -> list[Attachment]:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterable
 import pytest
 from sqlmodel import select
 
-from metogpt.models import Attachment, User
+from metogpt.models import Attachment
 from metogpt.services import answers, conversations, files
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import read_session, write_session
@@ -21,6 +21,7 @@ from metogpt.services.storage.s3 import PART_BYTES
 from metogpt.settings import upload_limits
 from tests.conftest import Account, make_account
 from tests.fixtures import documents
+from tests.support.calls import user_row
 
 MB = 1024 * 1024
 
@@ -136,9 +137,8 @@ def test_a_text_no_model_could_take_is_stored_but_its_text_not_copied(
         row = session.get(Attachment, found.id)
         assert row is not None and row.text == TOO_LONG.format(tokens=found.tokens)
         assert storage.get(row.storage_key) == data  # the file itself is whole
+    owner = user_row(user.id)
     with write_session() as session:
-        owner = session.get(User, user.id)
-        assert owner is not None
         msg = conversations.post_user_message(
             session, owner, None, "Summarise", "claude-3", file_ids=[found.id]
         )
