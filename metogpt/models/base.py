@@ -27,9 +27,6 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def timestamp(index: bool = False) -> Any:
+def timestamp() -> Any:
     """A moment column, timezone-aware and never null, that defaults to now."""
-    return Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, index=index),
-    )
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, ForeignKey, Index, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from metogpt.models.base import new_id, timestamp
@@ -21,8 +30,16 @@ class LedgerEntry(SQLModel, table=True):
         Index("ix_ledger_user_id_id", "user_id", "id"),
         Index("ix_ledger_created_at", "created_at"),
         CheckConstraint("balance_after >= 0", name="ck_ledger_entry_balance_after_not_negative"),
-        # A periodic grant is given once per user and period, whatever the workers do.
-        Index("ux_ledger_user_grant_period", "user_id", "grant_period", unique=True),
+        # A periodic grant is given once per user and period, whatever the workers do. Partial:
+        # the other rows (every charge) are not written into it (migration 0016).
+        Index(
+            "ux_ledger_user_grant_period",
+            "user_id",
+            "grant_period",
+            unique=True,
+            sqlite_where=text("grant_period IS NOT NULL"),
+            postgresql_where=text("grant_period IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -45,6 +62,11 @@ class LedgerEntry(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
+# SQLite: the table is its primary key's B-tree (WITHOUT ROWID), one B-tree to write per
+# row instead of the table and its key's index: for the tables every charge writes.
+_CLUSTERED: dict[str, Any] = {"sqlite_with_rowid": False}
+
+
 def _total() -> Any:
     return Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
@@ -55,6 +77,7 @@ class UsageDaily(SQLModel, table=True):
     these few rows instead of the ledger."""
 
     __tablename__: ClassVar[str] = "usage_daily"
+    __table_args__ = _CLUSTERED
 
     day: date = Field(primary_key=True)
     model: str = Field(primary_key=True, max_length=64)
@@ -67,6 +90,7 @@ class UsageUserDaily(SQLModel, table=True):
     """The same sums per UTC day and user: top spenders over a range read these."""
 
     __tablename__: ClassVar[str] = "usage_user_daily"
+    __table_args__ = _CLUSTERED
 
     day: date = Field(primary_key=True)
     user_id: str = Field(primary_key=True, foreign_key="user.id", max_length=32)
@@ -76,12 +100,17 @@ class UsageUserDaily(SQLModel, table=True):
 
 
 class Reservation(SQLModel, table=True):
-    """Credits held for one answer in flight. The row exists only while the answer runs."""
+    """Credits held for one answer in flight. The row exists only while the answer runs, so
+    the table stays small and has no index but its key: every reserve and settle writes it,
+    and the few queries by user or age scan it (migration 0016)."""
 
-    __table_args__ = (CheckConstraint("amount >= 0", name="ck_reservation_amount_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="ck_reservation_amount_not_negative"),
+        _CLUSTERED,
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    user_id: str = Field(foreign_key="user.id", max_length=32, index=True)
+    user_id: str = Field(foreign_key="user.id", max_length=32)
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
     model: str = Field(max_length=64)
     coefficient: str = Field(max_length=16)
@@ -93,7 +122,7 @@ class Reservation(SQLModel, table=True):
     # streamed when last saved (what the crash recovery charges; services/gateway/).
     api_key_id: str | None = Field(default=None, max_length=32)
     streamed_tokens: int | None = None
-    created_at: datetime = timestamp(index=True)
+    created_at: datetime = timestamp()
 
 
 class Package(SQLModel, table=True):

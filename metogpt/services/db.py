@@ -14,13 +14,14 @@ import contextlib
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, event, make_url
+from sqlalchemy import Engine, PoolProxiedConnection, event, exc, make_url
 from sqlmodel import Session, create_engine
 
 from metogpt.settings import settings
@@ -38,9 +39,28 @@ class _Engines:
     # (1, 2, 5, 10, … ms): within one process a lock hands the turn over at once instead.
     write_turn: threading.RLock | None = field(default=None)
     checkpointer: _Checkpointer | None = field(default=None)
+    # SQLite: the one connection `write_tx` uses, under `write_turn`: no pool checkout per
+    # transaction, and its page cache stays valid from one transaction to the next.
+    held_writer: PoolProxiedConnection | None = field(default=None)
 
     def serialised(self) -> AbstractContextManager[object]:
         return self.write_turn if self.write_turn is not None else nullcontext()
+
+    def writer(self) -> sqlite3.Connection:
+        """SQLite: the connection of `write_tx` (call under `write_turn`)."""
+        if self.held_writer is None:
+            self.held_writer = self.write.raw_connection()
+        raw = self.held_writer.dbapi_connection
+        assert raw is not None  # held, so open
+        return raw
+
+    def dispose(self) -> None:
+        if self.held_writer is not None:
+            self.held_writer.close()
+        self.write.dispose()
+        self.read.dispose()
+        if self.checkpointer is not None:
+            self.checkpointer.stopped.set()
 
 
 _engines: _Engines | None = None
@@ -111,10 +131,7 @@ def configure(url: str | None = None) -> None:
     """(Re)create the engines, e.g. for a test database."""
     global _engines
     if _engines is not None:
-        _engines.write.dispose()
-        _engines.read.dispose()
-        if _engines.checkpointer is not None:
-            _engines.checkpointer.stopped.set()
+        _engines.dispose()
     url = url or settings.database_url
     if is_sqlite(url):
         path = make_url(url).database
@@ -129,8 +146,35 @@ def configure(url: str | None = None) -> None:
         if checkpointer is not None:
             checkpointer.start()
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = _postgres_engine(url)
         _engines = _Engines(url, engine, engine)
+
+
+# A pooled PostgreSQL connection that sat idle this long is pinged before use (a server
+# restart or an idle timeout may have closed it). SQLAlchemy's pool_pre_ping pings at every
+# checkout: a round trip per transaction, as much as a statement of the hot path.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _postgres_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and checks out another (up to twice).
+            raise exc.DisconnectionError(str(error)) from error
+
+    return engine
 
 
 def engines() -> _Engines:
@@ -223,24 +267,46 @@ def as_tx(session: Session | Tx) -> Tx:
 
 @contextmanager
 def write_tx() -> Iterator[Tx]:
-    """Like write_session(), without the ORM: for the few statements of the hot path."""
+    """Like write_session(), without the ORM: for the few statements of the hot path.
+
+    SQLite: always the same connection, under the process's write turn (the lock taken
+    before `BEGIN IMMEDIATE`: threads queue on it, not in SQLite's busy handler).
+    PostgreSQL: a pooled connection in pipeline mode: `BEGIN` goes out with the first
+    statement, and statements whose results are not read before the commit go out with
+    the `COMMIT`, instead of a round trip each."""
     current = engines()
-    sqlite = is_sqlite(current.url)
-    with current.serialised():
-        pooled = current.write.raw_connection()
+    if current.write_turn is None:
+        with _pipelined_tx(current.write) as tx:
+            yield tx
+        return
+    with current.write_turn:
+        raw = current.writer()
+        if raw.in_transaction:  # this thread is already inside a write_tx()
+            raise RuntimeError("write_tx() cannot be nested")
+        raw.execute("BEGIN IMMEDIATE")
         try:
-            raw = pooled.dbapi_connection
-            assert raw is not None  # a pooled connection that is checked out is open
-            if sqlite:
-                raw.execute("BEGIN IMMEDIATE")
+            yield Tx(raw, sqlite=True)
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+
+
+@contextmanager
+def _pipelined_tx(engine: Engine) -> Iterator[Tx]:
+    pooled = engine.raw_connection()
+    try:
+        raw = pooled.dbapi_connection
+        assert raw is not None  # a pooled connection that is checked out is open
+        with raw.pipeline():
             try:
-                yield Tx(raw, sqlite)
+                yield Tx(raw, sqlite=False)
+                raw.commit()
             except BaseException:
                 raw.rollback()
                 raise
-            raw.commit()
-        finally:
-            pooled.close()
+    finally:
+        pooled.close()
 
 
 @contextmanager

@@ -38,7 +38,6 @@ class Hold:
 class Charge:
     """The `charge` ledger row a settlement wrote."""
 
-    entry_id: int
     amount: int  # negative: the credits taken
     balance_after: int
 
@@ -47,7 +46,7 @@ _AVAILABLE = Sql('SELECT balance, reserved, owed FROM "user" WHERE id = :user_id
 # Nothing is held for a user who owes credits to a refund (services/topups.py).
 _HOLD = Sql(
     'UPDATE "user" SET reserved = reserved + :amount '
-    "WHERE id = :user_id AND balance - reserved >= :amount AND owed = 0"
+    "WHERE id = :user_id AND balance - reserved >= :amount AND owed = 0 RETURNING id"
 )
 _ADD_HOLD = Sql(
     "INSERT INTO reservation (id, user_id, amount, model, coefficient, prompt_tokens, "
@@ -69,7 +68,7 @@ _ADD_ENTRY = Sql(
     "completion_tokens, coefficient, conversation_id, message_id, reason, actor_id, "
     "api_key_id, created_at) VALUES (:user_id, :kind, :amount, :balance_after, :model, "
     ":prompt_tokens, :completion_tokens, :coefficient, :conversation_id, :message_id, "
-    ":reason, NULL, :api_key_id, :created_at) RETURNING id"
+    ":reason, NULL, :api_key_id, :created_at)"
 )
 
 
@@ -108,7 +107,7 @@ def reserve(
                 tx, user_id, row[0], row[1], coefficients.cost(prompt_tokens + 1, coefficient)
             )
         amount = coefficients.cost(prompt_tokens + max_tokens, coefficient)
-        if tx.run(_HOLD, {"user_id": user_id, "amount": amount}).rowcount == 1:
+        if tx.run(_HOLD, {"user_id": user_id, "amount": amount}).fetchone() is not None:
             hold_id = new_id()
             tx.run(
                 _ADD_HOLD,
@@ -199,7 +198,8 @@ def settle(
         "api_key_id": api_key_id,
         "created_at": tx.moment(now),
     }
-    entry_id = tx.run(_ADD_ENTRY, entry).fetchone()[0]
+    # Nothing below is read back: on PostgreSQL these go out with the COMMIT (db.write_tx).
+    tx.run(_ADD_ENTRY, entry)
     analytics.record_charge(
         tx,
         day=now.date(),
@@ -208,7 +208,7 @@ def settle(
         tokens=prompt_tokens + completion_tokens,
         credits=charge,
     )
-    return Charge(entry_id, -charge, after)
+    return Charge(-charge, after)
 
 
 def _release_and_charge(tx: Tx, user_id: str, held: int, charge: int) -> int | None:
