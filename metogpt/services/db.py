@@ -24,6 +24,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlalchemy import Engine, PoolProxiedConnection, event, exc, make_url
 from sqlmodel import Session, create_engine
 
+from metogpt.services.turns import FairTurn
 from metogpt.settings import settings
 
 P = ParamSpec("P")
@@ -36,8 +37,10 @@ class _Engines:
     write: Engine
     read: Engine
     # SQLite lets one writer in at a time and makes the others sleep in its busy handler
-    # (1, 2, 5, 10, … ms): within one process a lock hands the turn over at once instead.
-    write_turn: threading.RLock | None = field(default=None)
+    # (1, 2, 5, 10, … ms): within one process a lock hands the turn over at once instead,
+    # in arrival order (a plain lock lets the thread that just let go take it back, and
+    # the others wait through runs of its transactions: bench/README.md).
+    write_turn: FairTurn | None = field(default=None)
     checkpointer: _Checkpointer | None = field(default=None)
     # SQLite: the one connection `write_tx` uses, under `write_turn`: no pool checkout per
     # transaction, and its page cache stays valid from one transaction to the next.
@@ -140,7 +143,7 @@ def configure(url: str | None = None) -> None:
             url,
             _sqlite_engine(url, "BEGIN IMMEDIATE"),
             _sqlite_engine(url, "BEGIN"),
-            threading.RLock(),
+            FairTurn(),
             checkpointer,
         )
         if checkpointer is not None:

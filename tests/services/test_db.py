@@ -1,13 +1,17 @@
-"""services/db.py: SQLite's WAL is checkpointed by a thread of its own, not by a commit."""
+"""services/db.py: SQLite's WAL is checkpointed by a thread of its own, not by a commit;
+write_tx() on SQLite is one connection, taken in turn."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 
 import pytest
 from sqlalchemy import make_url
+from sqlmodel import select
 
+from metogpt.models import Reservation
 from metogpt.services import db, holds
 from tests.conftest import make_account
 
@@ -52,3 +56,34 @@ def test_reconfiguring_stops_the_old_checkpointer(database: str) -> None:
     assert not old.is_alive()
     current = db.engines().checkpointer
     assert current is not None and current.is_alive()
+
+
+def test_write_tx_on_sqlite_is_one_connection_taken_in_turn(database: str) -> None:
+    if database != "sqlite":
+        pytest.skip("PostgreSQL write_tx() takes pooled connections")
+    seen: set[int] = set()
+
+    def charge(_: int) -> None:
+        with db.write_tx() as tx:
+            seen.add(id(tx.dbapi))
+
+    threads = [threading.Thread(target=charge, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(seen) == 1
+
+
+def test_a_nested_write_tx_fails_and_the_outer_one_rolls_back(database: str) -> None:
+    if database != "sqlite":
+        pytest.skip("PostgreSQL write_tx() takes pooled connections: nested is another one")
+    account = make_account(balance=1000)
+    with pytest.raises(RuntimeError), db.write_tx() as tx:
+        holds.reserve(
+            tx, account.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=40
+        )
+        with db.write_tx():
+            pass
+    with db.read_session() as s:
+        assert s.exec(select(Reservation)).all() == []
