@@ -256,7 +256,7 @@ def report(now: dict[str, Any], before: dict[str, Any] | None) -> str:
         "that HTTP, uvicorn and FastAPI cost by themselves.",
         "",
         f"### Reserve + settle pairs ({now['billing']['runs'][0]['seconds']} s per run, one "
-        "process, a copy of the dataset)",
+        f"process, a copy of the dataset, `{now['billing'].get('path', 'session')}`)",
         "",
         *_billing_table(now, before),
         "",
