@@ -54,7 +54,7 @@ class _Engines:
         if self.held_writer is None:
             self.held_writer = self.write.raw_connection()
         raw = self.held_writer.dbapi_connection
-        assert raw is not None  # held, so open
+        assert isinstance(raw, sqlite3.Connection)  # held, so open
         return raw
 
     def dispose(self) -> None:
@@ -275,8 +275,8 @@ def write_tx() -> Iterator[Tx]:
     SQLite: always the same connection, under the process's write turn (the lock taken
     before `BEGIN IMMEDIATE`: threads queue on it, not in SQLite's busy handler).
     PostgreSQL: a pooled connection in pipeline mode: `BEGIN` goes out with the first
-    statement, and statements whose results are not read before the commit go out with
-    the `COMMIT`, instead of a round trip each."""
+    statement, and statements whose results are not read are not waited for (the round
+    trip of the `COMMIT` covers them), instead of a round trip each."""
     current = engines()
     if current.write_turn is None:
         with _pipelined_tx(current.write) as tx:

@@ -198,7 +198,7 @@ def settle(
         "api_key_id": api_key_id,
         "created_at": tx.moment(now),
     }
-    # Nothing below is read back: on PostgreSQL these go out with the COMMIT (db.write_tx).
+    # Nothing below is read back: on PostgreSQL the COMMIT's round trip covers them (db.write_tx).
     tx.run(_ADD_ENTRY, entry)
     analytics.record_charge(
         tx,

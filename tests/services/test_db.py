@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 
+import psycopg
 import pytest
 from sqlalchemy import make_url
 from sqlmodel import select
@@ -87,3 +88,34 @@ def test_a_nested_write_tx_fails_and_the_outer_one_rolls_back(database: str) -> 
             pass
     with db.read_session() as s:
         assert s.exec(select(Reservation)).all() == []
+
+
+@pytest.mark.parametrize("idle_ping", [True, False], ids=["pinged", "control"])
+def test_a_postgresql_connection_closed_while_idle_is_replaced(
+    database: str, monkeypatch: pytest.MonkeyPatch, idle_ping: bool
+) -> None:
+    """The server closed the pool's connections while they sat idle (a restart, an idle
+    timeout): the next transaction pings and gets a new one. The control never pings, and
+    fails: the test can tell."""
+    if database != "postgres":
+        pytest.skip("SQLite has no server to drop connections")
+    account = make_account(balance=1000)
+    url = make_url(db.engines().url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0 if idle_ping else 1e9)
+
+    def reserve() -> None:
+        with db.write_tx() as tx:
+            holds.reserve(
+                tx, account.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=40
+            )
+
+    if idle_ping:
+        reserve()
+    else:
+        with pytest.raises(psycopg.OperationalError):
+            reserve()

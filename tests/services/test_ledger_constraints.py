@@ -144,3 +144,36 @@ def test_0007_keeps_the_rows_and_the_search_index(database: str, tmp_path: Path)
         _search_index_holds(user.id)
         with read_session() as s:
             assert billing.reconcile(s) == []
+
+
+def _books() -> tuple[list[tuple[object, ...]], ...]:
+    with read_session() as s:
+        return tuple(
+            [tuple(row) for row in s.exec(text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
+            for table in ("reservation", "usage_daily", "usage_user_daily")
+        )
+
+
+def test_0016_keeps_the_holds_and_the_rollups(database: str, tmp_path: Path) -> None:
+    """Migration 0016 changes the indexes of the tables a charge writes and, on SQLite,
+    rebuilds three of them WITHOUT ROWID: down past it and up again, an open hold, the
+    usage rollups and the balances stay, and the open hold still settles."""
+    with _fresh_database(database, tmp_path):
+        setup.migrate()
+        with write_session() as s:
+            roles.seed_roles(s)
+        user = accounts.create("ann@example.com", "ann_q", "Ann Quartz", "password-1", balance=700)
+        with write_session() as s:
+            holds.settle(s, _hold(user.id).reservation_id, 10, 5)
+        still_open = _hold(user.id)
+        before = _row(user.id), _books()
+        assert before[1][0] and before[1][1] and before[1][2]  # a hold and both rollups
+
+        setup.migrate("0015", down=True)
+        assert (_row(user.id), _books()) == before
+        setup.migrate()
+        assert (_row(user.id), _books()) == before
+        with db.write_tx() as tx:
+            assert holds.settle(tx, still_open.reservation_id, 10, 10) is not None
+        with read_session() as s:
+            assert billing.reconcile(s) == []

@@ -61,3 +61,34 @@ def test_the_postgresql_user_search_can_use_the_trigram_indexes(database: str, n
         plan = "\n".join(row[0] for row in session.exec(text(f"EXPLAIN {sql}")))
     for index in ("ix_user_trgm_email", "ix_user_trgm_username", "ix_user_trgm_name"):
         assert index in plan, plan
+
+
+def _index_definitions(conn, table: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+        )
+    else:
+        rows = conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", (table,)
+        )
+    return {name: sql or "" for name, sql in rows}
+
+
+def test_partial_indexes_and_sqlite_table_options_match_the_models(database: str) -> None:
+    # Autogenerate compares neither an index's WHERE nor SQLite's WITHOUT ROWID: this does.
+    with db.engines().write.connect() as conn:
+        dialect = conn.dialect.name
+        for table in SQLModel.metadata.sorted_tables:
+            if dialect == "sqlite":
+                sql = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (table.name,),
+                ).scalar_one()
+                clustered = not table.dialect_options["sqlite"]["with_rowid"]
+                assert ("WITHOUT ROWID" in sql) == clustered, table.name
+            found = _index_definitions(conn, table.name)
+            for index in table.indexes:
+                where = index.dialect_options[dialect]["where"]
+                assert index.name in found, index.name
+                assert (" WHERE " in found[index.name]) == (where is not None), index.name
