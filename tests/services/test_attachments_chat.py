@@ -67,10 +67,6 @@ def _ask(acc: Account, model: str, file_ids: list[str], text: str) -> answers.Pr
         return answers.begin_answer(session, _user(acc.id), msg.id, model)
 
 
-async def _never_stop(_: str) -> bool:
-    return False
-
-
 def _charge(user_id: str) -> LedgerEntry:
     with read_session() as session:
         [entry] = session.exec(
@@ -89,7 +85,7 @@ def test_openai_gets_image_url_parts_and_the_pdf_text_billed_as_estimated(
     with read_session() as session:
         hold = session.get(Reservation, prepared.reservation_id)
         assert hold is not None and hold.prompt_tokens == prepared.prompt_tokens
-    outcome = asyncio.run(relay.stream_answer(prepared, _never_stop))
+    outcome = asyncio.run(relay.stream_answer(prepared))
 
     [request] = fake.requests
     [message] = request["body"]["messages"]
@@ -121,7 +117,7 @@ def test_anthropic_gets_image_blocks_scaled_to_its_limit(
     photo = files.upload(acc.actor(), "photo.jpg", documents.image(2400, 1800, "JPEG"))
     notes = files.upload(acc.actor(), "notes.md", b"# Notes\nremember the milk")
     prepared = _ask(acc, "claude-3", [photo.id, notes.id], "What do you see?")
-    outcome = asyncio.run(relay.stream_answer(prepared, _never_stop))
+    outcome = asyncio.run(relay.stream_answer(prepared))
 
     [request] = fake.requests
     blocks = request["body"]["messages"][0]["content"]
@@ -150,7 +146,7 @@ def test_a_model_without_vision_sends_nothing(acc: Account, fake: FakeProviderSe
     assert refused.value.code == ErrorCode.NO_VISION
     # sent to a vision model, then asked again of one without: refused before reserving
     prepared = _ask(acc, "gpt-4", [shot.id], "see?")
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
     assert fake.request_count == 1
     with write_session() as session, pytest.raises(ServiceError) as refused:
         answers.begin_answer(session, _user(acc.id), prepared.user_message_id, "gpt-3.5-turbo")

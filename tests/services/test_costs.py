@@ -48,10 +48,6 @@ def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
         return fn(s, *args, **kw)
 
 
-async def _never_stop(_: str) -> bool:
-    return False
-
-
 @pytest.mark.parametrize("model", ["gpt-4", "claude-3"])
 def test_the_estimate_is_the_prompt_the_answer_reserves_for(
     database: str, fake: FakeProviderServer, model: str
@@ -69,7 +65,7 @@ def test_the_estimate_is_the_prompt_the_answer_reserves_for(
         system_prompt="Be brief.",
     )
     prepared = _tx(answers.begin_answer, _user(acc.id), first.id, model)
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
     conv = prepared.conversation_id
     draft = "And a second one,\r\nover two lines — with ünïcode"
 
