@@ -209,8 +209,11 @@ def append_partial(session: Session, message_id: str, text: str) -> None:
 def answer_shown(session: Session, user: User, message_id: str) -> tuple[MessageStatus, str]:
     """What the page may show of `user`'s answer now: its status and its saved text.
     NotFound for a message that is not the user's, or not an answer."""
-    _, msg = own_message(session, user.id, message_id)
-    if msg.role != "assistant":
+    try:
+        _, msg = own_message(session, user.id, message_id)
+    except NotFound:
+        msg = None  # someone else's answer is "not found" like one that never was
+    if msg is None or msg.role != "assistant":
         raise NotFound("message not found", code=ErrorCode.MESSAGE_NOT_FOUND)
     return MessageStatus(msg.status), msg.content
 

@@ -17,7 +17,7 @@ from metogpt.services import answers, billing, coefficients, conversations, live
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
-from metogpt.services.live.hub import MemoryHub
+from metogpt.services.live.core import MemoryHub
 from metogpt.services.live.streams import RedisHub
 from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
 from tests.conftest import make_account

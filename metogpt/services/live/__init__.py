@@ -4,7 +4,7 @@ show them (the chat page's live answer reads `follow` through GET
 streamed token costs the same at the start of an answer as after 20,000 of them.
 
 The hub is in memory for one process, or in Redis (REFLEX_REDIS_URL) so that every worker
-reads every answer (hub.py, streams.py). The Reflex state of a tab is written when an
+reads every answer (core.py, streams.py). The Reflex state of a tab is written when an
 answer starts and once when it ends, never per token.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from metogpt.models import MessageStatus, User
 from metogpt.services.answers import answer_shown
 from metogpt.services.db import in_read
-from metogpt.services.live.hub import FLUSH_SECONDS, Delta, End, Event, Hub, MemoryHub
+from metogpt.services.live.core import FLUSH_SECONDS, Delta, End, Event, Hub, MemoryHub
 from metogpt.services.live.streams import RedisHub
 from metogpt.settings import settings
 

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator
 import redis
 import redis.asyncio as aioredis
 
-from metogpt.services.live.hub import (
+from metogpt.services.live.core import (
     KEEP_SECONDS,
     POLL_SECONDS,
     WAIT_SECONDS,
@@ -65,7 +65,7 @@ class RedisHub(Hub):
         )
         self._sync: redis.Redis | None = None
         self._me: tuple[int, str] | None = None
-        self._beat = -float("inf")
+        self._beat = self._looked = -float("inf")  # the last heartbeat, look for stops
 
     def _client(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
@@ -97,9 +97,10 @@ class RedisHub(Hub):
         for message_id, status in ended.items():
             pipe.xadd(_key(message_id), {"end": status})
             pipe.expire(_key(message_id), int(KEEP_SECONDS))
-        watched = list(self._writing)
+        watched = list(self._writing) if opened or now - self._looked >= POLL_SECONDS else []
         if watched:
             pipe.mget([_stop_key(m) for m in watched])
+            self._looked = now
         replies = await pipe.execute()
         if watched:
             for message_id, stop in zip(watched, replies[-1], strict=True):
