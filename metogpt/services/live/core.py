@@ -60,8 +60,7 @@ class Hub:
 
     poll_seconds: float | None = None  # while answers are written, wake this often anyway
 
-    def __init__(self, flush_seconds: float = FLUSH_SECONDS) -> None:
-        self.flush_seconds = flush_seconds
+    def __init__(self) -> None:
         self._writing: dict[str, _Writing] = {}
         self._opened: list[str] = []
         self._ended: dict[str, str] = {}
@@ -129,7 +128,7 @@ class Hub:
                 for done in delivered:
                     if not done.done():
                         done.set_result(None)
-            await asyncio.sleep(self.flush_seconds)
+            await asyncio.sleep(FLUSH_SECONDS)
 
     async def _hand_out(self) -> None:
         opened, self._opened = self._opened, []
@@ -184,8 +183,8 @@ class _Recorded:
 class MemoryHub(Hub):
     """One process: writers and readers share this object (the app without Redis)."""
 
-    def __init__(self, flush_seconds: float = FLUSH_SECONDS) -> None:
-        super().__init__(flush_seconds)
+    def __init__(self) -> None:
+        super().__init__()
         self._answers: dict[str, _Recorded] = {}
         self._stops: dict[str, float] = {}  # asked before their answer opened: when
         self._opening = _Recorded()  # its news: an answer opened

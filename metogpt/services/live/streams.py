@@ -57,8 +57,8 @@ def _writer_key(writer: str) -> str:
 class RedisHub(Hub):
     poll_seconds = POLL_SECONDS
 
-    def __init__(self, url: str, flush_seconds: float | None = None) -> None:
-        super().__init__(*(() if flush_seconds is None else (flush_seconds,)))
+    def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
