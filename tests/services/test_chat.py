@@ -160,6 +160,7 @@ def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake
         answer = asyncio.ensure_future(relay.stream_answer(p))
         while fake.request_count == 0:  # the request reaches the provider, which thinks
             await asyncio.sleep(0.02)
+        await asyncio.sleep(1)  # its response has begun (headers, no text): the stream is open
         await live.hub().request_stop(p.assistant_message_id)
         return await answer
 

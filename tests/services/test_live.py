@@ -34,17 +34,19 @@ def _run(scenario: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-same-worker"])
 def pair(request: pytest.FixtureRequest) -> Iterator[tuple[Hub, Hub]]:
-    """A writer's hub and a reader's: one MemoryHub for both, or two RedisHubs (two
-    workers: the reader's hub has never seen the answer)."""
+    """A writer's hub and a reader's: one MemoryHub for both; two RedisHubs (two workers:
+    the reader's hub has never seen the answer); or one RedisHub (the reader is on the
+    worker that writes the answer, and reads it from its memory)."""
     if request.param == "memory":
         hub = MemoryHub()
         yield hub, hub
         return
     if not REDIS_URL:
         pytest.skip("the Redis hub needs TEST_REDIS_URL")
-    yield RedisHub(REDIS_URL), RedisHub(REDIS_URL)
+    writer = RedisHub(REDIS_URL)
+    yield writer, writer if request.param == "redis-same-worker" else RedisHub(REDIS_URL)
 
 
 async def _read(hub: Hub, message_id: str, offset: int = 0) -> tuple[list[live.Delta], End | None]:
