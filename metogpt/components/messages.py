@@ -10,7 +10,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from metogpt.components.attachments import message_files
-from metogpt.components.live import LiveAnswer
+from metogpt.components.live import live_answer
 from metogpt.components.markdown import answer_text, copy_button
 from metogpt.i18n import MESSAGES
 from metogpt.services.llm.types import ErrorKind
@@ -250,7 +250,7 @@ def _assistant_message(msg: ObjectVar[MessageRow]) -> rx.Component:
         rx.box(
             rx.cond(
                 live,
-                LiveAnswer.create(
+                live_answer(
                     rx.hstack(
                         rx.spinner(size="1"),
                         rx.text(t("chat.thinking"), size="2"),

@@ -363,7 +363,7 @@ def page_wait_until(page: Page, check: Callable[[], bool], what: str) -> None:
 
 def streamed_tokens(page: Page) -> int:
     """The highest `tokN` of the fake provider's answer shown so far."""
-    shown = page.locator(".msg-assistant[data-status=streaming] .msg-text").inner_text()
+    shown = page.locator(".msg-assistant[data-status=streaming] .live-answer").inner_text()
     return max((int(n) for n in re.findall(r"tok(\d+)", shown)), default=-1)
 
 
@@ -385,7 +385,7 @@ def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
         expect(page.locator("#composer")).to_be_visible()
         page.fill("#composer", "Tell me a very long story")
         page.locator("#composer").press("Enter")
-        streaming = page.locator(".msg-assistant[data-status=streaming] .msg-text")
+        streaming = page.locator(".msg-assistant[data-status=streaming] .live-answer")
         expect(streaming).to_contain_text("tok5")
 
         token = page.evaluate("() => window.sessionStorage.getItem('token')")
@@ -455,7 +455,7 @@ def test_a_page_reloaded_mid_answer_shows_it_again_from_its_start_as_it_goes_on(
         expect(page.locator("#composer")).to_be_visible()
         page.fill("#composer", "Tell me a long story")
         page.locator("#composer").press("Enter")
-        streaming = page.locator(".msg-assistant[data-status=streaming] .msg-text")
+        streaming = page.locator(".msg-assistant[data-status=streaming] .live-answer")
         expect(streaming).to_contain_text("tok20")
         page.reload()
         # The tab keeps its state (the answer is in flight); the page reads the answer's
