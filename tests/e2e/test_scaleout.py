@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import redis
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 from sqlalchemy import Engine, create_engine, func, make_url
 from sqlmodel import Session, col, select
 
@@ -361,9 +361,21 @@ def page_wait_until(page: Page, check: Callable[[], bool], what: str) -> None:
         page.wait_for_timeout(50)
 
 
+STREAMING = ".msg-assistant[data-status=streaming] .live-answer"
+
+
+def ask(page: Page, member: Member, prompt: str) -> Locator:
+    """Sign in on `page` and send `prompt`: the answer, as the page shows it streaming."""
+    sign_in(page, member.person.email, member.person.password)
+    expect(page.locator("#composer")).to_be_visible()
+    page.fill("#composer", prompt)
+    page.locator("#composer").press("Enter")
+    return page.locator(STREAMING)
+
+
 def streamed_tokens(page: Page) -> int:
     """The highest `tokN` of the fake provider's answer shown so far."""
-    shown = page.locator(".msg-assistant[data-status=streaming] .live-answer").inner_text()
+    shown = page.locator(STREAMING).inner_text()
     return max((int(n) for n in re.findall(r"tok(\d+)", shown)), default=-1)
 
 
@@ -381,11 +393,7 @@ def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
     try:
         page = context.new_page()
         routed = route_sockets(page)
-        sign_in(page, member.person.email, member.person.password)
-        expect(page.locator("#composer")).to_be_visible()
-        page.fill("#composer", "Tell me a very long story")
-        page.locator("#composer").press("Enter")
-        streaming = page.locator(".msg-assistant[data-status=streaming] .live-answer")
+        streaming = ask(page, member, "Tell me a very long story")
         expect(streaming).to_contain_text("tok5")
 
         token = page.evaluate("() => window.sessionStorage.getItem('token')")
@@ -451,11 +459,7 @@ def test_a_page_reloaded_mid_answer_shows_it_again_from_its_start_as_it_goes_on(
     context = browser.new_context(base_url=scale_server.base_url, locale="en-US")
     try:
         page = context.new_page()
-        sign_in(page, member.person.email, member.person.password)
-        expect(page.locator("#composer")).to_be_visible()
-        page.fill("#composer", "Tell me a long story")
-        page.locator("#composer").press("Enter")
-        streaming = page.locator(".msg-assistant[data-status=streaming] .live-answer")
+        streaming = ask(page, member, "Tell me a long story")
         expect(streaming).to_contain_text("tok20")
         page.reload()
         # The tab keeps its state (the answer is in flight); the page reads the answer's
