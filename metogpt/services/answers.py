@@ -4,7 +4,7 @@ An answer goes: `conversations.post_user_message` (the prompt is saved first: no
 typed is lost) → `begin_answer` (access check, prompt built along the branch, credits
 reserved, an empty assistant message created) → the relay (relay.py) streams from the
 provider to the hub of answers in flight (live/), saving the new text every second with
-`append_partial` → `finish_answer` (text saved, reservation settled: one `charge` ledger
+`append_partials` → `finish_answer` (text saved, reservation settled: one `charge` ledger
 row for what was used, or none). `recover` settles what a crashed worker left open.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col
 
 from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
@@ -196,14 +196,20 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     )
 
 
-def append_partial(session: Session, message_id: str, text: str) -> None:
-    """Add newly streamed text to the stored answer, for the crash recovery. One UPDATE
-    that sends only the new text: the relay runs it every second of a long answer."""
-    session.exec(
-        update(Message)
-        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.STREAMING)
-        .values(content=col(Message.content) + storable(text))
-    )
+def append_partials(session: Session, texts: dict[str, str]) -> None:
+    """Add newly streamed text to stored answers (message id -> its new text), for the
+    crash recovery: one UPDATE per answer in one statement batch, sending only the new
+    text. An answer that has ended meanwhile is left alone (its text is stored whole)."""
+    if texts:
+        session.connection().execute(
+            update(Message)
+            .where(
+                col(Message.id) == bindparam("answer"),
+                col(Message.status) == MessageStatus.STREAMING,
+            )
+            .values(content=col(Message.content) + bindparam("more")),
+            [{"answer": answer, "more": storable(more)} for answer, more in texts.items()],
+        )
 
 
 def answer_shown(session: Session, user: User, message_id: str) -> tuple[MessageStatus, str]:

@@ -5,24 +5,24 @@ provider stream, writes each piece of text into the hub of answers in flight (li
 readers get the new text only, batched every live.FLUSH_SECONDS), and settles the answer
 whatever happens. A stop asked through the hub, on any worker, ends it.
 
-Nothing on the per-token path waits: a token is appended to two lists. Every
-SAVE_SECONDS the new text is added to the stored answer (answers.append_partial, one small
-UPDATE off the event loop) for the crash recovery, which also reads what the hub had
-handed out when the hub outlived the worker (Redis).
+Nothing on the per-token path waits: a token is appended to a few lists. Every
+SAVE_SECONDS the new text of every answer of the process is added to the stored answers
+in one transaction off the event loop (`_Saver`, answers.append_partials), for the crash
+recovery, which also reads what the hub had handed out when the hub outlived the worker
+(Redis).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from metogpt.models import MessageStatus
 from metogpt.services import live, llm
-from metogpt.services.answers import PreparedAnswer, append_partial, finish_answer
+from metogpt.services.answers import PreparedAnswer, append_partials, finish_answer
 from metogpt.services.db import write_session
 from metogpt.services.files.prompt import load_images
 from metogpt.services.llm import ProviderError
@@ -30,6 +30,34 @@ from metogpt.services.llm import ProviderError
 SAVE_SECONDS = 1.0  # how often the text streamed so far is saved for the crash recovery
 
 log = logging.getLogger(__name__)
+
+
+class _Saver:
+    """The answers' new text, saved every SAVE_SECONDS for all the answers of the process
+    in one transaction (one thread hop and one commit a second, not one per answer)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, list[str]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, message_id: str, text: str) -> None:
+        self._pending.setdefault(message_id, []).append(text)
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._pending:
+            await asyncio.sleep(SAVE_SECONDS)
+            batch = {m: "".join(parts) for m, parts in self._pending.items()}
+            self._pending.clear()
+            try:
+                await asyncio.to_thread(_in_tx, append_partials, batch)
+            except Exception:  # the database away: the recovery charges what was saved
+                log.exception("streamed text of %d answers not saved", len(batch))
+
+
+_saver = _Saver()
 
 
 @dataclass(frozen=True)
@@ -43,11 +71,9 @@ class Outcome:
 class _Relay:
     """One answer's text on its way from the provider to the hub (see stream_answer)."""
 
-    def __init__(self, p: PreparedAnswer, hub: live.Hub, save_seconds: float) -> None:
-        self.p, self.hub, self.save_seconds = p, hub, save_seconds
+    def __init__(self, p: PreparedAnswer, hub: live.Hub) -> None:
+        self.p, self.hub = p, hub
         self.parts: list[str] = []
-        self.saved = 0  # how many of `parts` are saved for the crash recovery
-        self.saved_at = time.monotonic()
         self.stream: llm.ChatStream | None = None
         self.stopped = False
         self.task: asyncio.Task[str | None] | None = None
@@ -70,19 +96,12 @@ class _Relay:
             temperature=self.p.temperature,
             top_p=self.p.top_p,
         )
-        message_id, write = self.p.assistant_message_id, self.hub.write
+        message_id, write, save = self.p.assistant_message_id, self.hub.write, _saver.add
         async for delta in stream:
             self.parts.append(delta)
             write(message_id, delta)
-            if time.monotonic() - self.saved_at >= self.save_seconds:
-                await self.save()
+            save(message_id, delta)
         return "length" if not self.stopped and stream.finish_reason == "length" else None
-
-    async def save(self) -> None:
-        new = "".join(self.parts[self.saved :])
-        self.saved, self.saved_at = len(self.parts), time.monotonic()
-        if new:
-            await asyncio.to_thread(_in_tx, append_partial, self.p.assistant_message_id, new)
 
     def on_stop(self) -> None:
         """The hub's call when a stop is asked (on the event loop, once)."""
@@ -93,16 +112,14 @@ class _Relay:
             self.task.cancel()  # still in open_stream: nothing was streamed
 
 
-async def stream_answer(
-    p: PreparedAnswer, *, hub: live.Hub | None = None, save_seconds: float = SAVE_SECONDS
-) -> Outcome:
+async def stream_answer(p: PreparedAnswer, *, hub: live.Hub | None = None) -> Outcome:
     """Run one answer end to end: relay the provider's text to the hub (`live.hub()`
     unless given), then settle. A stop once the request has reached the provider charges
     at least the prompt; a stop before that (connecting, waiting to retry) charges
     nothing. Whatever happens, the reservation is settled exactly once, and then the
     hub's readers get the answer's end."""
     hub = hub or live.hub()
-    relay = _Relay(p, hub, save_seconds)
+    relay = _Relay(p, hub)
     relay.task = task = asyncio.ensure_future(relay.run())
     hub.open(p.assistant_message_id, relay.on_stop)
     status, error = MessageStatus.DONE, None

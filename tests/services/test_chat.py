@@ -260,7 +260,7 @@ def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
 def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> None:
     acc = make_account(balance=2000)
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    _tx(answers.append_partial, p.assistant_message_id, "partial answer text")
+    _tx(answers.append_partials, {p.assistant_message_id: "partial answer text"})
     with write_session() as s:  # what the next start does
         assert answers.recover(s, timedelta(0)) == 1
     charges = _charges(acc.id)
@@ -272,6 +272,21 @@ def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> No
     assert _user(acc.id).reserved == 0
     with read_session() as s:
         assert billing.reconcile(s) == []
+
+
+def test_streamed_text_of_several_answers_is_saved_at_once_and_never_over_an_ended_one(
+    database: str, fake
+) -> None:
+    acc = make_account(balance=9000)
+    one, two, ended = (_ask(acc.id, f"Question {n}", "gpt-3.5-turbo") for n in range(3))
+    asyncio.run(relay.stream_answer(ended))
+    texts = {one.assistant_message_id: "first ", two.assistant_message_id: "other \x00"}
+    _tx(answers.append_partials, {**texts, ended.assistant_message_id: "late text"})
+    _tx(answers.append_partials, {one.assistant_message_id: "and more"})
+    with read_session() as s:
+        contents = [s.get(Message, p.assistant_message_id).content for p in (one, two, ended)]
+    assert contents[:2] == ["first and more", "other \ufffd"]
+    assert contents[2] == "Hello! This is the fake provider."  # stored whole at its end
 
 
 def test_conversations_search_rename_delete(database: str, fake) -> None:
@@ -378,7 +393,7 @@ def _kill_once_shown(p: answers.PreparedAnswer, hub: live.Hub, words: int) -> st
     leaves). Returns what the reader had shown."""
 
     async def run() -> str:
-        answer = asyncio.ensure_future(relay.stream_answer(p, hub=hub, save_seconds=0.2))
+        answer = asyncio.ensure_future(relay.stream_answer(p, hub=hub))
         shown = ""
         async for event in hub.follow(p.assistant_message_id, 0):
             assert isinstance(event, live.Delta)
@@ -420,12 +435,12 @@ def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
 
 
 def test_without_redis_the_recovery_charges_the_text_saved_each_moment(database: str, fake) -> None:
-    # One process: the hub dies with the worker; what was saved (every `save_seconds`) is
+    # One process: the hub dies with the worker; what was saved (every SAVE_SECONDS) is
     # charged, and it is what the reader had, but for the last moment.
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100)
     p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
-    on_screen = _kill_once_shown(p, MemoryHub(), 60)
+    on_screen = _kill_once_shown(p, MemoryHub(), 250)
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
         assert msg is not None

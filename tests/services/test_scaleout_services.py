@@ -82,7 +82,7 @@ def test_recovery_settles_only_reservations_older_than_the_threshold(
     monkeypatch.setenv("METOGPT_RECOVERY_STALE_SECONDS", "600")
     acc = make_account(balance=50_000)  # room for two reservations
     abandoned, live = _ask(acc.id, "left by a dead worker"), _ask(acc.id, "still streaming")
-    _tx(answers.append_partial, abandoned.assistant_message_id, "some text that was shown")
+    _tx(answers.append_partials, {abandoned.assistant_message_id: "some text that was shown"})
     _age(abandoned.reservation_id, timedelta(seconds=601))
 
     assert setup.recover_abandoned() == 1
