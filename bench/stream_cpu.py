@@ -22,11 +22,11 @@ from bench._env import WORK, use_database
 from bench.load import fake_provider
 
 
-async def _run(prepared: list, user: object) -> tuple[float, float, int]:
+async def _run(prepared: list, token: str) -> tuple[float, float, int]:
     from metogpt.services import live, relay
 
     async def read(message_id: str) -> int:
-        return sum([1 async for _ in await live.follow(user, message_id)])  # type: ignore[arg-type]
+        return sum([1 async for _ in await live.follow(token, message_id)])
 
     cpu, wall = time.process_time(), time.perf_counter()
     answers = [asyncio.ensure_future(relay.stream_answer(p)) for p in prepared]
@@ -37,7 +37,7 @@ async def _run(prepared: list, user: object) -> tuple[float, float, int]:
     return time.process_time() - cpu, time.perf_counter() - wall, events
 
 
-def measure(answers: int, tokens: int, rate: float, redis_url: str | None) -> dict[str, float]:
+def measure(count: int, tokens: int, rate: float, redis_url: str | None) -> dict[str, float]:
     db = WORK / "stream_cpu.db"
     db.unlink(missing_ok=True)
     use_database(db)
@@ -45,9 +45,8 @@ def measure(answers: int, tokens: int, rate: float, redis_url: str | None) -> di
         os.environ["OPENAI_API_KEY"] = "sk-bench-fake"
         os.environ["OPENAI_BASE_URL"] = f"{base}/v1"
         from metogpt.models import User
-        from metogpt.services import accounts, conversations, live, roles, setup
-        from metogpt.services import answers as answer_service
-        from metogpt.services.db import read_session, write_session
+        from metogpt.services import accounts, answers, auth, conversations, live, roles, setup
+        from metogpt.services.db import write_session
 
         setup.migrate()
         with write_session() as session:
@@ -56,27 +55,29 @@ def measure(answers: int, tokens: int, rate: float, redis_url: str | None) -> di
             "cpu@bench.example.com", "cpu", "CPU", "pw-bench-1", balance=10**9
         )
         live.configure(redis_url)
-        with read_session() as session:
+        with write_session() as session:
             user = session.get(User, account.id)
+            assert user is not None
+            token, _ = auth.issue_token(session, user)
         prepared = []
-        for i in range(answers):
+        for i in range(count):
             with write_session() as session:
                 msg = conversations.post_user_message(
                     session, user, None, f"question {i}", "gpt-3.5-turbo"
                 )
             with write_session() as session:
-                prepared.append(answer_service.begin_answer(session, user, msg.id, "gpt-3.5-turbo"))
-        cpu, wall, events = asyncio.run(_run(prepared, user))
-    streamed = answers * tokens
+                prepared.append(answers.begin_answer(session, user, msg.id, "gpt-3.5-turbo"))
+        cpu, wall, events = asyncio.run(_run(prepared, token))
+    streamed = count * tokens
     return {
-        "answers": answers,
+        "answers": count,
         "tokens_per_answer": tokens,
         "rate": rate,
         "hub": "redis" if redis_url else "memory",
         "cpu_s": round(cpu, 2),
         "wall_s": round(wall, 1),
         "cpu_us_per_token": round(1e6 * cpu / streamed, 1),
-        "reader_events_per_answer": round(events / answers, 1),
+        "reader_events_per_answer": round(events / count, 1),
         "load_avg": os.getloadavg()[0],
     }
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
-from metogpt.api.deps import Caller
+from metogpt.api.deps import TokenHere
 from metogpt.services import live
 
 router = APIRouter(tags=["answers"])
@@ -44,12 +44,12 @@ async def _ndjson(events: AsyncIterator[live.Event]) -> AsyncIterator[bytes]:
 )
 async def stream_answer(
     message_id: Annotated[str, Path(max_length=32)],
-    caller: Caller,
+    token: TokenHere,
     offset: Annotated[int, Query(alias="from", ge=0, le=10**9)] = 0,
 ) -> StreamingResponse:
     """One of your answers from character `from`: while it is being written, its new
     text as it comes; once it has ended, the rest of its saved text; then its end."""
-    events = await live.follow(caller[0], message_id, offset)
+    events = await live.follow(token, message_id, offset)
     return StreamingResponse(
         _ndjson(events),
         media_type="application/x-ndjson",

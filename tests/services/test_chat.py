@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from metogpt import i18n
 from metogpt.models import Conversation, LedgerEntry, Message, MessageStatus, Reservation, User
-from metogpt.services import answers, billing, coefficients, conversations, live, relay
+from metogpt.services import answers, auth, billing, coefficients, conversations, live, relay
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
@@ -68,7 +68,7 @@ async def _stop_when(p: answers.PreparedAnswer, enough: Callable[[str], bool]) -
     hub = live.hub()
     answer = asyncio.ensure_future(relay.stream_answer(p))
     shown = ""
-    async for event in await live.follow(_user_of(p), p.assistant_message_id):
+    async for event in await live.follow(_token_of(p), p.assistant_message_id):
         if isinstance(event, live.Delta):
             shown += event.text
             if enough(shown):
@@ -76,11 +76,14 @@ async def _stop_when(p: answers.PreparedAnswer, enough: Callable[[str], bool]) -
     return await answer
 
 
-def _user_of(p: answers.PreparedAnswer) -> User:
-    with read_session() as s:
+def _token_of(p: answers.PreparedAnswer) -> str:
+    """A token of the answer's owner, as the page has."""
+    with write_session() as s:
         conv = s.get(Conversation, p.conversation_id)
         assert conv is not None
-        return _user(conv.user_id)
+        user = s.get(User, conv.user_id)
+        assert user is not None
+        return auth.issue_token(s, user)[0]
 
 
 def _charges(user_id: str) -> list[LedgerEntry]:

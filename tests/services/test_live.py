@@ -15,7 +15,7 @@ import redis
 from metogpt.models import MessageStatus, new_id
 from metogpt.services import answers, conversations, live, relay
 from metogpt.services.catalog import reset_catalog_cache
-from metogpt.services.errors import NotFound
+from metogpt.services.errors import NotFound, Unauthorized
 from metogpt.services.live import core, streams
 from metogpt.services.live.core import End, Hub, MemoryHub
 from metogpt.services.live.streams import RedisHub
@@ -193,12 +193,13 @@ def test_the_page_gets_the_whole_answer_while_it_streams_and_after(
     fake.behavior = FakeBehavior(reply_tokens=120, tokens_per_second=300)
     acc = make_account(balance=5000)
     user = _user(acc.id)
+    token = acc.token
     msg = _tx(conversations.post_user_message, user, None, "Tell me", "gpt-3.5-turbo")
     p = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
 
     async def follow(offset: int) -> tuple[str, End]:
         text = ""
-        async for event in await live.follow(user, p.assistant_message_id, offset):
+        async for event in await live.follow(token, p.assistant_message_id, offset):
             if isinstance(event, End):
                 return text, event
             text += event.text
@@ -223,11 +224,13 @@ def test_the_page_gets_the_whole_answer_while_it_streams_and_after(
         ]
     )
 
-    stranger = _user(make_account().id)
+    stranger = make_account().token
     with pytest.raises(NotFound):
         _run(lambda: live.follow(stranger, p.assistant_message_id))
     with pytest.raises(NotFound):  # a prompt is not an answer
-        _run(lambda: live.follow(user, p.user_message_id))
+        _run(lambda: live.follow(token, p.user_message_id))
+    with pytest.raises(Unauthorized):
+        _run(lambda: live.follow("not-a-token", p.assistant_message_id))
 
 
 @pytest.mark.usefixtures("configured")
@@ -243,6 +246,6 @@ def test_an_answer_no_worker_writes_ends_as_lost(
     p = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")  # never streamed
 
     async def follow() -> list[live.Event]:
-        return [event async for event in await live.follow(user, p.assistant_message_id)]
+        return [event async for event in await live.follow(acc.token, p.assistant_message_id)]
 
     assert _run(follow) == [End(live.LOST)]

@@ -14,8 +14,11 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+from sqlmodel import Session
+
 from metogpt.models import MessageStatus, User
 from metogpt.services.answers import answer_shown
+from metogpt.services.auth import authenticate
 from metogpt.services.db import in_read
 from metogpt.services.live.core import FLUSH_SECONDS, Delta, End, Event, Hub, MemoryHub
 from metogpt.services.live.streams import RedisHub
@@ -46,12 +49,19 @@ def hub() -> Hub:
     return _hub
 
 
-async def follow(user: User, message_id: str, offset: int = 0) -> AsyncIterator[Event]:
-    """`user`'s answer from `offset`: while it streams, its deltas as they come; once
-    ended, the rest of its saved text; then its End. Raises NotFound (here, before any
-    event) for a message that is not one of the user's answers."""
-    status, text = await in_read(answer_shown, user, message_id)
+async def follow(token: str | None, message_id: str, offset: int = 0) -> AsyncIterator[Event]:
+    """The answer of the user `token` names, from `offset`: while it streams, its deltas
+    as they come; once ended, the rest of its saved text; then its End. Raises (here,
+    before any event) Unauthorized for a token that does not authenticate, NotFound for a
+    message that is not one of the user's answers: one database read for both, off the
+    event loop."""
+    user, status, text = await in_read(_open, token, message_id)
     return _events(user, message_id, offset, status, text)
+
+
+def _open(session: Session, token: str | None, message_id: str) -> tuple[User, MessageStatus, str]:
+    user, _ = authenticate(session, token)
+    return user, *answer_shown(session, user, message_id)
 
 
 async def _events(
