@@ -25,8 +25,8 @@ Chromium. In the page:
   `fetch` so that every chunk of an answer's stream (GET /api/answers/{id}/stream, read by
   components/live.jsx) is stamped the same way;
 - before each Enter, a probe installs a keydown listener (capture phase: the send time)
-  and a MutationObserver that stamps every text added to the live answer (`.live-answer`,
-  DOM time) with the last "tokN" it holds, plus the next `requestAnimationFrame` after
+  and a MutationObserver that stamps every text added to the answer (a delta appended to
+  the live answer, or the answer shown whole; DOM time) with the last "tokN" it holds, plus the next `requestAnimationFrame` after
   the first and the last token (the frame that paints it: "on screen"); and a longtask
   PerformanceObserver (main-thread work over 50 ms);
 - page times become server times with `performance.timeOrigin` and a measured offset
@@ -140,7 +140,8 @@ WS_RECORDER = """
       const reader = mine.getReader();
       const decoder = new TextDecoder();
       for (;;) {
-        const {value, done} = await reader.read();
+        let value, done;
+        try { ({value, done} = await reader.read()); } catch { return; }  // aborted
         if (done) return;
         const rec = window.__benchWs;
         if (rec.on) {
@@ -169,8 +170,12 @@ PROBE = """
     const t = performance.now();
     for (const r of records) {
       for (const node of r.addedNodes) {
-        if (node.nodeType !== 3 || !node.parentElement?.closest('.live-answer')) continue;
-        const m = node.data.slice(-24).match(/tok(\\d+)\\s*$/);
+        // Text appended to the live answer, or the answer shown whole (a short one can end
+        // before its stream is read).
+        const text = node.nodeType === 3 ? node.data : node.textContent;
+        const el = node.nodeType === 3 ? node.parentElement : node;
+        if (!text || !el?.closest?.('.msg-assistant')) continue;
+        const m = text.slice(-24).match(/tok(\\d+)\\s*$/);
         if (!m || Number(m[1]) <= shown) continue;
         shown = Number(m[1]);
         p.samples.push([t, shown]);
@@ -395,6 +400,19 @@ def _answer(
     )
 
 
+def _long_output_catalog(tokens: int) -> Path:
+    """A catalog file that lets gpt-3.5-turbo (every user's model) answer `tokens` tokens:
+    the built-in entry caps an answer at 4,096."""
+    path = WORK / "chat-latency-catalog.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "[[models]]\n"
+        'name = "gpt-3.5-turbo"\nprovider = "openai"\nupstream_id = "gpt-3.5-turbo"\n'
+        f"context_window = {4 * tokens}\nmax_output = {2 * tokens}\n"
+    )
+    return path
+
+
 def measure(
     n_first: int,
     n_long: int,
@@ -420,6 +438,7 @@ def measure(
                 "OPENAI_API_KEY": "sk-bench-fake",
                 "ANTHROPIC_BASE_URL": fake.anthropic_base_url,
                 "ANTHROPIC_API_KEY": "sk-ant-bench-fake",
+                "METOGPT_CONFIG": str(_long_output_catalog(max(sizes))),
             },
         )
         print(f"starting the app on {server.base_url} (prod build, ~1-2 min)", flush=True)
