@@ -26,8 +26,9 @@ Chromium. In the page:
   components/live.jsx) is stamped the same way;
 - before each Enter, a probe installs a keydown listener (capture phase: the send time)
   and a MutationObserver that stamps every text added to the answer (a delta appended to
-  the live answer, or the answer shown whole; DOM time) with the last "tokN" it holds, plus the next `requestAnimationFrame` after
-  the first and the last token (the frame that paints it: "on screen"); and a longtask
+  the live answer, or the answer shown whole; DOM time) with the last "tokN" it holds,
+  plus the next `requestAnimationFrame` after the first and the last token (the frame
+  that paints it: "on screen"); and a longtask
   PerformanceObserver (main-thread work over 50 ms);
 - page times become server times with `performance.timeOrigin` and a measured offset
   between the page's clock and `time.time()` (same machine; see clock_offset_ms).
