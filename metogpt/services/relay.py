@@ -2,8 +2,8 @@
 
 `stream_answer` runs an answer prepared by answers.begin_answer end to end: it opens the
 provider stream, writes each piece of text into the hub of answers in flight (live/:
-readers get the new text only, batched every live.FLUSH_SECONDS), and settles the answer
-whatever happens. A stop asked through the hub, on any worker, ends it.
+readers get the new text only, batched every 40 ms), and settles the answer whatever
+happens. A stop asked through the hub, on any worker, ends it.
 
 Nothing on the per-token path waits: a token is appended to a few lists. Every
 SAVE_SECONDS the new text of every answer of the process is added to the stored answers

@@ -20,11 +20,11 @@ from metogpt.models import MessageStatus, User
 from metogpt.services.answers import answer_shown
 from metogpt.services.auth import authenticate
 from metogpt.services.db import in_read
-from metogpt.services.live.core import FLUSH_SECONDS, Delta, End, Event, Hub, MemoryHub
+from metogpt.services.live.core import Delta, End, Event, Hub, MemoryHub
 from metogpt.services.live.streams import RedisHub
 from metogpt.settings import settings
 
-__all__ = ["FLUSH_SECONDS", "Delta", "End", "Event", "Hub", "configure", "follow", "hub"]
+__all__ = ["Delta", "End", "Event", "Hub", "configure", "follow", "hub"]
 
 LOST = "lost"  # the End of an answer whose worker died: the recovery will settle it
 # A streaming answer that no hub has a writer for this long is lost (its worker died); a
