@@ -296,16 +296,14 @@ def test_chats_stream_on_both_workers_and_every_balance_reconciles(
         try:
             for i, tab in enumerate(tabs):
                 await tab.emit(f"{CHAT}.send", form={"prompt": f"Question {i} from many workers"})
-            readers = []
-            for member, tab in zip(members, tabs, strict=True):
-                reader, _ = follow_answer(scale_server.base_url, member, await started_answer(tab))
-                readers.append(reader)
+            following = [
+                follow_answer(scale_server.base_url, member, await started_answer(tab))
+                for member, tab in zip(members, tabs, strict=True)
+            ]
             for tab in tabs:
                 await tab.wait_for(answered)
-            for reader in readers:
-                while reader.end is None:
-                    await asyncio.sleep(0.05)
-            return [last_answer(tab) for tab in tabs], readers
+            await asyncio.wait_for(asyncio.gather(*(task for _, task in following)), 60)
+            return [last_answer(tab) for tab in tabs], [reader for reader, _ in following]
         finally:
             for tab in tabs:
                 await tab.close()
@@ -505,8 +503,10 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
                 follow_answer(scale_server.base_url, m, await started_answer(tab))
                 for m, tab in zip(members, tabs, strict=True)
             ]
-            while not all("tok100" in reader.text for reader, _ in readers):
-                await asyncio.sleep(0.05)
+            async with asyncio.timeout(60):
+                while not all("tok100" in reader.text for reader, _ in readers):
+                    assert not any(task.done() and task.exception() for _, task in readers)
+                    await asyncio.sleep(0.05)
             os.kill(victim, 9)  # SIGKILL: no clean-up of any kind in that worker
             # The dead worker's answers end as "lost" for their pages (its heartbeat in
             # Redis lapses), the others' go on to their end.

@@ -249,3 +249,36 @@ def test_an_answer_no_worker_writes_ends_as_lost(
         return [event async for event in await live.follow(acc.token, p.assistant_message_id)]
 
     assert _run(follow) == [End(live.LOST)]
+
+
+@pytest.mark.usefixtures("configured")
+def test_a_reader_whose_end_was_lost_finishes_from_the_database(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hub handed out the first text, then its hand-outs failed (Redis away): the
+    # answer ended and was stored, the reader never heard. After QUIET_SECONDS of silence
+    # it asks the database and finishes with the stored rest and the end.
+    monkeypatch.setattr(core, "QUIET_SECONDS", 0.3)
+    monkeypatch.setattr(core, "WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(streams, "WAIT_SECONDS", 0.2)
+    acc = make_account(balance=5000)
+    user = _user(acc.id)
+    msg = _tx(conversations.post_user_message, user, None, "Hello?", "gpt-3.5-turbo")
+    p = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
+
+    async def scenario() -> list[live.Event]:
+        hub = live.hub()
+        hub.open(p.assistant_message_id, lambda: None)
+        hub.write(p.assistant_message_id, "Half of it")
+        events: list[live.Event] = []
+        async for event in await live.follow(acc.token, p.assistant_message_id):
+            events.append(event)
+            if len(events) == 1:  # stored whole; the hub is never told
+                _tx(answers.finish_answer, p, "Half of it, and the rest", None, MessageStatus.DONE)
+        return events
+
+    assert _run(scenario) == [
+        live.Delta(0, "Half of it"),
+        live.Delta(10, ", and the rest"),
+        End("done"),
+    ]

@@ -68,14 +68,20 @@ async def _events(
     user: User, message_id: str, offset: int, status: MessageStatus, text: str
 ) -> AsyncIterator[Event]:
     missing_since: float | None = None
+
+    async def ended() -> bool:
+        shown = await in_read(answer_shown, user, message_id)
+        return shown[0] != MessageStatus.STREAMING
+
     while status == MessageStatus.STREAMING:
-        async for event in hub().follow(message_id, offset):
+        async for event in hub().follow(message_id, offset, ended):
             if isinstance(event, End):
                 yield event  # the hub had all of its text
                 return
             offset, missing_since = event.end_offset, None
             yield event
-        # No hub has a writer for it: not started yet, or its worker died.
+        # No hub has a writer for it (not started yet, or its worker died), or it ended
+        # without the hub saying so.
         now = time.monotonic()
         missing_since = now if missing_since is None else missing_since
         if now - missing_since >= LOST_AFTER_SECONDS:

@@ -16,13 +16,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 FLUSH_SECONDS = 0.04  # deltas are batched this long (the issue's 30-50 ms)
 POLL_SECONDS = 0.25  # how often stops asked on another worker are looked for
 KEEP_SECONDS = 60.0  # an ended answer stays readable this long (a late reader, a reload)
 WAIT_SECONDS = 2.0  # a reader's wait for news before it asks whether the writer lives
+QUIET_SECONDS = 10.0  # after this long without news a reader asks whether the answer ended
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,29 @@ class End:
 
 
 Event = Delta | End
+Ended = Callable[[], Awaitable[bool]]
+
+
+async def not_known() -> bool:
+    return False
+
+
+class Silence:
+    """A reader's time without news. Every QUIET_SECONDS of it, `ended` (the database) is
+    asked whether the answer has ended without the hub saying so (a hand-out lost to a
+    Redis failure): the reader then stops waiting."""
+
+    def __init__(self, ended: Ended) -> None:
+        self.ended, self.since = ended, time.monotonic()
+
+    def heard(self) -> None:
+        self.since = time.monotonic()
+
+    async def over(self) -> bool:
+        if time.monotonic() - self.since < QUIET_SECONDS:
+            return False
+        self.since = time.monotonic()
+        return await self.ended()
 
 
 @dataclass
@@ -152,9 +176,12 @@ class Hub:
 
     # ---- the readers' side ------------------------------------------------------------
 
-    def follow(self, message_id: str, offset: int) -> AsyncIterator[Event]:
+    def follow(
+        self, message_id: str, offset: int, ended: Ended = not_known
+    ) -> AsyncIterator[Event]:
         """The answer's text from `offset` as it comes, then its End. Returns without an
-        End when no live writer has it (not started yet, or its worker died)."""
+        End when no live writer has it (not started yet, or its worker died), or when
+        `ended` says it has ended (see Silence)."""
         raise NotImplementedError
 
     async def request_stop(self, message_id: str) -> None:
@@ -219,8 +246,10 @@ class MemoryHub(Hub):
             recorded.end, recorded.ended_at = status, time.monotonic()
             recorded.tell()
 
-    async def follow(self, message_id: str, offset: int) -> AsyncIterator[Event]:
-        seen = 0
+    async def follow(
+        self, message_id: str, offset: int, ended: Ended = not_known
+    ) -> AsyncIterator[Event]:
+        seen, silence = 0, Silence(ended)
         while True:
             recorded = self._answers.get(message_id)
             if recorded is None:
@@ -238,13 +267,17 @@ class MemoryHub(Hub):
                     cut = max(offset - delta.offset, 0)
                     yield Delta(delta.offset + cut, delta.text[cut:])
                     offset = delta.end_offset
+                    silence.heard()
             seen = len(recorded.deltas)
             if recorded.end is not None:
                 yield End(recorded.end)
                 return
-            with contextlib.suppress(TimeoutError):
+            try:
                 async with asyncio.timeout(WAIT_SECONDS):
                     await news.wait()
+            except TimeoutError:
+                if await silence.over():
+                    return
 
     async def request_stop(self, message_id: str) -> None:
         if not self._stop_local(message_id):

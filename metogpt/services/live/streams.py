@@ -34,8 +34,11 @@ from metogpt.services.live.core import (
     WAIT_SECONDS,
     Delta,
     End,
+    Ended,
     Event,
     MemoryHub,
+    Silence,
+    not_known,
 )
 
 WRITING_TTL = 3600  # seconds an answer's stream outlives a worker that died writing it
@@ -111,19 +114,24 @@ class RedisHub(MemoryHub):
                 if stop is not None:
                     self._stop_local(message_id)
 
-    async def follow(self, message_id: str, offset: int) -> AsyncIterator[Event]:
+    async def follow(
+        self, message_id: str, offset: int, ended: Ended = not_known
+    ) -> AsyncIterator[Event]:
         if message_id in self._answers:  # written here
-            async for event in super().follow(message_id, offset):
+            async for event in super().follow(message_id, offset, ended):
                 yield event
             return
         client, key = self._client(), _key(message_id)
-        last, writer = "0-0", None
+        last, writer, silence = "0-0", None, Silence(ended)
         while True:
             got = await client.xread({key: last}, count=1000, block=int(WAIT_SECONDS * 1000))
             if not got:
                 if writer is None or not await client.exists(_writer_key(writer)):
                     return  # not opened (yet), or its worker died: ask the database
+                if await silence.over():
+                    return
                 continue
+            silence.heard()
             for entry_id, fields in got[0][1]:
                 last = entry_id
                 if b"w" in fields:
