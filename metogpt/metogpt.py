@@ -21,6 +21,7 @@ from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
 from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
+from metogpt.state.chat.draft import KeepDraft
 from metogpt.state.lang import t
 from metogpt.state.presets import PresetState
 from metogpt.state.session import SessionState, TabOwner
@@ -37,6 +38,8 @@ app = rx.App(
 )
 # Before any event: a tab's states hold only the data of the user its token names.
 app.add_middleware(TabOwner())
+# A change of page does not put an older copy of the composer's draft back (state/chat/draft.py).
+app.add_middleware(KeepDraft())
 # Reflex's own connection toast and pulser speak English only: ours follows the language.
 app.app_wraps[(5, "Overlay")] = lambda stateful: offline_notice() if stateful else None
 

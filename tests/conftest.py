@@ -1,6 +1,7 @@
 """Shared fixtures: a migrated database on SQLite and (when there is one, see
-tests/support/services.py) on PostgreSQL, seeded roles, users with tokens, and a REST
-client. The run's summary says which PostgreSQL and Redis were used and what was skipped."""
+tests/support/services.py) on PostgreSQL, seeded roles, users with tokens, a REST client,
+the fake payment and provider servers. The run's summary says which PostgreSQL and Redis
+were used and what was skipped."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from sqlmodel import SQLModel  # noqa: E402
 
 from metogpt.models import User  # noqa: E402
 from metogpt.services import accounts, auth, db, roles, setup  # noqa: E402
+from metogpt.services.catalog import reset_catalog_cache  # noqa: E402
 from metogpt.services.permissions import Actor  # noqa: E402
 from tests.fixtures.fake_payments import FakePaymentServer  # noqa: E402
+from tests.fixtures.fake_providers import FakeProviderServer  # noqa: E402
 from tests.fixtures.fake_s3 import s3_endpoint, storage  # noqa: E402, F401
 from tests.support import services  # noqa: E402
 
@@ -182,3 +185,25 @@ def providers(
     )
     monkeypatch.setattr(gateways, "settings", configured)
     return fake_payments
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(fake_server: FakeProviderServer) -> Iterator[FakeProviderServer]:
+    """The fake OpenAI and Anthropic servers as the catalog's providers (keys and base URLs
+    in the environment), with no request logged and the default behaviour. The catalog is
+    read again once the environment is restored."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OPENAI_API_KEY", "sk-test")
+        env.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
+        env.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+        env.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+        reset_catalog_cache()
+        fake_server.reset()
+        yield fake_server
+    reset_catalog_cache()

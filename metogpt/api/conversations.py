@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from metogpt.api.deps import ActorDep
-from metogpt.api.travel_schemas import (
+from metogpt.api.schemas.travel import (
     ConversationOut,
     ConversationsOut,
     ImportOut,

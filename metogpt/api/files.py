@@ -6,10 +6,11 @@ import dataclasses
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from metogpt.api.deps import ActorDep, Token, current
+from metogpt.api.multipart import file_part
 from metogpt.api.schemas import ErrorOut, FileOut
 from metogpt.services import files
 from metogpt.services.db import read_session, write_session
@@ -31,18 +32,37 @@ def _out(found: files.FileInfo) -> FileOut:
     return FileOut(**dataclasses.asdict(found))
 
 
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+    },
+}
+
+
 @router.post(
     "",
     response_model=FileOut,
     status_code=201,
     responses={415: {"model": ErrorOut, "description": "not an image, a PDF or a text file"}},
+    openapi_extra={"requestBody": _UPLOAD_BODY},
 )
-def upload(actor: ActorDep, file: Annotated[UploadFile, File()]) -> FileOut:
+async def upload(request: Request, actor: ActorDep) -> FileOut:
     """Upload one file (field `file`). Images (PNG, JPEG, WebP, GIF), PDFs and UTF-8 text;
     the type is judged by the content, not the name. Limits: METOGPT_UPLOAD_MAX_MB per file
-    (413), METOGPT_UPLOAD_QUOTA_MB per user."""
-    data = file.file.read(upload_limits().file_bytes + 1)
-    return _out(files.upload(actor, file.filename, data))
+    (413), METOGPT_UPLOAD_QUOTA_MB per user. The file is inspected and stored as it arrives
+    (api/multipart.py): a refusal comes as soon as it is certain."""
+    part = await file_part(request, "file")
+    try:
+        return _out(await files.receive(actor, part.name, part.chunks))
+    finally:
+        await part.finish()
 
 
 @router.get("/{file_id}", response_model=FileOut)

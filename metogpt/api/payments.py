@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from starlette.concurrency import run_in_threadpool
 
 from metogpt.api.deps import ActorDep, Caller, client_address
-from metogpt.api.schemas import WHOLE, ErrorOut, GrantIO, Strict, iso
-from metogpt.models import Package, Payment
+from metogpt.api.schemas import WHOLE, ErrorOut, GrantIO, Strict
+from metogpt.models import Package, Payment, iso
 from metogpt.services import grants, payments
 from metogpt.services.billing import MAX_BALANCE
 from metogpt.services.db import read_session, write_session

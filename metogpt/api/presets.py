@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from metogpt.api.deps import ActorDep
-from metogpt.api.travel_schemas import PresetIn, PresetOut, PresetsOut
+from metogpt.api.schemas.travel import PresetIn, PresetOut, PresetsOut
 from metogpt.services.db import read_session, write_session
 from metogpt.services.travel import presets
 

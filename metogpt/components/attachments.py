@@ -4,6 +4,8 @@ size, chips with name and size). The uploading itself is assets/attachments.js."
 
 from __future__ import annotations
 
+from typing import Literal
+
 import reflex as rx
 from reflex.vars import ObjectVar
 
@@ -13,14 +15,26 @@ from metogpt.state.lang import t
 
 
 def _chip(file: ObjectVar[FileRow], extra: rx.Component | None = None) -> rx.Component:
+    """A file's icon, name (one line, cut with an ellipsis; the whole name on hover) and
+    size, which never wraps."""
     return rx.hstack(
         rx.cond(file.kind == "pdf", rx.icon("file-text", size=16), rx.icon("file-code", size=16)),
         rx.link(
-            rx.text(file.name, size="1", weight="medium", trim="both", class_name="file-name"),
+            rx.text(
+                file.name,
+                size="1",
+                weight="medium",
+                trim="both",
+                white_space="nowrap",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                class_name="file-name",
+            ),
             href=file.url,
             is_external=True,
+            min_width="0",
         ),
-        rx.text(file.size, size="1", color_scheme="gray"),
+        rx.text(file.size, size="1", color_scheme="gray", white_space="nowrap", flex_shrink="0"),
         *([extra] if extra is not None else []),
         spacing="1",
         align="center",
@@ -28,7 +42,9 @@ def _chip(file: ObjectVar[FileRow], extra: rx.Component | None = None) -> rx.Com
         border="1px solid var(--gray-a6)",
         border_radius="8px",
         max_width="100%",
+        min_width="0",
         height="fit-content",
+        title=file.name,
         class_name="file-chip",
     )
 
@@ -50,26 +66,29 @@ def _thumbnail(file: ObjectVar[FileRow], size: str) -> rx.Component:
     )
 
 
-def _file(file: ObjectVar[FileRow], size: str, extra: rx.Component | None = None) -> rx.Component:
-    image = _thumbnail(file, size)
-    if extra is not None:  # the remove button, over the thumbnail's corner
-        image = rx.box(
-            image,
-            rx.box(extra, position="absolute", top="4px", right="4px"),
-            position="relative",
-            height=size,
-        )
-    return rx.cond(file.kind == "image", image, _chip(file, extra))
+def _file(file: ObjectVar[FileRow], size: str, remove: bool = False) -> rx.Component:
+    """A thumbnail for an image, a chip otherwise; with a remove button in the composer
+    (over the thumbnail's corner, on a surface that shows on any picture)."""
+    if not remove:
+        return rx.cond(file.kind == "image", _thumbnail(file, size), _chip(file))
+    image = rx.box(
+        _thumbnail(file, size),
+        rx.box(_remove(file, "surface"), position="absolute", top="4px", right="4px"),
+        position="relative",
+        height=size,
+    )
+    return rx.cond(file.kind == "image", image, _chip(file, _remove(file, "soft")))
 
 
-def _remove(file: ObjectVar[FileRow]) -> rx.Component:
+def _remove(file: ObjectVar[FileRow], variant: Literal["soft", "surface"]) -> rx.Component:
     return rx.icon_button(
         rx.icon("x", size=12),
         size="1",
-        variant="soft",
+        variant=variant,
         color_scheme="gray",
         type="button",
         title=t("files.remove"),
+        aria_label=t("files.remove"),
         on_click=ComposerFiles.remove(file.id),
         class_name="file-remove",
     )
@@ -85,6 +104,7 @@ def message_files(msg: ObjectVar[MessageRow]) -> rx.Component:
             gap="6px",
             justify="end",
             align="start",
+            max_width="100%",
             class_name="message-files",
         ),
     )
@@ -117,7 +137,7 @@ def composer_files() -> rx.Component:
         rx.cond(
             ComposerFiles.pending.length() > 0,  # type: ignore[attr-defined]
             rx.flex(
-                rx.foreach(ComposerFiles.pending, lambda f: _file(f, "64px", _remove(f))),
+                rx.foreach(ComposerFiles.pending, lambda f: _file(f, "64px", remove=True)),
                 wrap="wrap",
                 gap="6px",
                 align="start",

@@ -1,11 +1,13 @@
 """The composer's line on what the message will cost at least: the prompt tokens of the
-history resent plus the draft, × the selected model's coefficient (services/costs.py)."""
+history resent plus the draft and its files, × the selected model's coefficient
+(services/costs.py)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from metogpt.components.timers import Settled
+from metogpt.state.attachments import ComposerFiles
 from metogpt.state.chat import ChatState
 from metogpt.state.costs import CostState
 from metogpt.state.lang import t
@@ -14,20 +16,24 @@ SETTLE_MS = 400  # counted once typing pauses this long
 
 
 def cost_estimate() -> rx.Component:
-    # Counted again when the draft, the conversation, its messages or the model change.
+    # Counted again when the draft, its files, the conversation, its messages or the model
+    # change, and when an answer ends (the history to resend is then complete).
     changes = (
         ChatState.draft
+        + "\u0000"
+        + ComposerFiles.pending_ids
         + "\u0000"
         + ChatState.current_id
         + "\u0000"
         + ChatState.messages.length().to_string()
         + "\u0000"
         + ChatState.model
+        + rx.cond(ChatState.streaming, "\u0000…", "").to(str)
     )
     shown = (
         (CostState.credits >= 0)
         & (CostState.for_conversation == ChatState.current_id)
-        & (ChatState.draft.strip() != "")
+        & ((ChatState.draft.strip() != "") | (ComposerFiles.pending_ids != ""))
     )
     return rx.fragment(
         Settled.create(value=changes, delay=SETTLE_MS, on_settle=CostState.refresh),

@@ -42,6 +42,10 @@ ADMIN: dict[str, tuple[str, str]] = {
     # empty results
     "admin.empty.search": ("No users match “{query}”.", "Нет пользователей по запросу «{query}»."),
     "admin.empty.users": ("No users yet.", "Пользователей пока нет."),
+    # the usage of one user (the usage screen's filter)
+    "admin.usage.user": ("A user's email (empty: everyone)", "Email пользователя (пусто — все)"),
+    "admin.usage.show": ("Show", "Показать"),
+    "admin.usage.no_user": ("No user has this email.", "Нет пользователя с таким email."),
     # ledger kinds (models.LedgerEntry.kind)
     "admin.kind.grant": ("grant", "начисление"),
     "admin.kind.charge": ("charge", "списание"),
@@ -74,6 +78,21 @@ ADMIN: dict[str, tuple[str, str]] = {
         "Коэффициент для {model} должен быть числом больше 0 и не больше 1000,"
         " не более 4 знаков после запятой.",
     ),
+    "admin.err.limit": (
+        "A whole number from 1 to 1,000,000,000, or empty for no limit.",
+        "Целое число от 1 до 1 000 000 000 или пустое поле — без ограничения.",
+    ),
+    # the role editor's API limits (services/gateway/limits.py, `apiLimits` in REST)
+    "admin.limits.title": ("API limits per minute", "Лимиты API в минуту"),
+    "admin.limits.hint": (
+        "For requests with personal API keys (/v1). Empty: no limit.",
+        "Для запросов с личными ключами API (/v1). Пустое поле — без ограничения.",
+    ),
+    "admin.limits.user_rpm": ("Requests per user", "Запросов на пользователя"),
+    "admin.limits.user_tpm": ("Tokens per user", "Токенов на пользователя"),
+    "admin.limits.key_rpm": ("Requests per key", "Запросов на ключ"),
+    "admin.limits.key_tpm": ("Tokens per key", "Токенов на ключ"),
+    "admin.limits.none": ("no limit", "без ограничения"),
     # the permission catalog (services/permissions.CATALOG) for people
     "admin.perm.USER_MANAGEMENT": ("Users", "Пользователи"),
     "admin.perm.USER_MANAGEMENT.READ": ("See users", "Просмотр пользователей"),

@@ -10,6 +10,13 @@ from metogpt.state.auth import AuthFormState
 from metogpt.state.lang import t
 
 
+def _keeping_query(path: str) -> rx.Var[str]:
+    """`path` with this page's query: switching between the two forms keeps `next`, the
+    page to go to once signed in (checked by routes.after_login when it is used)."""
+    query = rx.State.router.url.query
+    return rx.cond(query != "", path + "?" + query, path)
+
+
 def _auth_card(title_key: str, body: rx.Component) -> rx.Component:
     return rx.center(
         rx.vstack(
@@ -70,7 +77,7 @@ def login_page() -> rx.Component:
                     rx.text(t("auth.login.no_account"), size="2"),
                     rx.link(
                         t("auth.login.to_register"),
-                        href=routes.REGISTER,
+                        href=_keeping_query(routes.REGISTER),
                         size="2",
                         id="to-register",
                     ),
@@ -123,7 +130,12 @@ def register_page() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.text(t("auth.register.have_account"), size="2"),
-                    rx.link(t("auth.register.to_login"), href=routes.LOGIN, size="2"),
+                    rx.link(
+                        t("auth.register.to_login"),
+                        href=_keeping_query(routes.LOGIN),
+                        size="2",
+                        id="to-login",
+                    ),
                     spacing="1",
                 ),
                 spacing="4",

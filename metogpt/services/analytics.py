@@ -16,13 +16,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, cast, delete, func, insert, inspect, literal_column
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    inspect,
+    literal_column,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from metogpt.models import CHARGE, LedgerEntry, UsageDaily, UsageUserDaily, User, utcnow
 from metogpt.services.db import Sql, Tx
-from metogpt.services.errors import InvalidInput
+from metogpt.services.errors import ErrorCode, InvalidInput, NotFound
 from metogpt.services.permissions import Actor
 
 MAX_DAYS = 366
@@ -126,15 +136,35 @@ def usage(session: Session, actor: Actor, days: int = 30) -> Usage:
 
 def own_usage(session: Session, actor: Actor, days: int = 30) -> Usage:
     """The actor's own usage by day and model (the account page, GET /api/me/usage): anyone
-    signed in may read their own. The rollups hold no per-user-and-model sums, so this sums
-    the user's own `charge` rows of the range, reached through ix_ledger_user_id_id."""
+    signed in may read their own."""
+    return _usage_of(session, actor.user_id, days)
+
+
+def user_usage(session: Session, actor: Actor, email: str, days: int = 30) -> Usage:
+    """One user's usage by day and model, the user named by their email (the dashboard's
+    usage of one user)."""
+    actor.require("ANALYTICS", "READ")
+    return _usage_of(session, _user_id(session, email), days)
+
+
+def _user_id(session: Session, email: str) -> str:
+    wanted = email.strip().lower() if isinstance(email, str) else ""
+    user_id = session.exec(select(User.id).where(col(User.email) == wanted)).first()
+    if user_id is None:
+        raise NotFound("no user has this email", code=ErrorCode.USER_NOT_FOUND)
+    return user_id
+
+
+def _usage_of(session: Session, user_id: str, days: int) -> Usage:
+    """The rollups hold no per-user-and-model sums, so this sums the user's own `charge`
+    rows of the range, reached through ix_ledger_user_id_id."""
     first = first_day(days)
     start = datetime.combine(first, time.min, tzinfo=UTC)
     day = _ledger_day(session)
     model = func.coalesce(LedgerEntry.model, "")
     rows = session.connection().execute(
         sa_select(day, model, _ledger_tokens(), -func.sum(LedgerEntry.amount), func.count())
-        .where(col(LedgerEntry.user_id) == actor.user_id, col(LedgerEntry.kind) == CHARGE,
+        .where(col(LedgerEntry.user_id) == user_id, col(LedgerEntry.kind) == CHARGE,
                col(LedgerEntry.created_at) >= start)
         .group_by(day, model)
     )  # fmt: skip
@@ -180,11 +210,15 @@ def top_users(session: Session, actor: Actor, days: int = 30) -> list[Bucket]:
     return [_bucket(emails.get(uid, uid), *sums) for uid, *sums in top]
 
 
-def ledger_csv(session: Session, actor: Actor, days: int = 30) -> str:
-    """The ledger of the range as CSV, every kind of row, with a totals line at the end."""
+def ledger_csv(session: Session, actor: Actor, days: int = 30, email: str = "") -> str:
+    """The ledger of the range as CSV, every kind of row, with a totals line at the end;
+    `email`: that user's rows only."""
     actor.require("ANALYTICS", "READ")
     start = datetime.combine(first_day(days), time.min, tzinfo=UTC)
-    return _export(session, col(LedgerEntry.created_at) >= start)
+    where = col(LedgerEntry.created_at) >= start
+    if email:
+        where = and_(where, col(LedgerEntry.user_id) == _user_id(session, email))
+    return _export(session, where)
 
 
 def own_ledger_csv(session: Session, actor: Actor) -> str:

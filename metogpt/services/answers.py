@@ -10,7 +10,7 @@ row for what was used, or none). `recover` settles what a crashed worker left op
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,11 +18,21 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col
 
-from metogpt.models import Conversation, Message, MessageStatus, Reservation, User, new_id, utcnow
+from metogpt.models import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageStatus,
+    Reservation,
+    User,
+    new_id,
+    utcnow,
+)
 from metogpt.services import files, holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
 from metogpt.services.errors import ErrorCode, InvalidInput, NotFound
+from metogpt.services.files.inspect import IMAGE
 from metogpt.services.files.prompt import parts as prompt_parts
 from metogpt.services.llm import ChatMessage, Usage
 from metogpt.services.llm.tokens import (
@@ -50,16 +60,6 @@ class PreparedAnswer:
     provider_kind: ProviderKind  # whose tokenizer local counts estimate
     temperature: float | None = None  # the conversation's sampling (None: provider default)
     top_p: float | None = None
-
-
-def context_turns(path: list[Message]) -> list[ChatMessage]:
-    """The turns of a branch that go back to the model: the user's, and the answers that
-    ended with text (failed and unfinished ones do not)."""
-    return [
-        ChatMessage(m.role, m.content)  # type: ignore[arg-type]
-        for m in path
-        if m.content and (m.role == "user" or m.status in _IN_CONTEXT)
-    ]
 
 
 def turn_size(message: ChatMessage) -> int:
@@ -96,39 +96,60 @@ def fit_prompt(
     return dropped, with_margin(total, kind) + pictures
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A turn as the model is given it, and what it counts for in the prompt."""
+
+    message: ChatMessage
+    size: int  # text tokens (its files' context blocks included), framing included
+    image_tokens: int  # its images, by the provider's formula (no margin added)
+
+
+def turn(
+    role: str, content: str, rows: Sequence[Attachment], spec: ModelSpec, kind: ProviderKind
+) -> Turn | None:
+    """A message with its files: text files and PDFs as context blocks, images for a vision
+    model only (a model without vision is refused the prompt's own images up front, and
+    earlier turns' are left out for it); None when there is nothing to send."""
+    if not content and not rows:
+        return None
+    blocks, pictures = prompt_parts(rows, kind)
+    pictures = pictures if spec.vision else ()
+    message = ChatMessage(role, content, blocks, pictures)  # type: ignore[arg-type]
+    texts = sum(row.text_tokens for row in rows if row.kind != IMAGE)
+    return Turn(message, turn_size(message) + texts, sum(p.tokens for p in pictures))
+
+
+def branch_turns(
+    session: Session, path: list[Message], spec: ModelSpec, kind: ProviderKind
+) -> list[Turn]:
+    """The turns of a branch that go back to the model, oldest first: the user's, and the
+    answers that ended with text (failed and unfinished ones do not)."""
+    kept = [m for m in path if m.role == "user" or m.status in _IN_CONTEXT]
+    attached = files.of_messages(session, [m.id for m in kept if m.role == "user"])
+    turns = (turn(m.role, m.content, attached.get(m.id, []), spec, kind) for m in kept)
+    return [t for t in turns if t is not None]
+
+
 def _prompt(
     session: Session, conv: Conversation, path: list[Message], spec: ModelSpec, kind: ProviderKind
 ) -> tuple[list[ChatMessage], int]:
     """System prompt + the branch with its attachments, oldest turns dropped until it fits
     the context window with room for an answer (fit_prompt); and its token count (text by
-    the tokenizer with the provider's margin, images by the provider's formula).
-
-    Images go to vision models only: the prompt's own are refused for another model before
-    anything is sent; those of earlier turns are left out for it."""
-    kept = [m for m in path if m.role == "user" or m.status in _IN_CONTEXT]
-    attached = files.of_messages(session, [m.id for m in kept if m.role == "user"])
-    if kept:
-        files.require_vision(spec, attached.get(kept[-1].id, []))
-    turns: list[ChatMessage] = []
-    sizes: list[int] = []
-    images: list[int] = []
-    for m in kept:
-        rows = attached.get(m.id, [])
-        if not m.content and not rows:
-            continue
-        blocks, pictures = prompt_parts(rows, kind)
-        pictures = pictures if spec.vision else ()
-        turns.append(ChatMessage(m.role, m.content, blocks, pictures))  # type: ignore[arg-type]
-        sizes.append(turn_size(turns[-1]) + sum(r.text_tokens for r in rows if r.kind != "image"))
-        images.append(sum(picture.tokens for picture in pictures))
-    dropped, tokens = fit_prompt(conv.system_prompt, sizes, spec, kind, images)
-    turns = turns[dropped:]
-    if turns and (turns[-1].files or turns[-1].images) and tokens > prompt_budget(spec):
+    the tokenizer with the provider's margin, images by the provider's formula)."""
+    if path:
+        files.require_vision(spec, files.of_messages(session, [path[-1].id]).get(path[-1].id, []))
+    turns = branch_turns(session, path, spec, kind)
+    dropped, tokens = fit_prompt(
+        conv.system_prompt, [t.size for t in turns], spec, kind, [t.image_tokens for t in turns]
+    )
+    messages = [t.message for t in turns[dropped:]]
+    if messages and (messages[-1].files or messages[-1].images) and tokens > prompt_budget(spec):
         raise InvalidInput(
             f"{tokens} > {prompt_budget(spec)} tokens", code=ErrorCode.FILES_TOO_LONG
         )
     system = [ChatMessage("system", conv.system_prompt)] if conv.system_prompt.strip() else []
-    return system + turns, tokens
+    return system + messages, tokens
 
 
 def provider_kind(model: str) -> ProviderKind:

@@ -134,12 +134,16 @@ def post_user_message(
 
 
 def edit_user_message(session: Session, user: User, message_id: Any, text: Any) -> Message:
-    """Edit-and-resubmit: a new sibling of the edited message; the old branch stays."""
-    text = _prompt_text(text)
+    """Edit-and-resubmit: a new sibling of the edited message, with its files (then the
+    text may be empty, as when it was sent); the old branch stays."""
     conv, old = own_message(session, user.id, message_id)
     if old.role != "user":
         raise InvalidInput("only your own messages can be edited", code=ErrorCode.NOT_EDITABLE)
-    return _append(session, conv, old.parent_id, "user", text, model=old.model)
+    has_files = bool(files.of_messages(session, [old.id]))
+    text = "" if has_files and isinstance(text, str) and not text.strip() else _prompt_text(text)
+    msg = _append(session, conv, old.parent_id, "user", text, model=old.model)
+    files.carry(session, old.id, msg.id)
+    return msg
 
 
 def _append(

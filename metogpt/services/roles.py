@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from metogpt.models import Meta, Role, User, utcnow
 from metogpt.services import coefficients, grants, permissions
 from metogpt.services.catalog import Catalog, get_catalog
-from metogpt.services.errors import Conflict, ErrorCode, InvalidInput, NotFound, ServiceError
+from metogpt.services.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from metogpt.services.gateway import limits as gateway_limits
 from metogpt.services.permissions import Permissions
 
@@ -299,92 +299,3 @@ def delete(session: Session, actor: permissions.Actor, name: str) -> None:
         session.flush()
     except IntegrityError:  # a user was given this role meanwhile
         raise Conflict(f"role {role.name} is in use", code=ErrorCode.ROLE_IN_USE) from None
-
-
-# ---- the dashboard's role editor ------------------------------------------------------------
-
-
-@dataclass
-class EditorModel:
-    """One row of the role editor's model table, as the person edits it."""
-
-    model: str
-    enabled: bool
-    coefficient: str  # as typed: checked by save_from_editor
-
-
-@dataclass
-class EditorForm:
-    """The role editor's form: `perms` keyed "TYPE.ACTION", every catalog model a row, the
-    periodic grant (stored through the same checks as `/api/admin/roles`' `grant`)."""
-
-    perms: dict[str, bool]
-    models: list[EditorModel]
-    grant: grants.GrantForm = field(default_factory=grants.GrantForm)
-
-
-def editor_form(view: RoleView | None) -> EditorForm:
-    """The form for a role (None: a new role, nothing granted)."""
-    matrix = view.permissions if view else permissions.empty_matrix()
-    access = view.model_access if view else {}
-    return EditorForm(
-        perms={f"{t}.{a}": v for t, acts in matrix.items() for a, v in acts.items()},
-        models=[
-            EditorModel(m, access[m].enabled, access[m].coefficient)
-            if m in access
-            else EditorModel(m, False, "1")
-            for m in get_catalog().names()
-        ],
-        grant=grants.GrantForm.of(view.grant if view else None),
-    )
-
-
-# Which field of the editor a refusal is about (the `field` detail of the error).
-_EDITOR_FIELDS = {
-    ErrorCode.ROLE_EXISTS: "name",
-    ErrorCode.ESCALATION: "permissions",
-    ErrorCode.ADMIN_PERMISSIONS: "permissions",
-}
-
-
-def save_from_editor(
-    session: Session, actor: permissions.Actor, name: Any, new: bool, form: EditorForm
-) -> RoleView:
-    """Create (`new`) or update the role `name` from the editor's form, through the same
-    rules as the REST API. Only enabled models are stored, except for ADMIN, which would
-    otherwise get a disabled model back by default (see effective_model_access).
-
-    A refusal names the editor's field it is about in its `field` detail ("name",
-    "permissions" or "model:<model>") and says what is wrong in the editor's words,
-    not the API's ("Coefficient for gpt-4 must be …", not "modelAccess.gpt-4…")."""
-    if new:
-        try:
-            validate_name(name)
-        except InvalidInput as exc:
-            raise InvalidInput(exc.message, field="name") from None
-    matrix: dict[str, dict[str, Any]] = {}
-    for key, value in form.perms.items():
-        ptype, _, action = str(key).partition(".")
-        matrix.setdefault(ptype, {})[action] = value  # unknown names: normalize refuses
-    access: dict[str, dict[str, Any]] = {}
-    for row in form.models:
-        if row.enabled is True or (not new and name == ADMIN):
-            try:
-                coefficient = coefficients.parse(row.coefficient)
-            except InvalidInput:
-                raise InvalidInput(
-                    f"Coefficient for {row.model} must be a number above 0 and at most"
-                    f" {coefficients.MAX_COEFFICIENT}, with at most 4 decimals",
-                    field=f"model:{row.model}",
-                    model=row.model,
-                ) from None
-            access[row.model] = {"enabled": row.enabled, "coefficient": coefficient}
-    grant = form.grant.policy()
-    try:
-        if new:
-            return create(session, actor, name, matrix, access, grant)
-        return update(session, actor, name, matrix, access, grant)
-    except ServiceError as exc:
-        if exc.code in _EDITOR_FIELDS:
-            exc.details.setdefault("field", _EDITOR_FIELDS[exc.code])
-        raise

@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from alembic import command
 from metogpt import settings
-from metogpt.services import accounts, answers, auth, conversations, live, roles
+from metogpt.services import accounts, answers, auth, conversations, files, live, roles
 from metogpt.services.db import engines, write_session
 from metogpt.services.llm import tokens
 
@@ -91,8 +91,11 @@ def recover_abandoned() -> int:
 
 
 def purge_deleted() -> int:
+    """Conversations deleted past their undo window, and uploads no message took."""
     with write_session() as session:
-        return conversations.purge(session)
+        purged = conversations.purge(session)
+    with write_session() as session:
+        return purged + files.sweep_unsent(session)
 
 
 async def recovery_loop() -> None:
@@ -100,7 +103,7 @@ async def recovery_loop() -> None:
     leaves its reservation behind; the survivors settle it once it is surely abandoned.
     Several workers may try the same reservation at once: settling is claimed by a DELETE,
     so exactly one of them charges it. The same loop purges the conversations deleted
-    longer ago than their undo window."""
+    longer ago than their undo window and the uploads never sent (files.sweep_unsent)."""
     every = recovery_every_seconds()
     while True:
         await asyncio.sleep(every)

@@ -7,7 +7,7 @@ import functools
 
 import reflex as rx
 
-from metogpt import i18n, routes
+from metogpt import i18n
 from metogpt.services import accounts, auth, users
 from metogpt.services.db import in_write
 from metogpt.services.errors import ServiceError
@@ -39,7 +39,7 @@ class AuthFormState(SessionState):
             return
         await self._sign_in(token)
         self.lang = i18n.normalize_lang(user.locale)
-        yield rx.redirect(routes.CHAT)
+        yield rx.redirect(self._after_login())
 
     @rx.event
     async def register(self, form: dict):
@@ -65,4 +65,4 @@ class AuthFormState(SessionState):
             self.busy = False
             return
         await self._sign_in(token)
-        yield rx.redirect(routes.CHAT)
+        yield rx.redirect(self._after_login())

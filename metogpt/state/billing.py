@@ -94,7 +94,7 @@ class BillingState(SessionState):
         yield
         caller = await self._caller()
         if caller is None:
-            yield rx.redirect(routes.LOGIN)
+            yield self._to_login()
             return
         base = (settings.public_url or self.router.url.origin).rstrip("/") + routes.ACCOUNT
         try:

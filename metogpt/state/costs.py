@@ -11,6 +11,7 @@ import reflex as rx
 from metogpt.services import auth, costs
 from metogpt.services.db import in_read
 from metogpt.services.errors import ServiceError
+from metogpt.state.attachments import ComposerFiles
 from metogpt.state.chat import ChatState
 from metogpt.state.session import FAILED, SessionState
 
@@ -51,11 +52,13 @@ class CostState(SessionState):
 
     @rx.event
     async def refresh(self):
-        """Count what the composer's draft costs. Sent once typing pauses (components/
-        estimate.py), not per keystroke; the draft is the one set_draft keeps."""
+        """Count what the composer's draft and its files cost. Sent once typing pauses
+        (components/estimate.py), not per keystroke; the draft is the one set_draft keeps,
+        the files the composer's uploads (state/attachments.py)."""
         chat = await self.get_state(ChatState)
         balance = await self.get_state(BalanceState)
-        draft = chat.draft
+        composer = await self.get_state(ComposerFiles)
+        draft, file_ids = chat.draft, [row.id for row in composer.pending]
         if not chat.model:
             self.credits = -1
             return
@@ -65,12 +68,13 @@ class CostState(SessionState):
             draft,
             chat.model,
             chat.system_prompt,
+            file_ids,
             as_user=True,
         )
         if found is FAILED:
             balance.short_below = 0
             return
-        has_draft = bool(draft.strip())
+        has_draft = bool(draft.strip() or file_ids)
         self.credits = found.credits if has_draft else -1
         self.prompt_tokens, self.coefficient = found.prompt_tokens, found.coefficient
         self.for_conversation = chat.current_id

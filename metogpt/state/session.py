@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any, Literal, TypeVar
 
 import reflex as rx
+from reflex.event import EventSpec
 from reflex.middleware.middleware import Middleware
 from reflex.state import BaseState
 from reflex_base.constants.state import FIELD_MARKER
@@ -180,10 +181,15 @@ class SessionState(rx.State):
             self.models = [ModelOffer(o.model, o.coefficient) for o in offers]
         return actor
 
+    def _to_login(self) -> EventSpec:
+        """To the sign-in page, which leads back to this page (its query included) after."""
+        url = self.router.url
+        return rx.redirect(routes.login_for(url.path + (f"?{url.query}" if url.query else "")))
+
     @rx.event
     async def require_login(self):
-        """on_load of signed-in pages: show the user, or send them to sign in."""
-        return None if await self._enter() else rx.redirect(routes.LOGIN)
+        """on_load of signed-in pages: show the user, or send them to sign in and back."""
+        return None if await self._enter() else self._to_login()
 
     @rx.event
     async def redirect_if_signed_in(self):
@@ -191,7 +197,11 @@ class SessionState(rx.State):
         if not self.auth_token:
             await self._forget()
             return None
-        return None if await self._caller() is None else rx.redirect(routes.CHAT)
+        return None if await self._caller() is None else rx.redirect(self._after_login())
+
+    def _after_login(self) -> str:
+        """Where the sign-in pages lead: their `next` when it is a path of this site."""
+        return routes.after_login(self.router.url.query_parameters.get(routes.NEXT))
 
     @rx.event
     async def logout(self):

@@ -101,3 +101,26 @@ def test_unsent_files_can_be_removed(api, owner: Account, storage: Storage) -> N
     assert api.delete(f"/api/files/{file_id}", headers=owner.headers).status_code == 204
     assert storage.keys() == []
     assert_error(api.get(f"/api/files/{file_id}", headers=owner.headers), 404)
+
+
+def test_the_multipart_body_is_read_as_it_comes(api, owner: Account, storage: Storage) -> None:
+    """Other fields around the file are ignored; the file's name is kept (UTF-8)."""
+    response = api.post(
+        "/api/files",
+        headers=owner.headers,
+        data={"note": "before", "zzz": "after"},
+        files={"file": ("отчёт.md", b"# Hello\r\n" * 10_000, "text/markdown")},
+    )
+    assert response.status_code == 201, response.text
+    assert (response.json()["name"], response.json()["size"]) == ("отчёт.md", 90_000)
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+        f"Content-Type: text/plain\r\n\r\nhello, cut off"
+    ).encode()
+    headers = {**owner.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    assert_error(api.post("/api/files", headers=headers, content=body), 422, "invalid")
+    missing = api.post("/api/files", headers=owner.headers, files={"other": ("x.txt", b"x")})
+    assert_error(missing, 422, "invalid")
+    assert_error(api.post("/api/files", headers=owner.headers, json={"file": "x"}), 422, "invalid")
+    assert len(storage.keys()) == 1

@@ -24,6 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.e2e.admin_pages import open_admin
 from tests.fixtures.fake_payments import FakePaymentServer
 from tests.fixtures.fake_providers import FakeProviderServer
 from tests.support.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, free_port
@@ -183,6 +184,15 @@ def new_page(
                 except Exception as exc:  # a crashed page must not hide the test's error
                     print(f"no failure screenshot: {exc}")
         context.close()
+
+
+@pytest.fixture
+def admin(
+    new_page: Callable[[], Page], app_server: AppServer, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """The admin on /admin at the test's `size` and in its `lang` (parameters of the test);
+    the admin's language is put back afterwards."""
+    yield from open_admin(new_page, app_server, request)
 
 
 @pytest.fixture

@@ -254,6 +254,9 @@ def test_a_lost_connection_is_announced_in_the_users_language(
     person = Person.new("offline")
     person.register_via_api(http)
     sign_in(page, person.email, person.password)
+    # On the chat page before the server stops: a navigation still under way would load
+    # its route's script from the stopped server, and React Router reloads the page then.
+    expect(page.locator("#composer")).to_be_visible()
     page.click("#lang-switch")
     expect(page.locator("#lang-switch")).to_have_text("English")  # the page is in Russian
     notice = page.locator("#offline-notice")

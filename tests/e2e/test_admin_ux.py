@@ -9,99 +9,24 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Person, Screenshot, admin_headers, sign_in
+from tests.e2e.admin_pages import (
+    PHONE,
+    SCREENS,
+    inside_viewport,
+    no_sideways_scroll,
+    search,
+    text,
+)
+from tests.e2e.helpers import Person, Screenshot, admin_headers
 from tests.e2e.test_theme import pick_theme
 from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
-
-DESKTOP, PHONE = (1280, 800), (390, 844)
-SCREENS = pytest.mark.parametrize(
-    ("size", "lang"),
-    [(DESKTOP, "en"), (PHONE, "ru"), (PHONE, "en"), (DESKTOP, "ru")],
-    ids=["desktop-en", "phone-ru", "phone-en", "desktop-ru"],
-)
-
-# Elements inside the page that scroll sideways (or the page itself): none may.
-SIDEWAYS = """() => {
-  const out = [];
-  const root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth + 1) out.push('html ' + root.scrollWidth);
-  for (const el of document.querySelectorAll('body *')) {
-    const style = getComputedStyle(el);
-    if (!['auto', 'scroll'].includes(style.overflowX)) continue;
-    if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
-      out.push((el.id || el.className || el.tagName) + ' ' + el.scrollWidth + '>' + el.clientWidth);
-  }
-  return out;
-}"""
-
-
-def _no_sideways_scroll(page: Page, where: str) -> None:
-    body = page.evaluate(
-        "(b => b.scrollWidth - b.clientWidth)(document.getElementById('page-body'))"
-    )
-    assert body <= 1, f"{where}: the page body scrolls sideways by {body}px"
-    scrollers = page.evaluate(SIDEWAYS)
-    assert scrollers == [], f"{where}: scrolls sideways: {scrollers}"
-
-
-def _inside_viewport(page: Page, locator: Locator, what: str, vertical: bool = True) -> None:
-    # measured once its opening animation (a dialog's zoom, a toast's slide) is over
-    locator.evaluate("el => Promise.all(el.getAnimations().map(a => a.finished))")
-    box = locator.bounding_box()
-    assert box is not None, f"{what} is not rendered"
-    width, height = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[index]
-    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, f"{what}: {box}"
-    if vertical:
-        assert box["y"] >= 0 and box["y"] + box["height"] <= height + 0.5, f"{what}: {box}"
-
-
-@pytest.fixture
-def admin(
-    new_page: Callable[[], Page], app_server: AppServer, request: pytest.FixtureRequest
-) -> Iterator[Page]:
-    """The admin on /admin at the test's screen size and in its language; the language is
-    put back afterwards (it is remembered on the admin's account)."""
-    (width, height), lang = (
-        request.node.callspec.params["size"],
-        request.node.callspec.params["lang"],
-    )
-    page = new_page()
-    page.set_viewport_size({"width": width, "height": height})
-    sign_in(page, app_server.admin_email, app_server.admin_password)
-    expect(page.locator("#composer")).to_be_visible()
-    page.goto("/admin")
-    expect(page.locator(".user-row").first).to_be_visible()
-    _use_language(page, lang)
-    yield page
-    page.keyboard.press("Escape")  # a dialog left open by a failure
-    _use_language(page, "en")
-
-
-def _use_language(page: Page, lang: str) -> None:
-    """The switch names the other language."""
-    switch = page.locator("#lang-switch")
-    other = {"en": "Русский", "ru": "English"}
-    expect(switch).to_have_text(re.compile("^(Русский|English)$"))
-    if switch.inner_text() != other[lang]:
-        switch.click()
-    expect(switch).to_have_text(other[lang])
-
-
-def _text(lang: str, en: str, ru: str) -> str:
-    return ru if lang == "ru" else en
-
-
-def _search(page: Page, query: str, rows: int) -> None:
-    page.fill("#user-search", query)
-    expect(page.locator(".user-row")).to_have_count(rows)
 
 
 def _role_of(http: httpx.Client, app_server: AppServer, email: str) -> str:
@@ -122,7 +47,7 @@ def test_a_role_change_asks_first_and_is_confirmed_by_a_toast(
 ) -> None:
     person = Person.new("promo")
     person.register_via_api(http)
-    _search(admin, person.email, 1)
+    search(admin, person.email, 1)
     row = admin.locator(f".user-row[data-email='{person.email}']")
     select = row.locator("select.role-select")
 
@@ -133,11 +58,11 @@ def test_a_role_change_asks_first_and_is_confirmed_by_a_toast(
     expect(dialog).to_contain_text(person.name)
     expect(dialog).to_contain_text("ADMIN")
     expect(dialog.locator("#role-confirm-powers")).to_contain_text(
-        _text(lang, "Change balances", "Изменение балансов")
+        text(lang, "Change balances", "Изменение балансов")
     )
     expect(dialog).not_to_contain_text("BALANCE_MANAGEMENT")
-    _inside_viewport(admin, dialog, "the confirmation dialog")
-    _inside_viewport(admin, admin.locator("#role-confirm-ok"), "its confirm button")
+    inside_viewport(admin, dialog, "the confirmation dialog")
+    inside_viewport(admin, admin.locator("#role-confirm-ok"), "its confirm button")
     screenshot(admin, f"admin-role-confirm-{lang}-{'phone' if size == PHONE else 'desktop'}")
 
     # cancelled: nothing changed, and the select shows the old role again
@@ -149,21 +74,21 @@ def test_a_role_change_asks_first_and_is_confirmed_by_a_toast(
     # a role without permissions asks too, and says so; confirmed: a toast, no callout
     select.select_option("PRO")
     expect(dialog).to_contain_text(
-        _text(lang, "PRO holds no administrative permissions", "Роль PRO не даёт прав")
+        text(lang, "PRO holds no administrative permissions", "Роль PRO не даёт прав")
     )
     admin.click("#role-confirm-ok")
     toast = admin.locator("[data-sonner-toast]")
     expect(toast).to_contain_text(
-        _text(lang, f"{person.name} now has the role PRO", f"{person.name}: роль изменена на PRO")
+        text(lang, f"{person.name} now has the role PRO", f"{person.name}: роль изменена на PRO")
     )
     expect(select).to_have_value("PRO")
     assert _role_of(http, app_server, person.email) == "PRO"
     expect(admin.locator("#page-body [role=alert]")).to_have_count(0)
-    _inside_viewport(admin, toast.first, "the toast")
+    inside_viewport(admin, toast.first, "the toast")
 
     # the switch: a toast too
     row.get_by_role("switch").click()
-    expect(toast.filter(has_text=_text(lang, "is disabled", "аккаунт отключён"))).to_have_count(1)
+    expect(toast.filter(has_text=text(lang, "is disabled", "аккаунт отключён"))).to_have_count(1)
     row.get_by_role("switch").click()
     expect(row.get_by_role("switch")).to_have_attribute("aria-checked", "true")
 
@@ -187,21 +112,21 @@ def test_counts_pages_and_an_empty_search(
         (tags[2], 2, "2 users", "2 пользователя"),
         (tags[5], 5, "5 users", "5 пользователей"),
     ):
-        _search(admin, query, rows)
-        expect(total).to_have_text(_text(lang, en, ru))
-    expect(admin.locator("#page-of")).to_have_text(_text(lang, "Page 1 of 1", "Страница 1 из 1"))
+        search(admin, query, rows)
+        expect(total).to_have_text(text(lang, en, ru))
+    expect(admin.locator("#page-of")).to_have_text(text(lang, "Page 1 of 1", "Страница 1 из 1"))
 
     # no match: it says so, naming the search
-    _search(admin, "xyz-no-such-user", 0)
+    search(admin, "xyz-no-such-user", 0)
     expect(admin.locator("#users-empty")).to_have_text(
-        _text(
+        text(
             lang,
             "No users match “xyz-no-such-user”.",
             "Нет пользователей по запросу «xyz-no-such-user».",
         )
     )
-    expect(total).to_have_text(_text(lang, "0 users", "0 пользователей"))
-    _no_sideways_scroll(admin, "an empty search")
+    expect(total).to_have_text(text(lang, "0 users", "0 пользователей"))
+    no_sideways_scroll(admin, "an empty search")
 
     # everyone: "Page 1 of N" with N from the total
     everyone = http.get(
@@ -210,7 +135,7 @@ def test_counts_pages_and_an_empty_search(
     pages = math.ceil(everyone / 25)
     admin.fill("#user-search", "")
     expect(admin.locator("#page-of")).to_have_text(
-        _text(lang, f"Page 1 of {pages}", f"Страница 1 из {pages}")
+        text(lang, f"Page 1 of {pages}", f"Страница 1 из {pages}")
     )
     expect(admin.locator("#users-empty")).to_have_count(0)
 
@@ -222,22 +147,22 @@ def test_the_role_editor_speaks_in_labels_and_puts_errors_by_their_field(
     admin.click("#tab-roles")
     expect(admin.locator(".role-row[data-role=ADMIN]")).to_be_visible()
     expect(admin.locator(".role-row[data-role=ADMIN]")).to_contain_text(
-        _text(lang, "9 permissions", "9 прав")
+        text(lang, "9 permissions", "9 прав")
     )
     admin.click("#new-role")
     editor = admin.locator("#role-editor")
     matrix = editor.locator("#perm-matrix")
     expect(matrix.locator("[data-perm='USER_MANAGEMENT.UPDATE']")).to_contain_text(
-        _text(lang, "Change users", "Изменение пользователей")
+        text(lang, "Change users", "Изменение пользователей")
     )
     expect(matrix.locator("[data-perm='USER_MANAGEMENT.UPDATE']")).to_contain_text(
-        _text(lang, "Change roles, enable and disable", "Менять роли, включать и отключать")
+        text(lang, "Change roles, enable and disable", "Менять роли, включать и отключать")
     )
     for raw in ("USER_MANAGEMENT", "UPDATE", "BALANCE_MANAGEMENT", "ANALYTICS"):
         expect(matrix).not_to_contain_text(raw)
     # a label ticks its box
     matrix.locator("[data-perm='ANALYTICS.READ']").get_by_text(
-        _text(lang, "See usage", "Просмотр статистики")
+        text(lang, "See usage", "Просмотр статистики")
     ).click()
     expect(admin.locator("#perm-ANALYTICS-READ")).to_have_attribute("data-state", "checked")
 
@@ -249,11 +174,11 @@ def test_the_role_editor_speaks_in_labels_and_puts_errors_by_their_field(
     gpt4.locator("input").fill("0")
     admin.click("#role-save")
     name_error = editor.locator(".field-error[data-field='name']")
-    expect(name_error).to_contain_text(_text(lang, "1–32 Latin letters", "1–32 латинские буквы"))
-    _no_sideways_scroll(admin, "the role editor with an error")
+    expect(name_error).to_contain_text(text(lang, "1–32 Latin letters", "1–32 латинские буквы"))
+    no_sideways_scroll(admin, "the role editor with an error")
     admin.fill("#role-name", name)
     admin.click("#role-save")
-    wording = _text(
+    wording = text(
         lang,
         "Coefficient for gpt-4 must be a number above 0",
         "Коэффициент для gpt-4 должен быть числом больше 0",
@@ -263,20 +188,20 @@ def test_the_role_editor_speaks_in_labels_and_puts_errors_by_their_field(
     expect(admin.locator("#page-body")).not_to_contain_text("modelAccess")
     expect(name_error).to_have_count(0)
     screenshot(admin, f"admin-role-errors-{lang}-{'phone' if size == PHONE else 'desktop'}")
-    _no_sideways_scroll(admin, "the role editor")
+    no_sideways_scroll(admin, "the role editor")
 
     gpt4.locator("input").fill("1.25")
     admin.click("#role-save")
     expect(admin.locator("[data-sonner-toast]")).to_contain_text(
-        _text(lang, f"Role {name} saved.", f"Роль {name} сохранена.")
+        text(lang, f"Role {name} saved.", f"Роль {name} сохранена.")
     )
     row = admin.locator(f".role-row[data-role={name}]")
-    expect(row).to_contain_text(_text(lang, "1 permission", "1 право"))
-    expect(row).to_contain_text(_text(lang, "1 model", "1 модель"))
-    expect(row).to_contain_text(_text(lang, "0 users", "0 пользователей"))
+    expect(row).to_contain_text(text(lang, "1 permission", "1 право"))
+    expect(row).to_contain_text(text(lang, "1 model", "1 модель"))
+    expect(row).to_contain_text(text(lang, "0 users", "0 пользователей"))
     expect(editor).to_have_count(0)
     expect(admin.locator("#page-body [role=alert]")).to_have_count(0)
-    row.get_by_role("button", name=_text(lang, "Delete role", "Удалить роль")).click()
+    row.get_by_role("button", name=text(lang, "Delete role", "Удалить роль")).click()
     expect(admin.locator("[data-sonner-toast]").filter(has_text=name)).to_have_count(2)
     expect(row).to_have_count(0)
 
@@ -291,34 +216,34 @@ def test_a_balance_change_is_confirmed_by_a_toast_and_a_bad_one_said_by_its_fiel
 ) -> None:
     person = Person.new("bal")
     person.register_via_api(http)
-    _search(admin, person.email, 1)
+    search(admin, person.email, 1)
     row = admin.locator(f".user-row[data-email='{person.email}']")
-    _inside_viewport(admin, row.locator(".open-balance"), "the Balance button", vertical=False)
+    inside_viewport(admin, row.locator(".open-balance"), "the Balance button", vertical=False)
     row.locator(".open-balance").click()
     dialog = admin.locator("#balance-dialog")
     expect(dialog).to_be_visible()
-    _inside_viewport(admin, dialog, "the balance dialog")
+    inside_viewport(admin, dialog, "the balance dialog")
     admin.fill("#balance-amount", "12x")
     admin.fill("#balance-reason", "e2e")
     admin.click("#balance-save")
     expect(dialog.locator(".field-error")).to_have_text(
-        _text(lang, "Enter a whole number.", "Введите целое число.")
+        text(lang, "Enter a whole number.", "Введите целое число.")
     )
     admin.fill("#balance-amount", "777")
     admin.fill("#balance-reason", "")
     admin.click("#balance-save")
     expect(dialog.locator(".field-error")).to_have_text(
-        _text(lang, "A reason is required.", "Укажите причину.")
+        text(lang, "A reason is required.", "Укажите причину.")
     )
     admin.fill("#balance-reason", "Invoice 7")
     admin.click("#balance-save")
     expect(admin.locator("[data-sonner-toast]")).to_contain_text(
-        _text(lang, f"Balance of {person.email}: 777.", f"Баланс {person.email}: 777.")
+        text(lang, f"Balance of {person.email}: 777.", f"Баланс {person.email}: 777.")
     )
     expect(dialog.locator(".field-error")).to_have_count(0)
     expect(admin.locator("#dialog-balance")).to_contain_text("777")
     expect(dialog.locator(".ledger-row[data-kind=adjustment]")).to_contain_text("Invoice 7")
-    _no_sideways_scroll(admin, "the balance dialog")
+    no_sideways_scroll(admin, "the balance dialog")
     screenshot(admin, f"admin-balance-{lang}-{'phone' if size == PHONE else 'desktop'}")
     admin.keyboard.press("Escape")
     expect(row.locator(".user-balance")).to_have_text("777")
@@ -336,7 +261,7 @@ def test_on_a_phone_rows_are_cards_with_every_action_on_screen(
     admin.fill("#user-search", "")
     rows = admin.locator(".user-row")
     expect(rows.first).to_be_visible()
-    _no_sideways_scroll(admin, "users")
+    no_sideways_scroll(admin, "users")
     for i in range(rows.count()):
         row = rows.nth(i)
         row.scroll_into_view_if_needed()
@@ -346,13 +271,13 @@ def test_on_a_phone_rows_are_cards_with_every_action_on_screen(
             ("Balance button", row.locator(".open-balance")),
         ):
             expect(control).to_be_visible()
-            _inside_viewport(admin, control, f"row {i}: {what}", vertical=False)
+            inside_viewport(admin, control, f"row {i}: {what}", vertical=False)
         # stacked: the controls sit under the name, not beside it
         name_box = row.locator("td").first.bounding_box()
         select_box = row.locator("select.role-select").bounding_box()
         assert name_box and select_box and select_box["y"] >= name_box["y"] + name_box["height"] - 1
     expect(rows.first.locator("td[data-label]").first).to_have_attribute(
-        "data-label", _text(lang, "Role", "Роль")
+        "data-label", text(lang, "Role", "Роль")
     )
     admin.locator("#page-body").evaluate("b => b.scrollTo(0, 0)")
     screenshot(admin, f"admin-users-cards-{lang}")
@@ -362,29 +287,29 @@ def test_on_a_phone_rows_are_cards_with_every_action_on_screen(
     expect(roles.first).to_be_visible()
     for i in range(roles.count()):
         for button in roles.nth(i).get_by_role("button").all():
-            _inside_viewport(admin, button, f"role row {i}: a button", vertical=False)
-    _no_sideways_scroll(admin, "roles")
+            inside_viewport(admin, button, f"role row {i}: a button", vertical=False)
+    no_sideways_scroll(admin, "roles")
     admin.click("#new-role")
     expect(admin.locator("#role-editor")).to_be_visible()
-    _no_sideways_scroll(admin, "the role editor")
-    _inside_viewport(admin, admin.locator("#role-save"), "Save role", vertical=False)
+    no_sideways_scroll(admin, "the role editor")
+    inside_viewport(admin, admin.locator("#role-save"), "Save role", vertical=False)
 
     admin.click("#tab-usage")
     expect(admin.locator("#usage-credits")).to_be_visible()
     expect(admin.locator("#top-loading")).to_have_count(0)
-    _no_sideways_scroll(admin, "usage")
+    no_sideways_scroll(admin, "usage")
     for tab in ("packages", "payments"):  # money's screens: the tabs wrap, nothing sticks out
         admin.click(f"#tab-{tab}")
         expect(admin.locator(f"#tab-{tab}")).to_have_attribute("aria-selected", "true")
-        _inside_viewport(admin, admin.locator(f"#tab-{tab}"), f"the {tab} tab", vertical=False)
-        _no_sideways_scroll(admin, tab)
+        inside_viewport(admin, admin.locator(f"#tab-{tab}"), f"the {tab} tab", vertical=False)
+        no_sideways_scroll(admin, tab)
 
     # the cards in the dark theme (the admin's theme is put back to "system")
     admin.click("#tab-users")
     expect(rows.first).to_be_visible()
     pick_theme(admin, "dark")
     expect(admin.locator("html")).to_have_class(re.compile(r"\bdark\b"))
-    _no_sideways_scroll(admin, "users, dark")
+    no_sideways_scroll(admin, "users, dark")
     screenshot(admin, f"admin-users-cards-{lang}-dark")
     pick_theme(admin, "system")
     expect(admin.locator("html")).not_to_have_class(re.compile(r"\bdark\b"))

@@ -13,11 +13,10 @@ from starlette.applications import Starlette
 
 from metogpt.api import build_api
 from metogpt.services import keys, roles
-from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.gateway import limits
 from tests.conftest import Account, make_account
-from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
+from tests.fixtures.fake_providers import FakeProviderServer
 from tests.fixtures.loopback import LoopbackServer
 
 
@@ -32,25 +31,12 @@ def app_server() -> Iterator[AppServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
-def fake_server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as server:
-        yield server
-
-
 @pytest.fixture
-def fake(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
-    reset_catalog_cache()
-    fake_server.reset()
-    fake_server.behavior = FakeBehavior()
+def fake(fake: FakeProviderServer) -> FakeProviderServer:
+    """The shared fake providers (tests/conftest.py), with the rate limits counted in the
+    database (no Redis) unless a test configures them."""
     limits.configure(None)
-    yield fake_server
-    monkeypatch.undo()
-    reset_catalog_cache()
+    return fake
 
 
 @dataclass

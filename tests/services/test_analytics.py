@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from metogpt.models import LedgerEntry, UsageDaily, UsageUserDaily, utcnow
 from metogpt.services import analytics, billing, holds, setup
 from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Forbidden, InvalidInput
+from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, NotFound
 from tests.conftest import Account, make_account
 
 Sums = dict[tuple[str, str], tuple[int, int, int]]
@@ -164,6 +164,31 @@ def test_report_needs_analytics_read(database: str) -> None:
             analytics.top_users(s, plain.actor(), 30)
         with pytest.raises(Forbidden):
             analytics.ledger_csv(s, plain.actor(), 30)
+        with pytest.raises(Forbidden):
+            analytics.user_usage(s, plain.actor(), plain.user.email, 30)
+
+
+def test_the_usage_of_one_user_named_by_email(database: str, admin: Account) -> None:
+    alice, bob, idle = (make_account(balance=100_000) for _ in range(3))
+    _charge(alice.id, "gpt-4", "1.5", 100, 41)
+    _charge(bob.id, "claude-3", "1", 7, 3)
+    with read_session() as s:
+        theirs = analytics.user_usage(s, admin.actor(), f"  {alice.user.email.upper()} ", 7)
+        own = analytics.own_usage(s, alice.actor(), 7)
+        nothing = analytics.user_usage(s, admin.actor(), idle.user.email, 7)
+        with pytest.raises(NotFound) as unknown:
+            analytics.user_usage(s, admin.actor(), "nobody@example.com", 7)
+    assert theirs == own  # the same figures the user sees on their account page
+    assert [(b.key, b.credits) for b in theirs.by_model] == [("gpt-4", 212)]
+    # no charges: every day of the range at zero, no model, zero totals
+    assert nothing.by_model == [] and len(nothing.by_day) == 7
+    assert all(b.answers == 0 for b in nothing.by_day) and nothing.total.answers == 0
+    assert unknown.value.code == ErrorCode.USER_NOT_FOUND
+    # the export of that user's rows only (their grant and their charge)
+    with read_session() as s:
+        text = analytics.ledger_csv(s, admin.actor(), 7, alice.user.email)
+    users = {row[2] for row in csv.reader(io.StringIO(text))} - {"user", ""}
+    assert users == {alice.user.email}
 
 
 def test_export_defuses_spreadsheet_formulas(database: str, admin: Account) -> None:

@@ -7,15 +7,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 from sqlmodel import select
 
-from metogpt.models import LedgerEntry, Reservation, User
+from metogpt.models import LedgerEntry, Reservation
 from metogpt.services import answers, coefficients, conversations, files, relay
-from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ErrorCode, ServiceError
 from metogpt.services.files import vision
@@ -23,39 +21,14 @@ from metogpt.services.storage import Storage
 from tests.conftest import Account, make_account
 from tests.fixtures import documents
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer, received_images
+from tests.support.calls import user_row as _user
 
 PAGES = [f"Page {n}: the revenue of region {n} grew by {n * 7} percent." for n in range(1, 6)]
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
-    reset_catalog_cache()
-    fake_server.reset()
-    yield fake_server
-    monkeypatch.undo()
-    reset_catalog_cache()
 
 
 @pytest.fixture
 def acc(database: str, storage: Storage) -> Account:
     return make_account("PRO", balance=100_000)
-
-
-def _user(user_id: str) -> User:
-    with read_session() as session:
-        user = session.get(User, user_id)
-        assert user is not None
-        return user
 
 
 def _ask(acc: Account, model: str, file_ids: list[str], text: str) -> answers.PreparedAnswer:

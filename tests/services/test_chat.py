@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -14,46 +14,15 @@ from sqlmodel import select
 from metogpt import i18n
 from metogpt.models import Conversation, LedgerEntry, Message, MessageStatus, Reservation, User
 from metogpt.services import answers, auth, billing, coefficients, conversations, live, relay
-from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
 from metogpt.services.live.core import MemoryHub
 from metogpt.services.live.streams import RedisHub
 from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
 from tests.conftest import make_account
-from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
-    reset_catalog_cache()
-    fake_server.reset()
-    fake_server.behavior = FakeBehavior()
-    yield fake_server
-    monkeypatch.undo()
-    reset_catalog_cache()
-
-
-def _user(user_id: str) -> User:
-    with read_session() as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        return user
-
-
-def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with write_session() as s:
-        return fn(s, *args, **kw)
+from tests.fixtures.fake_providers import FakeBehavior
+from tests.support.calls import in_write as _tx
+from tests.support.calls import user_row as _user
 
 
 def _ask(user_id: str, text: str, model: str, conv: str | None = None) -> answers.PreparedAnswer:

@@ -11,21 +11,11 @@ from sqlmodel import select
 
 from metogpt.models import Conversation, Message, User
 from metogpt.services import conversations
-from metogpt.services.db import read_session, write_session
+from metogpt.services.db import read_session
 from metogpt.services.errors import NotFound
 from tests.conftest import make_account
-
-
-def _user(user_id: str) -> User:
-    with read_session() as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        return user
-
-
-def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with write_session() as s:
-        return fn(s, *args, **kw)
+from tests.support.calls import in_write as _tx
+from tests.support.calls import user_row as _user
 
 
 def _chat(user: User, text: str) -> str:

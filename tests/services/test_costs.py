@@ -3,49 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
-from metogpt.models import User
-from metogpt.services import answers, auth, billing, conversations, costs, relay
-from metogpt.services.catalog import reset_catalog_cache
+from metogpt.services import answers, auth, billing, conversations, costs, files, relay
 from metogpt.services.coefficients import cost
-from metogpt.services.db import read_session, write_session
-from metogpt.services.errors import Forbidden, NotFound, Unauthorized
+from metogpt.services.errors import ErrorCode, Forbidden, NotFound, ServiceError, Unauthorized
+from metogpt.services.storage import Storage
 from tests.conftest import make_account
+from tests.fixtures import documents
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
-    reset_catalog_cache()
-    fake_server.reset()
-    yield fake_server
-    monkeypatch.undo()
-    reset_catalog_cache()
-
-
-def _user(user_id: str) -> User:
-    with read_session() as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        return user
-
-
-def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with write_session() as s:
-        return fn(s, *args, **kw)
+from tests.support.calls import in_write as _tx
+from tests.support.calls import user_row as _user
 
 
 @pytest.mark.parametrize("model", ["gpt-4", "claude-3"])
@@ -79,6 +48,67 @@ def test_the_estimate_is_the_prompt_the_answer_reserves_for(
     assert found.coefficient == coefficient
     assert found.credits == cost(found.prompt_tokens, coefficient)
     assert found.typical == cost(costs.TYPICAL_TURN_TOKENS, coefficient)
+
+
+@pytest.mark.parametrize("model", ["gpt-4", "claude-3", "gpt-3.5-turbo"])
+def test_the_estimate_counts_files_as_the_answer_will(
+    database: str, storage: Storage, fake: FakeProviderServer, model: str
+) -> None:
+    """Files in the history and in the composer: text and PDF tokens, image tokens by the
+    provider's formula (a vision model only), exactly what begin_answer reserves for."""
+    acc = make_account(role="PRO", balance=100_000)
+    vision = model != "gpt-3.5-turbo"
+    actor = acc.actor()
+
+    def upload_set(tag: str) -> list[str]:
+        found = [
+            files.upload(actor, f"{tag}.md", f"# Notes {tag}\n".encode() + b"word " * 300),
+            files.upload(actor, f"{tag}.pdf", documents.pdf([f"Report {tag}", "Page two"])),
+        ]
+        if vision:
+            found.append(files.upload(actor, f"{tag}.png", documents.image(1600, 900)))
+        return [f.id for f in found]
+
+    first = _tx(
+        conversations.post_user_message,
+        _user(acc.id),
+        None,
+        "Read",
+        model,
+        file_ids=upload_set("a"),
+    )
+    prepared = _tx(answers.begin_answer, _user(acc.id), first.id, model)
+    asyncio.run(relay.stream_answer(prepared))
+    conv, draft_files = prepared.conversation_id, upload_set("b")
+    bare = _tx(costs.estimate, _user(acc.id), conv, "And these?", model)
+    found = _tx(costs.estimate, _user(acc.id), conv, "And these?", model, "", draft_files)
+    only_files = _tx(costs.estimate, _user(acc.id), conv, "  ", model, "", draft_files)
+    second = _tx(
+        conversations.post_user_message,
+        _user(acc.id),
+        conv,
+        "And these?",
+        model,
+        file_ids=draft_files,
+    )
+    reserved = _tx(answers.begin_answer, _user(acc.id), second.id, model)
+    assert found.prompt_tokens == reserved.prompt_tokens
+    assert found.prompt_tokens > only_files.prompt_tokens > bare.prompt_tokens
+    images = sum(i.tokens for m in reserved.messages for i in m.images)
+    assert (images > 0) == vision and len(reserved.messages[-1].files) == 2
+
+
+def test_the_estimate_refuses_an_image_for_a_model_without_vision(
+    database: str, storage: Storage
+) -> None:
+    acc = make_account(role="PRO", balance=1000)
+    shot = files.upload(acc.actor(), "shot.png", documents.image(50, 50))
+    with pytest.raises(ServiceError) as refused:
+        _tx(costs.estimate, _user(acc.id), None, "What is it?", "gpt-3.5-turbo", "", [shot.id])
+    assert refused.value.code == ErrorCode.NO_VISION
+    other = make_account(role="PRO", balance=1000)
+    with pytest.raises(NotFound):  # someone else's file
+        _tx(costs.estimate, _user(other.id), None, "What is it?", "gpt-4", "", [shot.id])
 
 
 def test_a_new_conversation_counts_its_system_prompt_and_the_draft(database: str) -> None:

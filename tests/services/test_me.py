@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from metogpt.models import LedgerEntry, User, utcnow
+from metogpt.models import LedgerEntry, utcnow
 from metogpt.services import analytics, billing, holds, me
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import InvalidInput
 from tests.conftest import Account, make_account
+from tests.support.calls import user_row as _user
 
 
 def _charge(user_id: str, model: str, coef: str, prompt: int, completion: int) -> int:
@@ -35,13 +36,6 @@ def _charge(user_id: str, model: str, coef: str, prompt: int, completion: int) -
         ).first()
     assert entry is not None and entry.kind == "charge"
     return entry.id or 0
-
-
-def _user(user_id: str) -> User:
-    with read_session() as s:
-        user = s.get(User, user_id)
-    assert user is not None
-    return user
 
 
 # ---- profile and theme ------------------------------------------------------------------

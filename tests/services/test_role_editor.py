@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from metogpt.services import grants, permissions, roles
+from metogpt.services import grants, permissions, role_editor, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ErrorCode, Forbidden, InvalidInput, ServiceError
 from metogpt.services.permissions import Actor, full_matrix
@@ -17,9 +17,9 @@ def _admin() -> Actor:
     return Actor("test", "ADMIN", full_matrix())
 
 
-def _form(name: str | None) -> roles.EditorForm:
+def _form(name: str | None) -> role_editor.EditorForm:
     with read_session() as s:
-        return roles.editor_form(roles.view(s, _admin(), name) if name else None)
+        return role_editor.editor_form(roles.view(s, _admin(), name) if name else None)
 
 
 def test_a_new_role_from_the_form(database: str) -> None:
@@ -28,7 +28,7 @@ def test_a_new_role_from_the_form(database: str) -> None:
     form.perms["ANALYTICS.READ"] = True
     form.models[0].enabled, form.models[0].coefficient = True, "2.5"
     with write_session() as s:
-        view = roles.save_from_editor(s, _admin(), "Analyst", True, form)
+        view = role_editor.save_from_editor(s, _admin(), "Analyst", True, form)
     assert permissions.grants(view.permissions) == {("ANALYTICS", "READ")}
     assert {m: g.coefficient for m, g in view.model_access.items() if g.enabled} == {
         form.models[0].model: "2.5"
@@ -55,7 +55,7 @@ def test_a_forged_permission_key_is_refused(database: str, key: str, value: obje
     form = _form("PRO")
     form.perms[key] = value  # type: ignore[assignment]  # as a websocket client could send
     with pytest.raises(InvalidInput), write_session() as s:
-        roles.save_from_editor(s, _admin(), "PRO", False, form)
+        role_editor.save_from_editor(s, _admin(), "PRO", False, form)
 
 
 @pytest.mark.parametrize("coefficient", ["0", "-1", "abc", "1001", "1.23456", "nan"])
@@ -64,7 +64,7 @@ def test_a_bad_coefficient_is_refused_and_nothing_changes(database: str, coeffic
     form = _form("PRO")
     form.models[0].enabled, form.models[0].coefficient = True, coefficient
     with pytest.raises(InvalidInput) as refused, write_session() as s:
-        roles.save_from_editor(s, _admin(), "PRO", False, form)
+        role_editor.save_from_editor(s, _admin(), "PRO", False, form)
     assert _form("PRO") == before
     model = form.models[0].model
     # said in the editor's words, about the row's field: no API path in it
@@ -78,7 +78,7 @@ def test_admin_keeps_a_disabled_model_disabled(database: str) -> None:
     model = form.models[0].model
     form.models[0].enabled = False
     with write_session() as s:
-        roles.save_from_editor(s, _admin(), "ADMIN", False, form)
+        role_editor.save_from_editor(s, _admin(), "ADMIN", False, form)
     with read_session() as s:
         role = roles.get(s, "ADMIN")
         assert model not in roles.enabled_models(role) and model in (role.model_access or {})
@@ -89,7 +89,7 @@ def test_the_editor_cannot_escalate(database: str) -> None:
     form = _form(None)
     form.perms["BALANCE_MANAGEMENT.UPDATE"] = True
     with pytest.raises(Forbidden) as refused, write_session() as s:
-        roles.save_from_editor(s, limited, "Sneaky", True, form)
+        role_editor.save_from_editor(s, limited, "Sneaky", True, form)
     assert refused.value.code == ErrorCode.ESCALATION
     assert refused.value.details["field"] == "permissions"
 
@@ -101,7 +101,7 @@ def test_a_bad_or_taken_name_is_about_the_name_field(
     database: str, name: str, code: ErrorCode
 ) -> None:
     with pytest.raises(ServiceError) as refused, write_session() as s:
-        roles.save_from_editor(s, _admin(), name, True, _form(None))
+        role_editor.save_from_editor(s, _admin(), name, True, _form(None))
     assert refused.value.code == code and refused.value.details["field"] == "name"
 
 
@@ -120,24 +120,69 @@ def test_the_grant_field_is_saved_like_the_rest_apis_grant(database: str) -> Non
     assert form.grant == grants.GrantForm()  # off until set
     on = dataclasses.replace(form, grant=grants.GrantForm(True, "1 000", "2", "weeks", "reset"))
     with write_session() as s:
-        view = roles.save_from_editor(s, _admin(), "USER", False, on)
+        view = role_editor.save_from_editor(s, _admin(), "USER", False, on)
     assert view.grant == {"amount": 1000, "every": 2, "unit": "weeks", "mode": "reset"}
     assert _form("USER").grant == grants.GrantForm(True, "1000", "2", "weeks", "reset")
     for bad in (("", "1"), ("12.5", "1"), ("100", "0"), ("100", "x")):
         wrong = dataclasses.replace(form, grant=grants.GrantForm(True, *bad))
         with pytest.raises(InvalidInput), write_session() as s:
-            roles.save_from_editor(s, _admin(), "USER", False, wrong)
+            role_editor.save_from_editor(s, _admin(), "USER", False, wrong)
     # A role manager without the balance power saves other changes, the grant untouched...
     manager = Actor(
         "m", "ROLEMGR", permissions.normalize({"ROLE_MANAGEMENT": {"READ": True, "UPDATE": True}})
     )
     with write_session() as s:
-        roles.save_from_editor(s, manager, "USER", False, _form("USER"))
+        role_editor.save_from_editor(s, manager, "USER", False, _form("USER"))
     # ...but cannot change it.
     off = dataclasses.replace(_form("USER"), grant=grants.GrantForm())
     with pytest.raises(Forbidden), write_session() as s:
-        roles.save_from_editor(s, manager, "USER", False, off)
+        role_editor.save_from_editor(s, manager, "USER", False, off)
     with write_session() as s:
-        roles.save_from_editor(s, _admin(), "USER", False, off)
+        role_editor.save_from_editor(s, _admin(), "USER", False, off)
     with read_session() as s:
         assert roles.get(s, "USER").grant_policy is None
+
+
+def test_the_api_limits_are_saved_like_the_rest_apis_api_limits(database: str) -> None:
+    form = _form("PRO")
+    assert form.limits == role_editor.LimitsForm()  # none until set
+    typed = role_editor.LimitsForm(user_rpm="60", user_tpm="100 000", key_rpm="", key_tpm=" ")
+    with write_session() as s:
+        view = role_editor.save_from_editor(
+            s, _admin(), "PRO", False, dataclasses.replace(form, limits=typed)
+        )
+    assert view.api_limits == {"user_rpm": 60, "user_tpm": 100_000}
+    with read_session() as s:  # what the gateway reads
+        assert roles.get(s, "PRO").api_limits == {"user_rpm": 60, "user_tpm": 100_000}
+    assert _form("PRO").limits == role_editor.LimitsForm(user_rpm="60", user_tpm="100000")
+    # every field emptied: no limits at all (stored as null, as `apiLimits: null` does)
+    cleared = dataclasses.replace(_form("PRO"), limits=role_editor.LimitsForm())
+    with write_session() as s:
+        role_editor.save_from_editor(s, _admin(), "PRO", False, cleared)
+    with read_session() as s:
+        assert roles.get(s, "PRO").api_limits is None
+
+
+@pytest.mark.parametrize("typed", ["0", "-5", "1.5", "x", "1e3", "²", "1000000001", "٣"])
+def test_a_bad_api_limit_is_refused_by_its_field_and_nothing_changes(
+    database: str, typed: str
+) -> None:
+    with write_session() as s:
+        roles.update(s, _admin(), "PRO", api_limits={"key_rpm": 5})
+    form = dataclasses.replace(
+        _form("PRO"), limits=role_editor.LimitsForm(key_rpm="7", key_tpm=typed)
+    )
+    with pytest.raises(InvalidInput) as refused, write_session() as s:
+        role_editor.save_from_editor(s, _admin(), "PRO", False, form)
+    assert refused.value.code == ErrorCode.BAD_API_LIMITS
+    assert refused.value.details == {"field": "limit:key_tpm"}
+    assert "apiLimits" not in refused.value.message
+    with read_session() as s:
+        assert roles.get(s, "PRO").api_limits == {"key_rpm": 5}
+
+
+def test_a_new_role_takes_its_api_limits(database: str) -> None:
+    form = dataclasses.replace(_form(None), limits=role_editor.LimitsForm(key_rpm="10"))
+    with write_session() as s:
+        view = role_editor.save_from_editor(s, _admin(), "Metered", True, form)
+    assert view.api_limits == {"key_rpm": 10}

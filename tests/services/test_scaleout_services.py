@@ -12,10 +12,12 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from metogpt import cli
-from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation, User
+from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation
 from metogpt.services import answers, billing, conversations, setup
 from metogpt.services.db import read_session, write_session
 from tests.conftest import make_account
+from tests.support.calls import in_write as _tx
+from tests.support.calls import user_row as _user
 
 # --- recovery settings ---------------------------------------------------------------------
 
@@ -46,18 +48,6 @@ def test_a_bad_recovery_setting_falls_back_to_the_default(
 
 
 # --- recovery of what a dead worker left -------------------------------------------------------
-
-
-def _user(user_id: str) -> User:
-    with read_session() as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        return user
-
-
-def _tx(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with write_session() as s:
-        return fn(s, *args, **kw)
 
 
 def _ask(user_id: str, text: str) -> answers.PreparedAnswer:

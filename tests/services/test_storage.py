@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from metogpt.models import utcnow
 from metogpt.services.storage import Storage, check_key, get_storage
-from metogpt.services.storage.s3 import parse_url
+from metogpt.services.storage.local import LocalStorage
+from metogpt.services.storage.s3 import PART_BYTES, parse_url
 
 
 def test_put_get_delete_roundtrip(storage: Storage) -> None:
@@ -21,6 +25,38 @@ def test_put_get_delete_roundtrip(storage: Storage) -> None:
     assert storage.keys() == ["0123abce.txt"]
     with pytest.raises(FileNotFoundError):
         storage.get("0123abcd")
+
+
+@pytest.mark.parametrize(
+    "size", [10, 2 * PART_BYTES, 2 * PART_BYTES + 123], ids=["one-put", "parts", "short-last"]
+)
+def test_a_writer_shows_nothing_until_commit_and_nothing_after_abort(
+    storage: Storage, size: int
+) -> None:
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    out = storage.writer("0123abcd")
+    for start in range(0, size, 3 * 1024 * 1024):
+        out.write(data[start : start + 3 * 1024 * 1024])
+    with pytest.raises(FileNotFoundError):
+        storage.get("0123abcd")
+    out.commit()
+    assert storage.get("0123abcd") == data
+    dropped = storage.writer("0123abce")
+    dropped.write(data)
+    dropped.abort()
+    dropped.abort()  # twice: no error
+    assert storage.keys() == ["0123abcd"]
+
+
+def test_unfinished_writes_are_dropped_once_old(storage: Storage) -> None:
+    """A worker that died mid-upload leaves a temporary file or an open multipart upload."""
+    out = storage.writer("0123abcd")
+    out.write(b"x" * (2 * PART_BYTES + 1))  # S3: the first part is sent
+    assert len(storage.keys()) == 1 and storage.keys()[0].startswith(("0123abcd", ".upload"))
+    if isinstance(storage, LocalStorage):  # moto dates every multipart upload 2010-11-10
+        assert storage.drop_unfinished(utcnow() - timedelta(hours=1)) == 0  # too young
+    assert storage.drop_unfinished(utcnow() + timedelta(minutes=1)) == 1
+    assert storage.keys() == []
 
 
 def test_the_app_uses_the_configured_storage(storage: Storage) -> None:

@@ -14,11 +14,12 @@ from metogpt.services.db import read_session
 from metogpt.services.errors import InvalidInput
 from metogpt.services.travel.sampling import Sampling
 from tests.conftest import make_account
-from tests.services.test_chat import _tx, _user, fake, fake_server  # noqa: F401
+from tests.support.calls import in_write as _tx
+from tests.support.calls import user_row as _user
 
 
 @pytest.mark.parametrize("model", ["gpt-4", "claude-3"])
-def test_preset_parameters_reach_the_provider(database: str, fake, model: str) -> None:  # noqa: F811
+def test_preset_parameters_reach_the_provider(database: str, fake, model: str) -> None:
     acc = make_account("PRO", balance=50_000)
     user = _user(acc.id)
     msg = _tx(
@@ -44,7 +45,7 @@ def test_preset_parameters_reach_the_provider(database: str, fake, model: str) -
     assert body["temperature"] == (1.5 if model == "gpt-4" else 1.0)
 
 
-def test_without_parameters_the_provider_defaults_apply(database: str, fake) -> None:  # noqa: F811
+def test_without_parameters_the_provider_defaults_apply(database: str, fake) -> None:
     acc = make_account("PRO", balance=50_000)
     user = _user(acc.id)
     msg = _tx(conversations.post_user_message, user, None, "Hello", "gpt-4")

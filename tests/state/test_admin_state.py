@@ -220,6 +220,20 @@ def test_usage_handlers_need_analytics_read(database: str, admin: Account) -> No
     assert [u.key for u in tab.usage.top_users] == [spender.user.email]
     assert not tab.usage.top_loading
 
+    # one user's usage: theirs only, no top spenders; an email of nobody is said
+    usage = tab.usage
+    assert _call(usage, UsageState.filter_user, {"email": spender.user.email}) is None
+    assert (usage.total_credits, usage.top_users, usage.top_loading) == (40, [], False)
+    _call(usage, UsageState.filter_user, {"email": make_account().user.email})
+    assert (usage.total_answers, usage.by_model, usage.filter_problem) == (0, [], "")
+    _call(usage, UsageState.filter_user, {"email": "nobody@example.com"})
+    assert usage.filter_problem == "No user has this email." and usage.total_credits == 0
+    _call(usage, UsageState.filter_user, {"email": ""})
+    assert usage.filter_problem == "" and usage.total_credits == 40 and usage.top_loading
+    # without the permission, the filter shows nothing either
+    _call(support.usage, UsageState.filter_user, {"email": spender.user.email})
+    assert "“See usage”" in support.admin.load_problem and support.usage.total_credits == 0
+
 
 def test_a_role_change_waits_for_its_confirmation(database: str, admin: Account) -> None:
     victim = make_account()
@@ -246,3 +260,24 @@ def test_a_role_change_waits_for_its_confirmation(database: str, admin: Account)
     with read_session() as s:
         assert s.get(User, victim.id).role == "PRO"  # type: ignore[union-attr]
     assert [r.role for r in users.rows] == ["PRO"]
+
+
+def test_the_role_editor_sets_api_limits_and_says_a_bad_one_by_its_box(
+    database: str, admin: Account
+) -> None:
+    tab = Tab(admin)
+    _call(tab.admin, AdminState.load)
+    tab.admin.lang = "ru"  # the admin's language (load takes the account's)
+    editor = tab.roles
+    _call(editor, RolesState.edit_role, "PRO")
+    _call(editor, RolesState.set_limit, "key_rpm", "1,5")
+    _call(editor, RolesState.set_limit, "apiLimits", "9")  # no such box: ignored
+    _call(editor, RolesState.save_role)
+    assert editor.problem_field == "limit:key_rpm"
+    assert tab.admin.problem.startswith("Целое число от 1 до 1 000 000 000")
+    assert editor.editing_role == "PRO"  # the editor stays open with what was typed
+    _call(editor, RolesState.set_limit, "key_rpm", "30")
+    _call(editor, RolesState.save_role)
+    assert tab.admin.problem == "" and editor.editing_role == ""
+    with read_session() as s:
+        assert roles.get(s, "PRO").api_limits == {"key_rpm": 30}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from metogpt.components.forms import error_callout, field, hydrated
+from metogpt.components.forms import confirm_dialog, error_callout, field, hydrated
 from metogpt.state.account_keys import KeyRow, KeysState
 from metogpt.state.lang import t
 from metogpt.state.session import ModelOffer, SessionState
@@ -167,31 +167,16 @@ def _secret_dialog() -> rx.Component:
 
 
 def _revoke_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(t("keys.revoke_title")),
-            rx.alert_dialog.description(
-                rx.code(KeysState.revoking_prefix + "…"), " ", t("keys.revoke_text"), size="2"
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(t("keys.cancel"), variant="soft", color_scheme="gray")
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        t("keys.revoke"),
-                        color_scheme="red",
-                        on_click=KeysState.revoke,
-                        id="key-revoke-confirm",
-                    )
-                ),
-                justify="end",
-                margin_top="1em",
-            ),
-            max_width="420px",
+    return confirm_dialog(
+        t("keys.revoke_title"),
+        rx.alert_dialog.description(
+            rx.code(KeysState.revoking_prefix + "…"), " ", t("keys.revoke_text"), size="2"
         ),
-        open=KeysState.revoking_id != "",
+        (t("keys.revoke"), KeysState.revoke, "key-revoke-confirm"),
+        t("keys.cancel"),
+        KeysState.revoking_id != "",
         on_open_change=KeysState.cancel_revoke,
+        max_width="420px",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from metogpt.components.forms import error_callout
+from metogpt.components.forms import error_callout, field_error
 from metogpt.components.tables import cell, empty_note, table
 from metogpt.state.admin import AdminState, BalanceState
 from metogpt.state.admin.balances import LedgerRow
@@ -42,12 +42,9 @@ def _ledger_row(e: ObjectVar[LedgerRow]) -> rx.Component:
     )
 
 
-def field_error(field: str) -> rx.Component:
+def _field_error(field: str) -> rx.Component:
     """The dialog's problem, under the field it is about."""
-    return rx.cond(
-        BalanceState.problem_field == field,
-        rx.text(AdminState.problem, size="1", color_scheme="red", class_name="field-error"),
-    )
+    return field_error(BalanceState.problem_field == field, AdminState.problem)
 
 
 def _controls() -> rx.Component:
@@ -68,7 +65,7 @@ def _controls() -> rx.Component:
             id="balance-amount",
             width="100%",
         ),
-        field_error("amount"),
+        _field_error("amount"),
         rx.input(
             value=BalanceState.reason,
             on_change=BalanceState.set_reason,
@@ -76,7 +73,7 @@ def _controls() -> rx.Component:
             id="balance-reason",
             width="100%",
         ),
-        field_error("reason"),
+        _field_error("reason"),
         rx.button(t("admin.balance.save"), on_click=BalanceState.save_balance, id="balance-save"),
         width="100%",
         id="balance-controls",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from metogpt.components.forms import switch_label
 from metogpt.services.grants import MODES, UNITS
 from metogpt.state.admin import RolesState
 from metogpt.state.lang import t
@@ -14,15 +15,11 @@ from metogpt.state.lang import t
 def grant_field() -> rx.Component:
     grant = RolesState.role_grant
     return rx.vstack(
-        rx.text(
-            rx.switch(
-                checked=grant.on,
-                on_change=lambda v: RolesState.set_grant_field("on", v),
-                id="grant-on",
-                margin_right="0.5em",
-            ),
+        switch_label(
             t("grant.title"),
-            as_="label",
+            grant.on,
+            lambda v: RolesState.set_grant_field("on", v),
+            "grant-on",
             weight="bold",
             size="2",
         ),

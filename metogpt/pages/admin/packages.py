@@ -7,7 +7,14 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from metogpt.components.forms import error_callout
+from metogpt.components.forms import (
+    error_callout,
+    form_buttons,
+    form_card,
+    list_row,
+    list_toolbar,
+    switch_label,
+)
 from metogpt.state.admin import AdminState, PackageRow, PackagesState
 from metogpt.state.lang import t
 
@@ -29,60 +36,41 @@ def _input(key: str, value: rx.Var[str] | str, width: str, **props: Any) -> rx.C
 
 
 def package_form() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(
-                rx.cond(
-                    PackagesState.editing_package == "+",
-                    t("packages.new"),
-                    t("packages.edit"),
-                ),
-                size="3",
+    return form_card(
+        rx.heading(
+            rx.cond(
+                PackagesState.editing_package == "+",
+                t("packages.new"),
+                t("packages.edit"),
             ),
-            rx.flex(
-                _input("name", PackagesState.package_name, "220px", max_length=100),
-                _input("price", PackagesState.package_price, "110px", input_mode="decimal"),
-                _input("currency", PackagesState.package_currency, "80px", max_length=3),
-                _input("credits", PackagesState.package_credits, "110px", input_mode="numeric"),
-                spacing="3",
-                wrap="wrap",
-                width="100%",
-            ),
-            rx.text(
-                rx.switch(
-                    checked=PackagesState.package_active,
-                    on_change=lambda v: PackagesState.set_package_field("active", v),
-                    id="package-active",
-                    margin_right="0.5em",
-                ),
-                t("packages.active"),
-                as_="label",
-                size="2",
-            ),
-            rx.text(t("packages.price_hint"), size="1", color_scheme="gray"),
-            error_callout(AdminState.problem),
-            rx.hstack(
-                rx.button(
-                    t("chat.cancel"),
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=PackagesState.close_package,
-                ),
-                rx.button(
-                    t("packages.save"),
-                    on_click=PackagesState.save_package,
-                    id="package-save",
-                ),
-            ),
+            size="3",
+        ),
+        rx.flex(
+            _input("name", PackagesState.package_name, "220px", max_length=100),
+            _input("price", PackagesState.package_price, "110px", input_mode="decimal"),
+            _input("currency", PackagesState.package_currency, "80px", max_length=3),
+            _input("credits", PackagesState.package_credits, "110px", input_mode="numeric"),
+            spacing="3",
+            wrap="wrap",
             width="100%",
         ),
-        width="100%",
-        max_width="640px",
+        switch_label(
+            t("packages.active"),
+            PackagesState.package_active,
+            lambda v: PackagesState.set_package_field("active", v),
+            "package-active",
+            size="2",
+        ),
+        rx.text(t("packages.price_hint"), size="1", color_scheme="gray"),
+        error_callout(AdminState.problem),
+        form_buttons(
+            PackagesState.close_package, "packages.save", PackagesState.save_package, "package-save"
+        ),
     )
 
 
 def _package_row(p: ObjectVar[PackageRow]) -> rx.Component:
-    return rx.flex(
+    return list_row(
         rx.vstack(
             rx.hstack(
                 rx.text(p.name, weight="medium"),
@@ -130,13 +118,6 @@ def _package_row(p: ObjectVar[PackageRow]) -> rx.Component:
                 wrap="wrap",
             ),
         ),
-        justify="between",
-        align="center",
-        wrap="wrap",
-        spacing="2",
-        width="100%",
-        padding_y="0.5em",
-        border_bottom="1px solid var(--gray-a5)",
         class_name="package-row",
         data_package=p.name,
         data_active=p.active.to(str),
@@ -145,19 +126,12 @@ def _package_row(p: ObjectVar[PackageRow]) -> rx.Component:
 
 def packages_tab() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.cond(
-                AdminState.can_balance_update,
-                rx.button(
-                    rx.icon("plus", size=14),
-                    t("packages.new"),
-                    on_click=PackagesState.new_package,
-                    id="new-package",
-                ),
-            ),
-            rx.text(t("packages.hint"), size="1", color_scheme="gray"),
-            align="center",
-            wrap="wrap",
+        list_toolbar(
+            AdminState.can_balance_update,
+            "packages.new",
+            PackagesState.new_package,
+            "new-package",
+            "packages.hint",
         ),
         rx.cond(PackagesState.editing_package != "", package_form()),
         rx.cond(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from metogpt.components.forms import list_row
 from metogpt.components.payment_status import status_badge
 from metogpt.services.payments import STATUSES
 from metogpt.state.admin import AdminState, PaymentAdminRow, PaymentsState
@@ -13,7 +14,7 @@ from metogpt.state.lang import t
 
 
 def _payment_row(p: ObjectVar[PaymentAdminRow]) -> rx.Component:
-    return rx.flex(
+    return list_row(
         rx.vstack(
             rx.text(p.user, weight="medium", size="2", class_name="payment-user"),
             rx.text(p.package, " · ", p.amount, size="2"),
@@ -48,13 +49,6 @@ def _payment_row(p: ObjectVar[PaymentAdminRow]) -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        justify="between",
-        align="center",
-        wrap="wrap",
-        spacing="2",
-        width="100%",
-        padding_y="0.5em",
-        border_bottom="1px solid var(--gray-a5)",
         class_name="payment-row",
         data_status=p.status,
         data_id=p.id,

@@ -5,11 +5,18 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import NumberVar, ObjectVar
 
-from metogpt.components.forms import error_callout
+from metogpt.components.forms import (
+    error_callout,
+    field_error,
+    form_buttons,
+    form_card,
+    list_toolbar,
+)
 from metogpt.components.tables import cell, table
 from metogpt.pages.admin.grant_field import grant_field
+from metogpt.services.gateway.limits import NAMES as LIMITS
 from metogpt.services.permissions import CATALOG
-from metogpt.services.roles import EditorModel
+from metogpt.services.role_editor import EditorModel
 from metogpt.state.admin import AdminState, RolesState
 from metogpt.state.admin.roles import RoleRow
 from metogpt.state.lang import t, tn
@@ -56,16 +63,7 @@ def _role_row(r: ObjectVar[RoleRow]) -> rx.Component:
 
 def _field_error(field: str | rx.Var[str]) -> rx.Component:
     """The editor's problem, next to the field it is about."""
-    return rx.cond(
-        RolesState.problem_field == field,
-        rx.text(
-            AdminState.problem,
-            size="1",
-            color_scheme="red",
-            class_name="field-error",
-            data_field=field,
-        ),
-    )
+    return field_error(RolesState.problem_field == field, AdminState.problem, data_field=field)
 
 
 def _perm(ptype: str, action: str) -> rx.Component:
@@ -131,86 +129,102 @@ def _model_row(m: ObjectVar[EditorModel], i: NumberVar[int]) -> rx.Component:
     )
 
 
-def role_editor() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.cond(
-                RolesState.role_is_new,
-                rx.box(
-                    rx.input(
-                        value=RolesState.role_name,
-                        on_change=RolesState.set_role_name,
-                        placeholder=t("admin.roles.name"),
-                        id="role-name",
-                    ),
-                    _field_error("name"),
-                    width="100%",
-                ),
-                rx.heading(RolesState.role_name, size="4"),
-            ),
-            rx.text(t("admin.roles.permissions"), weight="bold", size="2"),
-            _perm_matrix(),
-            rx.text(t("admin.roles.escalation_hint"), size="1", color_scheme="gray"),
-            _field_error("permissions"),
-            rx.text(t("admin.roles.models"), weight="bold", size="2"),
-            # The model table keeps its columns on a phone: three narrow ones fit.
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("chat.model")),
-                        rx.table.column_header_cell(t("admin.roles.enabled")),
-                        rx.table.column_header_cell(t("admin.roles.coefficient")),
-                    )
-                ),
-                rx.table.body(rx.foreach(RolesState.role_models, _model_row)),
-                size="1",
-                width="100%",
-            ),
-            grant_field(),
-            # A refusal no field of the editor is about (shown here only, once).
-            rx.cond(RolesState.problem_field == "", error_callout(AdminState.problem)),
-            rx.hstack(
-                rx.button(
-                    t("chat.cancel"),
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=RolesState.close_role,
-                ),
-                rx.button(
-                    t("admin.roles.save"),
-                    on_click=RolesState.save_role,
-                    id="role-save",
-                    disabled=rx.cond(
-                        RolesState.role_is_new,
-                        ~AdminState.can_roles_create,
-                        ~AdminState.can_roles_update,
-                    ),
-                ),
-            ),
+def _limit(name: str) -> rx.Component:
+    """One API limit per minute: empty for none, a bad value said under its box."""
+    return rx.box(
+        rx.text(t(f"admin.limits.{name}"), as_="label", size="1", html_for=f"limit-{name}"),
+        rx.input(
+            value=getattr(RolesState.role_limits, name),
+            on_change=lambda v: RolesState.set_limit(name, v),
+            input_mode="numeric",
+            placeholder=t("admin.limits.none"),
+            size="1",
+            width="100%",
+            id=f"limit-{name}",
+        ),
+        _field_error(f"limit:{name}"),
+        min_width="0",
+    )
+
+
+def _limits() -> rx.Component:
+    """The API limits of the OpenAI-compatible API (services/gateway/limits.py)."""
+    return rx.vstack(
+        rx.text(t("admin.limits.title"), weight="bold", size="2"),
+        rx.text(t("admin.limits.hint"), size="1", color_scheme="gray"),
+        rx.grid(
+            *[_limit(name) for name in LIMITS],
+            columns=rx.breakpoints(initial="1", xs="2"),
+            spacing="2",
             width="100%",
         ),
+        spacing="1",
         width="100%",
-        max_width="640px",
+        id="limits-field",
+    )
+
+
+def role_editor() -> rx.Component:
+    return form_card(
+        rx.cond(
+            RolesState.role_is_new,
+            rx.box(
+                rx.input(
+                    value=RolesState.role_name,
+                    on_change=RolesState.set_role_name,
+                    placeholder=t("admin.roles.name"),
+                    id="role-name",
+                ),
+                _field_error("name"),
+                width="100%",
+            ),
+            rx.heading(RolesState.role_name, size="4"),
+        ),
+        rx.text(t("admin.roles.permissions"), weight="bold", size="2"),
+        _perm_matrix(),
+        rx.text(t("admin.roles.escalation_hint"), size="1", color_scheme="gray"),
+        _field_error("permissions"),
+        rx.text(t("admin.roles.models"), weight="bold", size="2"),
+        # The model table keeps its columns on a phone: three narrow ones fit.
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell(t("chat.model")),
+                    rx.table.column_header_cell(t("admin.roles.enabled")),
+                    rx.table.column_header_cell(t("admin.roles.coefficient")),
+                )
+            ),
+            rx.table.body(rx.foreach(RolesState.role_models, _model_row)),
+            size="1",
+            width="100%",
+        ),
+        grant_field(),
+        _limits(),
+        # A refusal no field of the editor is about (shown here only, once).
+        rx.cond(RolesState.problem_field == "", error_callout(AdminState.problem)),
+        form_buttons(
+            RolesState.close_role,
+            "admin.roles.save",
+            RolesState.save_role,
+            "role-save",
+            disabled=rx.cond(
+                RolesState.role_is_new,
+                ~AdminState.can_roles_create,
+                ~AdminState.can_roles_update,
+            ),
+        ),
         id="role-editor",
     )
 
 
 def roles_tab() -> rx.Component:
     return rx.vstack(
-        rx.flex(
-            rx.cond(
-                AdminState.can_roles_create,
-                rx.button(
-                    rx.icon("plus", size=14),
-                    t("admin.roles.new"),
-                    on_click=RolesState.new_role,
-                    id="new-role",
-                ),
-            ),
-            rx.text(t("admin.roles.in_use_hint"), size="1", color_scheme="gray"),
-            align="center",
-            wrap="wrap",
-            gap="3",
+        list_toolbar(
+            AdminState.can_roles_create,
+            "admin.roles.new",
+            RolesState.new_role,
+            "new-role",
+            "admin.roles.in_use_hint",
         ),
         rx.cond(RolesState.editing_role != "", role_editor()),
         rx.box(

@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
+from metogpt.components.forms import field_error
 from metogpt.components.tables import cell, empty_note, table
 from metogpt.components.usage_chart import UsageChart
 from metogpt.state.admin import RANGES, UsageState
@@ -16,12 +17,18 @@ from metogpt.state.lang import t, tn
 
 
 def _chart(
-    title: str, data: ArrayVar[Sequence[BucketRow]], chart_id: str, **props: Any
+    title: str,
+    data: ArrayVar[Sequence[BucketRow]],
+    chart_id: str,
+    has_data: rx.Var[bool] | bool | None = None,
+    **props: Any,
 ) -> rx.Component:
+    """A chart of `data`, or the empty note when there is nothing to show (`has_data`:
+    when the rows are there even then, as the days of a range are)."""
     return rx.card(
         rx.text(t(title), weight="bold", size="2"),
         rx.cond(
-            data.length() > 0,
+            data.length() > 0 if has_data is None else has_data,
             UsageChart.create(
                 data=data,
                 value_key=UsageState.metric,
@@ -32,7 +39,11 @@ def _chart(
                 id=chart_id,
                 **props,
             ),
-            rx.center(rx.text(t("admin.usage.empty"), size="2", color_scheme="gray"), height="8em"),
+            rx.center(
+                rx.text(t("admin.usage.empty"), size="2", color_scheme="gray"),
+                height="8em",
+                id=f"{chart_id}-empty",
+            ),
         ),
         width="100%",
     )
@@ -93,6 +104,7 @@ def usage_tab() -> rx.Component:
             gap="3",
             wrap="wrap",
         ),
+        _user_filter(),
         rx.flex(
             _figure("admin.usage.credits", UsageState.total_credits, "usage-credits"),
             _figure("admin.usage.tokens", UsageState.total_tokens, "usage-tokens"),
@@ -101,39 +113,72 @@ def usage_tab() -> rx.Component:
             wrap="wrap",
         ),
         rx.grid(
-            _chart("admin.usage.by_day", UsageState.by_day, "chart-day"),
+            # every day of the range is a row, at zero when nothing was charged
+            _chart(
+                "admin.usage.by_day", UsageState.by_day, "chart-day", UsageState.total_answers > 0
+            ),
             _chart("admin.usage.by_model", UsageState.by_model, "chart-model"),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="3",
             width="100%",
         ),
-        rx.cond(
-            UsageState.top_loading,
-            rx.center(rx.spinner(size="3"), width="100%", padding="3em", id="top-loading"),
-            rx.grid(
-                _chart("admin.usage.by_user", UsageState.top_users, "chart-user", vertical=True),
-                rx.card(
-                    rx.text(t("admin.usage.top"), weight="bold", size="2"),
-                    table(
-                        [
-                            "admin.col.user",
-                            "admin.usage.credits",
-                            "admin.usage.tokens",
-                            "admin.usage.answers",
-                        ],
-                        UsageState.top_users,
-                        _top_row,
-                    ),
-                    empty_note(
-                        UsageState.top_users.length() == 0, t("admin.usage.empty"), "top-empty"
-                    ),
-                    width="100%",
-                ),
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="3",
-                width="100%",
-            ),
-        ),
+        rx.cond(UsageState.user_filter == "", _top_spenders()),
         width="100%",
         spacing="3",
+    )
+
+
+def _user_filter() -> rx.Component:
+    """One user's usage, by their email (empty: everyone's)."""
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                name="email",
+                type="email",
+                placeholder=t("admin.usage.user"),
+                aria_label=t("admin.usage.user"),
+                default_value=UsageState.user_filter,
+                size="1",
+                width="100%",
+                max_width="22em",
+                id="usage-user",
+            ),
+            rx.button(t("admin.usage.show"), size="1", variant="soft", id="usage-user-show"),
+            align="center",
+            spacing="2",
+            width="100%",
+        ),
+        field_error(
+            UsageState.filter_problem != "", UsageState.filter_problem, id="usage-user-error"
+        ),
+        on_submit=UsageState.filter_user,
+        width="100%",
+    )
+
+
+def _top_spenders() -> rx.Component:
+    return rx.cond(
+        UsageState.top_loading,
+        rx.center(rx.spinner(size="3"), width="100%", padding="3em", id="top-loading"),
+        rx.grid(
+            _chart("admin.usage.by_user", UsageState.top_users, "chart-user", vertical=True),
+            rx.card(
+                rx.text(t("admin.usage.top"), weight="bold", size="2"),
+                table(
+                    [
+                        "admin.col.user",
+                        "admin.usage.credits",
+                        "admin.usage.tokens",
+                        "admin.usage.answers",
+                    ],
+                    UsageState.top_users,
+                    _top_row,
+                ),
+                empty_note(UsageState.top_users.length() == 0, t("admin.usage.empty"), "top-empty"),
+                width="100%",
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="3",
+            width="100%",
+        ),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from metogpt.components.forms import confirm_dialog
 from metogpt.components.tables import (
     empty_note,
     plain_cell,
@@ -90,71 +91,55 @@ def _user_row(row: ObjectVar[UserRow]) -> rx.Component:
 
 def _role_dialog() -> rx.Component:
     """Asked before a role picked in the table is given; it names the user, the new role
-    and what that role may do."""
+    and what that role may do. OK is a plain button: confirm_role closes the dialog itself,
+    by clearing the pending user."""
     role = UsersState.pending_role
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(t("admin.confirm.title")),
-            rx.alert_dialog.description(
-                tf(
-                    "admin.confirm.body",
-                    user=UsersState.pending_who,
-                    role=role,
-                    old=UsersState.pending_old,
-                ),
-                size="2",
+    return confirm_dialog(
+        t("admin.confirm.title"),
+        rx.alert_dialog.description(
+            tf(
+                "admin.confirm.body",
+                user=UsersState.pending_who,
+                role=role,
+                old=UsersState.pending_old,
             ),
-            rx.cond(
-                UsersState.pending_powers_known,
-                rx.cond(
-                    UsersState.pending_powers.length() > 0,
-                    rx.callout.root(
-                        rx.callout.text(tf("admin.confirm.powers", role=role)),
-                        rx.el.ul(
-                            rx.foreach(
-                                UsersState.pending_powers,
-                                lambda p: rx.el.li(p, class_name="rt-Text rt-r-size-2"),
-                            ),
-                            class_name="power-list",
-                        ),
-                        color_scheme="amber",
-                        size="1",
-                        id="role-confirm-powers",
-                        margin_top="0.75em",
-                    ),
-                    rx.text(
-                        tf("admin.confirm.no_powers", role=role),
-                        size="2",
-                        color_scheme="gray",
-                        as_="p",
-                        margin_top="0.75em",
-                    ),
-                ),
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        t("admin.confirm.cancel"),
-                        variant="soft",
-                        color_scheme="gray",
-                        id="role-confirm-cancel",
-                    ),
-                ),
-                rx.button(
-                    t("admin.confirm.ok"),
-                    on_click=UsersState.confirm_role,
-                    id="role-confirm-ok",
-                ),
-                justify="end",
-                gap="3",
-                margin_top="1em",
-                wrap="wrap",
-            ),
-            id="role-confirm",
-            max_width="460px",
+            size="2",
         ),
-        open=UsersState.pending_user != "",
+        (t("admin.confirm.ok"), UsersState.confirm_role, "role-confirm-ok"),
+        t("admin.confirm.cancel"),
+        UsersState.pending_user != "",
+        danger=False,
+        details=rx.cond(
+            UsersState.pending_powers_known,
+            rx.cond(
+                UsersState.pending_powers.length() > 0,
+                rx.callout.root(
+                    rx.callout.text(tf("admin.confirm.powers", role=role)),
+                    rx.el.ul(
+                        rx.foreach(
+                            UsersState.pending_powers,
+                            lambda p: rx.el.li(p, class_name="rt-Text rt-r-size-2"),
+                        ),
+                        class_name="power-list",
+                    ),
+                    color_scheme="amber",
+                    size="1",
+                    id="role-confirm-powers",
+                    margin_top="0.75em",
+                ),
+                rx.text(
+                    tf("admin.confirm.no_powers", role=role),
+                    size="2",
+                    color_scheme="gray",
+                    as_="p",
+                    margin_top="0.75em",
+                ),
+            ),
+        ),
         on_open_change=UsersState.role_dialog_changed,
+        cancel_props={"id": "role-confirm-cancel"},
+        id="role-confirm",
+        max_width="460px",
     )
 
 

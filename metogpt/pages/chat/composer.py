@@ -6,6 +6,7 @@ import reflex as rx
 
 from metogpt.components.attachments import attach_button, composer_files
 from metogpt.components.estimate import cost_estimate
+from metogpt.components.focus import KeepFocus
 from metogpt.state.attachments import ComposerFiles
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
@@ -86,12 +87,21 @@ def composer() -> rx.Component:
                     on_click=ChatState.stop,
                     id="stop",
                 ),
-                rx.button(rx.icon("send", size=14), t("chat.send"), type="submit", id="send"),
+                # On a phone the icon alone: the words would take the message's room.
+                rx.button(
+                    rx.icon("send", size=14),
+                    rx.el.span(t("chat.send"), display=["none", "inline"]),
+                    type="submit",
+                    title=t("chat.send"),
+                    aria_label=t("chat.send"),
+                    id="send",
+                ),
             ),
             align="end",
             width="100%",
         ),
         cost_estimate(),
+        KeepFocus.create(target="composer"),
         on_submit=[ChatState.send, ComposerFiles.sent],
         id="composer-area",
         width="100%",

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import NumberVar, ObjectVar, StringVar
 
 from metogpt import routes
+from metogpt.components.forms import confirm_dialog
 from metogpt.components.travel import archived_view, conversation_menu_items
 from metogpt.i18n import MESSAGES
 from metogpt.state.chat import ChatState, ConversationRow, SidebarState
@@ -209,35 +210,15 @@ def rename_dialog() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(t("chat.delete_confirm")),
-            rx.alert_dialog.description(
-                SidebarState.delete_title, class_name="delete-title", overflow_wrap="anywhere"
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        t("chat.cancel"),
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=SidebarState.cancel_delete,
-                        id="delete-cancel",
-                    ),
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        t("chat.delete"),
-                        color_scheme="red",
-                        on_click=SidebarState.delete,
-                        id="delete-confirm",
-                    ),
-                ),
-                justify="end",
-                margin_top="1em",
-            ),
+    return confirm_dialog(
+        t("chat.delete_confirm"),
+        rx.alert_dialog.description(
+            SidebarState.delete_title, class_name="delete-title", overflow_wrap="anywhere"
         ),
-        open=SidebarState.delete_id != "",
+        (t("chat.delete"), SidebarState.delete, "delete-confirm"),
+        t("chat.cancel"),
+        SidebarState.delete_id != "",
+        cancel_props={"on_click": SidebarState.cancel_delete, "id": "delete-cancel"},
     )
 
 

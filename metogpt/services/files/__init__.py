@@ -1,11 +1,10 @@
 """Files users attach to the chat: upload, ownership, the link to a message, deletion.
 
-An upload is inspected before anything is stored (inspect.py: the type by its bytes, images
-re-encoded, PDF text extracted), then checked against the user's quota, then put in the
-storage (services/storage/) and recorded as an `attachment` row. A refusal at any step
-leaves nothing behind: no row, no object. A file is unsent until a message takes it
-(`attach`); it is deleted with its conversation (`delete_for_conversation`). Only its owner
-can fetch it: to anyone else an id is as unknown as a random one.
+An upload is inspected and stored as it arrives (uploads.py); a refusal leaves nothing
+behind. A file is unsent until a message takes it (`attach`); an edit of that message keeps
+it (`carry`); it is deleted with its conversation (`delete_for_conversation`), or when no
+message took it within UNSENT_HOURS (`sweep_unsent`). Only its owner can fetch it: to
+anyone else an id is as unknown as a random one.
 
 What the model is given (context blocks, images) is prompt.py; image sizes and token
 formulas vision.py.
@@ -14,142 +13,35 @@ formulas vision.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from metogpt.models import Attachment, User, new_id
-from metogpt.services.catalog import ModelSpec, get_catalog
-from metogpt.services.db import is_key, write_session
-from metogpt.services.errors import ErrorCode, InvalidInput, NotFound, ServiceError
+from metogpt.models import Attachment, utcnow
+from metogpt.services.catalog import ModelSpec
+from metogpt.services.db import is_key
+from metogpt.services.errors import ErrorCode, InvalidInput, NotFound
 from metogpt.services.files import links
-from metogpt.services.files.inspect import IMAGE, PDF, inspect
-from metogpt.services.files.prompt import context_block
-from metogpt.services.llm.tokens import count_text_tokens
+from metogpt.services.files.inspect import IMAGE
+from metogpt.services.files.uploads import (
+    FileInfo,
+    block_tokens,
+    clean_name,
+    info,
+    receive,
+    upload,
+)
 from metogpt.services.permissions import Actor
 from metogpt.services.storage import get_storage
 from metogpt.settings import upload_limits
 
-MAX_NAME = 255
-COUNT_CHUNK = 256 * 1024
-MB = 1024 * 1024
+__all__ = ["FileInfo", "block_tokens", "clean_name", "info", "receive", "upload"]
 
-
-class TooLarge(ServiceError):
-    status = 413
-    code = ErrorCode.FILE_TOO_LARGE
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    """An attachment as the REST API and the pages show it."""
-
-    id: str
-    name: str
-    size: int
-    type: str  # the media type of the stored bytes
-    kind: str  # image | pdf | text
-    width: int
-    height: int
-    tokens: int  # text files and PDFs: tokens of their context block
-    text_layer: bool  # False for a PDF whose text could not be read (scanned)
-
-
-def info(row: Attachment) -> FileInfo:
-    return FileInfo(
-        id=row.id,
-        name=row.name,
-        size=row.size,
-        type=row.media_type,
-        kind=row.kind,
-        width=row.width or 0,
-        height=row.height or 0,
-        tokens=row.text_tokens,
-        text_layer=not (row.kind == PDF and not row.text),
-    )
-
-
-def _mb(size: int) -> str:
-    return f"{size / MB:.1f} MB"
-
-
-def block_tokens(block: str) -> int:
-    """Tokens of a context block (cl100k_base): exact up to COUNT_CHUNK characters; a longer
-    text is counted in chunks cut at line ends (+1 per cut: a cut can split a token). A text
-    whose first chunk already shows it at more than twice the largest context window of the
-    catalog is not counted further (it could never be sent, and counting a 20 MB file takes
-    seconds): its estimate from that chunk stands, and sending it is refused."""
-    if len(block) <= COUNT_CHUNK:
-        return count_text_tokens(block)
-    sample = count_text_tokens(block[:COUNT_CHUNK])
-    estimate = sample * len(block) // COUNT_CHUNK
-    if estimate > 2 * max(spec.context_window for spec in get_catalog().models.values()):
-        return estimate
-    total, start = 0, 0
-    while start < len(block):
-        end = block.rfind("\n", start, start + COUNT_CHUNK) + 1
-        end = start + COUNT_CHUNK if end <= start else end
-        total += count_text_tokens(block[start:end]) + 1
-        start = end
-    return total
-
-
-def clean_name(name: Any) -> str:
-    """A file name for showing and for the model: its last path part, no control characters."""
-    text = name if isinstance(name, str) else ""
-    text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(ch for ch in text if ch.isprintable()).strip()
-    return text[:MAX_NAME] or "file"
-
-
-def upload(actor: Actor, name: Any, data: bytes) -> FileInfo:
-    """Store one file for `actor` (unsent). Its own transaction: the inspection (the slow
-    part) runs before any is opened."""
-    limits = upload_limits()
-    name = clean_name(name)
-    if len(data) > limits.file_bytes:
-        raise TooLarge(f"{name}: {_mb(len(data))} > {_mb(limits.file_bytes)}")
-    if not data:
-        raise InvalidInput(f"{name}: the file is empty", code=ErrorCode.BAD_FILE)
-    found = inspect(name, data, limits.image_pixels)
-    tokens = block_tokens(context_block(name, found.text)) if found.kind != IMAGE else 0
-    key = new_id()
-    storage = get_storage()
-    stored = False
-    try:
-        with write_session() as session:
-            # The user's row, locked (PostgreSQL): two uploads at once cannot both pass the quota.
-            session.exec(select(User.id).where(User.id == actor.user_id).with_for_update())
-            used = session.exec(
-                select(func.coalesce(func.sum(Attachment.size), 0)).where(
-                    Attachment.user_id == actor.user_id
-                )
-            ).one()
-            if used + len(found.data) > limits.quota_bytes:
-                raise TooLarge(_mb(limits.quota_bytes), code=ErrorCode.UPLOAD_QUOTA)
-            row = Attachment(
-                user_id=actor.user_id,
-                name=name,
-                size=len(found.data),
-                kind=found.kind,
-                media_type=found.media_type,
-                storage_key=key,
-                width=found.width,
-                height=found.height,
-                text=found.text,
-                text_tokens=tokens,
-            )
-            session.add(row)
-            session.flush()
-            storage.put(key, found.data)
-            stored = True
-    except BaseException:
-        if stored:  # the row was rolled back: so goes its object
-            storage.delete(key)
-        raise
-    return info(row)
+# An upload no message took within this long is deleted (the composer's draft is gone by
+# then: a closed tab, a file removed from a message never sent).
+UNSENT_HOURS = 24
+SWEEP_BATCH = 500
 
 
 def _own(session: Session, user_id: str, file_id: Any) -> Attachment:
@@ -186,9 +78,7 @@ def delete_unsent(session: Session, actor: Actor, file_id: Any) -> None:
     row = _own(session, actor.user_id, file_id)
     if row.message_id is not None:
         raise InvalidInput("the file was sent with a message", code=ErrorCode.FILE_IN_USE)
-    session.delete(row)
-    session.flush()
-    get_storage().delete(row.storage_key)
+    _forget(session, [row])
 
 
 def check_unsent(session: Session, user_id: str, file_ids: Any) -> list[Attachment]:
@@ -244,15 +134,46 @@ def of_messages(session: Session, message_ids: Sequence[str]) -> dict[str, list[
     return found
 
 
-def delete_for_conversation(session: Session, conversation_id: str) -> None:
-    """With its conversation go its files: the rows, then the stored bytes."""
-    rows = session.exec(
-        select(Attachment).where(Attachment.conversation_id == conversation_id)
-    ).all()
-    keys = [row.storage_key for row in rows]
+def carry(session: Session, source_id: str, message_id: str) -> None:
+    """An edited message keeps the files of the message it replaces: new rows for the new
+    message over the same stored bytes (one object, counted once in the quota, deleted
+    with the conversation)."""
+    for row in of_messages(session, [source_id]).get(source_id, []):
+        kept = row.model_dump(exclude={"id", "message_id", "created_at"})
+        session.add(Attachment(**kept, message_id=message_id))
+    session.flush()
+
+
+def _forget(session: Session, rows: Sequence[Attachment]) -> None:
+    """Delete these rows, then their stored bytes. Bytes are shared only by the rows
+    `carry` makes, all sent in one conversation and deleted together with it."""
+    keys = {row.storage_key for row in rows}
     for row in rows:
         session.delete(row)
     session.flush()
     storage = get_storage()
     for key in keys:
         storage.delete(key)
+
+
+def delete_for_conversation(session: Session, conversation_id: str) -> None:
+    """With its conversation go its files: the rows, then the stored bytes."""
+    _forget(
+        session,
+        session.exec(select(Attachment).where(Attachment.conversation_id == conversation_id)).all(),
+    )
+
+
+def sweep_unsent(session: Session, now: datetime | None = None) -> int:
+    """Delete the uploads no message took within UNSENT_HOURS, rows and bytes, and what
+    uploads never finished left in the storage (a worker that died mid-upload); how many
+    files. Runs beside the app (setup.recovery_loop), a batch per pass."""
+    cutoff = (now or utcnow()) - timedelta(hours=UNSENT_HOURS)
+    rows = session.exec(
+        select(Attachment)
+        .where(col(Attachment.message_id).is_(None), col(Attachment.created_at) < cutoff)
+        .limit(SWEEP_BATCH)
+    ).all()
+    _forget(session, rows)
+    get_storage().drop_unfinished(cutoff)
+    return len(rows)

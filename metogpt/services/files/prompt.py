@@ -21,7 +21,7 @@ NO_TEXT_LAYER = (
 def context_block(name: str, text: str | None) -> str:
     """A file's text for the model, named so that the model (and the user) can refer to it."""
     safe = name.replace('"', "'")
-    body = text if text and text.strip() else NO_TEXT_LAYER
+    body = text if text and not text.isspace() else NO_TEXT_LAYER  # (no copy of a long text)
     return f'<file name="{safe}">\n{body}\n</file>'
 
 

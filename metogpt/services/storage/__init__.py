@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from metogpt.services.storage.base import Storage, check_key
+from metogpt.services.storage.base import Storage, Writer, check_key
 from metogpt.settings import uploads_dir, uploads_storage_url
 
-__all__ = ["Storage", "check_key", "get_storage"]
+__all__ = ["Storage", "Writer", "check_key", "get_storage"]
 
 
 def get_storage() -> Storage:

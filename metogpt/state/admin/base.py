@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import reflex as rx
 from reflex.event import EventSpec
 
-from metogpt import i18n, routes
+from metogpt import i18n
 from metogpt.services.errors import ErrorCode, ServiceError
 from metogpt.services.permissions import Actor
 from metogpt.state.session import SessionState, user_state_classes
@@ -91,7 +91,7 @@ class AdminState(SessionState):
         event, so the first screen costs one round trip."""
         actor = await self._enter(models=False)  # the model list is the chat page's
         if actor is None:
-            return rx.redirect(routes.LOGIN)
+            return self._to_login()
         self._flags(actor)
         self.problem = ""
         for cls in user_state_classes():

@@ -9,9 +9,10 @@ from typing import Any
 import reflex as rx
 
 from metogpt import i18n
-from metogpt.services import grants, permissions, roles
+from metogpt.services import grants, permissions, role_editor, roles
 from metogpt.services.db import in_read
 from metogpt.services.errors import ErrorCode, ServiceError
+from metogpt.services.gateway import limits as gateway_limits
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
 from metogpt.state.session import FAILED
@@ -43,9 +44,9 @@ class RolesState(AdminState):
     role_is_new: bool = False
     role_name: str = ""
     role_perms: dict[str, bool] = {}
-    role_models: list[roles.EditorModel] = []
-    # The editor's field the problem is about: "name", "permissions", "model:<model>", or
-    # "" for the editor as a whole.
+    role_models: list[role_editor.EditorModel] = []
+    # The editor's field the problem is about: "name", "permissions", "model:<model>",
+    # "limit:<name>", or "" for the editor as a whole.
     problem_field: str = ""
 
     def _refused(self, exc: ServiceError) -> None:
@@ -56,10 +57,13 @@ class RolesState(AdminState):
             self.problem = i18n.tr("admin.err.name", self.lang)
         elif exc.code == ErrorCode.INVALID and isinstance(model, str):
             self.problem = i18n.tr("admin.err.coefficient", self.lang, model=model)
+        elif exc.code == ErrorCode.BAD_API_LIMITS and self.problem_field.startswith("limit:"):
+            self.problem = i18n.tr("admin.err.limit", self.lang)
         else:
             super()._refused(exc)
 
     role_grant: grants.GrantForm = grants.GrantForm()
+    role_limits: role_editor.LimitsForm = role_editor.LimitsForm()
 
     @staticmethod
     def _allowed(actor: Actor) -> bool:
@@ -72,10 +76,10 @@ class RolesState(AdminState):
     async def _leave(self) -> None:
         self.editing_role = ""
 
-    def _fill_editor(self, name: str, form: roles.EditorForm) -> None:
+    def _fill_editor(self, name: str, form: role_editor.EditorForm) -> None:
         self.role_name, self.role_perms, self.role_models = name, form.perms, form.models
         self.problem = self.problem_field = ""
-        self.role_grant = form.grant
+        self.role_grant, self.role_limits = form.grant, form.limits
 
     @rx.event
     async def edit_role(self, name: str):
@@ -83,13 +87,13 @@ class RolesState(AdminState):
         if view is FAILED:
             return self._failed()
         self.editing_role, self.role_is_new = view.name, False
-        self._fill_editor(view.name, roles.editor_form(view))
+        self._fill_editor(view.name, role_editor.editor_form(view))
         return None
 
     @rx.event
     def new_role(self):
         self.editing_role, self.role_is_new = "+", True
-        self._fill_editor("", roles.editor_form(None))
+        self._fill_editor("", role_editor.editor_form(None))
 
     @rx.event
     def close_role(self):
@@ -125,11 +129,21 @@ class RolesState(AdminState):
             self.role_grant = dataclasses.replace(self.role_grant, **{key: str(value)[:20]})
 
     @rx.event
+    def set_limit(self, name: str, value: str):
+        """One API limit as typed (checked when the role is saved)."""
+        if name in gateway_limits.NAMES:
+            self.role_limits = dataclasses.replace(self.role_limits, **{name: str(value)[:16]})
+
+    @rx.event
     async def save_role(self):
         # A new role takes the typed name; an edited one keeps its stored name.
         name = self.role_name if self.role_is_new else self.editing_role
-        form = roles.EditorForm(dict(self.role_perms), list(self.role_models), self.role_grant)
-        saved = await self._call(roles.save_from_editor, name, self.role_is_new, form, write=True)
+        form = role_editor.EditorForm(
+            dict(self.role_perms), list(self.role_models), self.role_grant, self.role_limits
+        )
+        saved = await self._call(
+            role_editor.save_from_editor, name, self.role_is_new, form, write=True
+        )
         if saved is FAILED:
             return None
         self.editing_role = ""

@@ -7,8 +7,10 @@ from typing import Any
 
 import reflex as rx
 
+from metogpt import i18n
 from metogpt.services import analytics
 from metogpt.services.db import in_read
+from metogpt.services.errors import NotFound
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
 from metogpt.state.session import FAILED
@@ -39,18 +41,31 @@ class UsageState(AdminState):
     total_answers: int = 0
     top_loading: bool = False  # top spenders are asked for after the rest of the page
     metric: str = "credits"  # what the charts show: "credits" or "tokens"
+    user_filter: str = ""  # an email: that user's usage only ("": everyone's)
+    filter_problem: str = ""  # the filter names no user
 
     @staticmethod
     def _allowed(actor: Actor) -> bool:
         return actor.can("ANALYTICS", "READ")
 
     async def _show(self, actor: Actor) -> Any:
-        report = await in_read(analytics.usage, actor, int(self.days))
+        self.filter_problem = ""
+        if self.user_filter:
+            try:
+                report = await in_read(
+                    analytics.user_usage, actor, self.user_filter, int(self.days)
+                )
+            except NotFound:
+                self.filter_problem = i18n.tr("admin.usage.no_user", self.lang)
+                report = analytics.Usage([], [], analytics.Bucket("total", 0, 0, 0))
+        else:
+            report = await in_read(analytics.usage, actor, int(self.days))
         self.by_day, self.by_model = BucketRow.all(report.by_day), BucketRow.all(report.by_model)
         self.total_credits, self.total_tokens = report.total.credits, report.total.tokens
         self.total_answers = report.total.answers
-        self.top_loading = True
-        return UsageState.load_top_users  # once this screen is out
+        self.top_users, self.top_loading = [], not self.user_filter
+        # Top spenders once this screen is out (one user's usage has none).
+        return None if self.user_filter else UsageState.load_top_users
 
     @rx.event
     async def load_top_users(self):
@@ -69,8 +84,14 @@ class UsageState(AdminState):
         return await self._refresh()
 
     @rx.event
+    async def filter_user(self, form: dict[str, Any]):
+        """Show one user's usage (their email), or everyone's (empty)."""
+        self.user_filter = str(form.get("email", "")).strip()[:254]
+        return await self._refresh()
+
+    @rx.event
     async def export_csv(self):
-        data = await self._call(analytics.ledger_csv, int(self.days))
+        data = await self._call(analytics.ledger_csv, int(self.days), self.user_filter)
         if data is FAILED:
             return None
         return rx.download(data=data, filename=f"metogpt-ledger-{self.days}d.csv")

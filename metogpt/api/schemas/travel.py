@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from metogpt.api.schemas import Strict
+from metogpt.api.schemas.base import Strict
 from metogpt.models import Conversation, Share, iso
 from metogpt.services.travel.presets import PresetInput, PresetView
 
