@@ -19,7 +19,7 @@ from metogpt.services.errors import NotFound, Unauthorized
 from metogpt.services.live import core, streams
 from metogpt.services.live.core import End, Hub, MemoryHub
 from metogpt.services.live.streams import RedisHub
-from tests.conftest import make_account
+from tests.conftest import Account, make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.services.test_chat import _tx, _user
 
@@ -233,17 +233,25 @@ def test_the_page_gets_the_whole_answer_while_it_streams_and_after(
         _run(lambda: live.follow("not-a-token", p.assistant_message_id))
 
 
-@pytest.mark.usefixtures("configured")
-def test_an_answer_no_worker_writes_ends_as_lost(
-    database: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(live, "LOST_AFTER_SECONDS", 0.5)
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Readers wait 0.2 s for news, not 2 s."""
     monkeypatch.setattr(core, "WAIT_SECONDS", 0.2)
     monkeypatch.setattr(streams, "WAIT_SECONDS", 0.2)
+    return monkeypatch
+
+
+def _unstreamed() -> tuple[Account, answers.PreparedAnswer]:
+    """An account and an answer that has begun (reserved, stored as streaming), no more."""
     acc = make_account(balance=5000)
-    user = _user(acc.id)
-    msg = _tx(conversations.post_user_message, user, None, "Hello?", "gpt-3.5-turbo")
-    p = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")  # never streamed
+    msg = _tx(conversations.post_user_message, _user(acc.id), None, "Hello?", "gpt-3.5-turbo")
+    return acc, _tx(answers.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+
+
+@pytest.mark.usefixtures("configured")
+def test_an_answer_no_worker_writes_ends_as_lost(database: str, quick: pytest.MonkeyPatch) -> None:
+    quick.setattr(live, "LOST_AFTER_SECONDS", 0.5)
+    acc, p = _unstreamed()  # never streamed
 
     async def follow() -> list[live.Event]:
         return [event async for event in await live.follow(acc.token, p.assistant_message_id)]
@@ -253,18 +261,13 @@ def test_an_answer_no_worker_writes_ends_as_lost(
 
 @pytest.mark.usefixtures("configured")
 def test_a_reader_whose_end_was_lost_finishes_from_the_database(
-    database: str, monkeypatch: pytest.MonkeyPatch
+    database: str, quick: pytest.MonkeyPatch
 ) -> None:
     # The hub handed out the first text, then its hand-outs failed (Redis away): the
     # answer ended and was stored, the reader never heard. After QUIET_SECONDS of silence
     # it asks the database and finishes with the stored rest and the end.
-    monkeypatch.setattr(core, "QUIET_SECONDS", 0.3)
-    monkeypatch.setattr(core, "WAIT_SECONDS", 0.2)
-    monkeypatch.setattr(streams, "WAIT_SECONDS", 0.2)
-    acc = make_account(balance=5000)
-    user = _user(acc.id)
-    msg = _tx(conversations.post_user_message, user, None, "Hello?", "gpt-3.5-turbo")
-    p = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
+    quick.setattr(core, "QUIET_SECONDS", 0.3)
+    acc, p = _unstreamed()
 
     async def scenario() -> list[live.Event]:
         hub = live.hub()
