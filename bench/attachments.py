@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench._env import ROOT, WORK, bench_environ, use_database, write_section
 
@@ -81,9 +82,22 @@ def _upload_speeds(base: str, token: str, rounds: int) -> list[float]:
     return speeds[1:]
 
 
+async def _first_text(prepared: Any) -> float:
+    """Run the answer; when its first text reached a reader of the hub (as the page's)."""
+    from metogpt.services import live, relay
+
+    answer = asyncio.ensure_future(relay.stream_answer(prepared))
+    first = 0.0
+    async for event in live.hub().follow(prepared.assistant_message_id, 0):
+        if isinstance(event, live.Delta) and not first:
+            first = time.perf_counter()
+    await answer
+    return first
+
+
 def _first_tokens(user_id: str, actor: object, rounds: int) -> list[float]:
     from metogpt.models import User
-    from metogpt.services import answers, conversations, files, relay
+    from metogpt.services import answers, conversations, files
     from metogpt.services.db import write_session
     from tests.fixtures.documents import pdf
 
@@ -91,13 +105,6 @@ def _first_tokens(user_id: str, actor: object, rounds: int) -> list[float]:
     lags = []
     for _ in range(rounds + 1):  # the first warms up (tokenizer, SDK imports) and is dropped
         found = files.upload(actor, "report.pdf", pdf(pages))  # type: ignore[arg-type]
-        first: list[float] = []
-
-        async def show(text: str, first: list[float] = first) -> bool:
-            if text and not first:
-                first.append(time.perf_counter())
-            return False
-
         started = time.perf_counter()
         with write_session() as session:
             user = session.get(User, user_id)
@@ -107,12 +114,8 @@ def _first_tokens(user_id: str, actor: object, rounds: int) -> list[float]:
             )
         with write_session() as session:
             prepared = answers.begin_answer(session, user, msg.id, "gpt-4")
-        # The stop-polling watcher may flush the empty text just before the first token
-        # lands, which holds the first text back up to a flush interval (and past the end
-        # of this short reply): with no poll during the provider's delay, the first text
-        # goes out when it comes, which is what this measures.
-        asyncio.run(relay.stream_answer(prepared, show, poll_seconds=10 * PROVIDER_DELAY))
-        lags.append((first[0] - started - PROVIDER_DELAY) * 1000)
+        first = asyncio.run(_first_text(prepared))
+        lags.append((first - started - PROVIDER_DELAY) * 1000)
     return lags[1:]
 
 

@@ -5,11 +5,13 @@ What is measured (targets from the issue):
 1. First token: from the Enter keypress in #composer to the first assistant text ("tok0")
    on screen, minus the fake server's scripted first-token delay (300 ms by default).
    Target: p50 <= 50 ms. N answers of 20 tokens, each in a new conversation.
-2. Stream lag: for a 2,000-token answer streamed at 200 tokens/s (~10 s), how long after
-   the fake server sent its last chunk ("tok1999") that token is on screen.
-   Target: <= 200 ms. A few runs; p50 and max reported. With --history H, those answers
-   go into one conversation that already holds H answers of 2,000 tokens (each on screen
-   as Markdown while the new one streams).
+2. Stream lag: for answers of 2,000, 10,000 and 20,000 tokens streamed at 200 tokens/s
+   (--long-sizes), how long after the fake server sent its last chunk that token is
+   painted (issue 14: <= 100 ms for 20,000), and the app's CPU time for each answer (its
+   processes' user + system time from /proc while it streams: it must grow linearly with
+   the answer's length). A few runs per size; p50 and max reported. With --history H,
+   those answers go into one conversation that already holds H answers of 2,000 tokens
+   (each on screen as Markdown while the new one streams).
 
 How: a `TimedFakeProviderServer` (the tests' FakeProviderServer, subclassed here) stamps
 each request's arrival and each text chunk just before it is written, with `time.time()`.
@@ -19,22 +21,24 @@ REST (balance set by the admin through PUT /api/admin/users/{id}/balance) signs 
 Chromium. In the page:
 
 - an init script wraps `WebSocket` so every frame the app receives is stamped with
-  `performance.now()` on arrival (with its size and the highest "tokN" it carries);
+  `performance.now()` on arrival (with its size and the highest "tokN" it carries), and
+  `fetch` so that every chunk of an answer's stream (GET /api/answers/{id}/stream, read by
+  components/live.jsx) is stamped the same way;
 - before each Enter, a probe installs a keydown listener (capture phase: the send time)
-  and a MutationObserver that stamps every change of the last "tokN" shown in the
-  assistant's `.msg-text` (DOM time), plus the next `requestAnimationFrame` after the
-  first and the last token (the frame that paints it: "on screen"); and a longtask
+  and a MutationObserver that stamps every text added to the answer (a delta appended to
+  the live answer, or the answer shown whole; DOM time) with the last "tokN" it holds,
+  plus the next `requestAnimationFrame` after the first and the last token (the frame
+  that paints it: "on screen"); and a longtask
   PerformanceObserver (main-thread work over 50 ms);
 - page times become server times with `performance.timeOrigin` and a measured offset
   between the page's clock and `time.time()` (same machine; see clock_offset_ms).
 
 That splits each latency into: Enter -> provider request (the app's work before it calls
-the provider), provider chunk -> WebSocket frame in the browser (SDK, FLUSH_SECONDS
-cadence, Reflex state delta, transport) and frame -> DOM -> frame painted (React and
-rx.markdown rendering).
+the provider), provider chunk -> stream chunk in the browser (SDK, the hub's
+FLUSH_SECONDS batching, transport) and chunk -> DOM -> frame painted.
 
-Usage: python -m bench.chat_latency [--first N] [--long N] [--delay S] [--history H]
-       [--json F] [--no-results]
+Usage: python -m bench.chat_latency [--first N] [--long N] [--long-sizes 2000,10000,20000]
+       [--delay S] [--history H] [--json F] [--no-results]
        (figures go to bench/RESULTS.md between the chromium:chat markers)
 """
 
@@ -46,7 +50,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,14 +72,15 @@ from bench._browser import (
     table,
 )
 from bench._env import WORK, write_section
+from bench.api_users import cpu_seconds
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.support.server import free_port
 
 FIRST_TOKENS = 20  # length of the answers timed for the first token
-LONG_TOKENS = 2000
+LONG_SIZES = (2000, 10_000, 20_000)  # tokens of the long answers
 LONG_RATE = 200.0  # tokens per second
 FIRST_TARGET_MS = 50.0
-LAG_TARGET_MS = 200.0
+LAG_TARGET_MS = 100.0
 
 # Stamps every WebSocket frame the app receives, before the app's own handler runs.
 WS_RECORDER = """
@@ -125,6 +130,29 @@ WS_RECORDER = """
     }
   }
   window.WebSocket = Recording;
+  // The answer's own stream: each chunk read from it, stamped as it arrives.
+  const nativeFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await nativeFetch(...args);
+    const url = String(args[0] && args[0].url ? args[0].url : args[0]);
+    if (!url.includes('/api/answers/') || !response.body) return response;
+    const [mine, theirs] = response.body.tee();
+    (async () => {
+      const reader = mine.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        let value, done;
+        try { ({value, done} = await reader.read()); } catch { return; }  // aborted
+        if (done) return;
+        const rec = window.__benchWs;
+        if (rec.on) {
+          const text = decoder.decode(value, {stream: true});
+          rec.frames.push([performance.now(), value.length, highest(text)]);
+        }
+      }
+    })();
+    return new Response(theirs, {status: response.status, headers: response.headers});
+  };
 })();
 """
 
@@ -139,26 +167,32 @@ PROBE = """
   p.onKey = (e) => { if (e.key === 'Enter' && p.enter === null) p.enter = performance.now(); };
   window.addEventListener('keydown', p.onKey, true);
   let shown = -1;
-  const earlier = document.querySelectorAll('.msg-assistant .msg-text').length;
-  const check = () => {
-    const els = document.querySelectorAll('.msg-assistant .msg-text');
-    if (els.length <= earlier) return;  // only the new answer counts
-    const m = els[els.length - 1].textContent.slice(-24).match(/tok(\\d+)\\s*$/);
-    if (!m || Number(m[1]) <= shown) return;
+  const check = (records) => {
     const t = performance.now();
-    shown = Number(m[1]);
-    p.samples.push([t, shown]);
-    if (p.first === null) {
-      p.first = t;
-      requestAnimationFrame(() => { p.firstFrame = performance.now(); });
-    }
-    if (shown >= lastIndex && p.last === null) {
-      p.last = t;
-      requestAnimationFrame(() => { p.lastFrame = performance.now(); });
+    for (const r of records) {
+      for (const node of r.addedNodes) {
+        // Text appended to the live answer, or the answer shown whole (a short one can end
+        // before its stream is read).
+        const text = node.nodeType === 3 ? node.data : node.textContent;
+        const el = node.nodeType === 3 ? node.parentElement : node;
+        if (!text || !el?.closest?.('.msg-assistant')) continue;
+        const m = text.slice(-24).match(/tok(\\d+)\\s*$/);
+        if (!m || Number(m[1]) <= shown) continue;
+        shown = Number(m[1]);
+        p.samples.push([t, shown]);
+        if (p.first === null) {
+          p.first = t;
+          requestAnimationFrame(() => { p.firstFrame = performance.now(); });
+        }
+        if (shown >= lastIndex && p.last === null) {
+          p.last = t;
+          requestAnimationFrame(() => { p.lastFrame = performance.now(); });
+        }
+      }
     }
   };
   p.obs = new MutationObserver(check);
-  p.obs.observe(document.body, {childList: true, subtree: true, characterData: true});
+  p.obs.observe(document.body, {childList: true, subtree: true});
   p.lt = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) p.longtasks.push([e.startTime, e.duration]);
   });
@@ -228,6 +262,7 @@ class Run:
     frames: list[tuple[float, int, int]]  # (arrival, size, highest token index carried)
     sent: list[tuple[float, int]]  # WebSocket messages the page sent: (time, size)
     longtasks: list[tuple[float, float]]  # (start, duration)
+    app_cpu_s: float  # the app's CPU time (all its processes) from Enter to the answer's end
 
     def frame_with(self, index: int) -> tuple[float, int, int] | None:
         """The first WebSocket frame that carried token `index`."""
@@ -278,6 +313,8 @@ class Run:
             "ws_to_dom_max": max(ws_to_dom) if ws_to_dom else float("nan"),
             "longtasks": len(busy),
             "longtask_ms": sum(busy),
+            "app_cpu_s": self.app_cpu_s,
+            "app_cpu_ms_per_1000_tokens": 1e6 * self.app_cpu_s / self.tokens,
         }
 
 
@@ -311,10 +348,11 @@ def _answer(
     tokens: int,
     rate: float | None,
     delay: float,
+    app_cpu: Callable[[], float],
     fresh: bool = True,
 ) -> Run:
     """Send one message (in a new conversation unless `fresh` is False) and time its
-    answer."""
+    answer; `app_cpu()` is the app's CPU time so far."""
     if fresh:
         page.click("#new-chat")
         page.locator(".msg").first.wait_for(state="detached")
@@ -327,11 +365,13 @@ def _answer(
     before = len(fake.timings)
     page.evaluate(PROBE, tokens - 1)
     offset = clock_offset_ms(page)
+    cpu_before = app_cpu()
     page.locator("#composer").press("Enter")
     page.wait_for_function(
         "window.__probe.lastFrame !== null", timeout=int(60_000 + tokens / (rate or 1e9) * 2000)
     )
     page.locator(".msg-assistant[data-status=done]").nth(done).wait_for(timeout=30_000)
+    cpu = app_cpu() - cpu_before
     page.wait_for_timeout(200)
     got = page.evaluate(COLLECT)
     if len(fake.timings) != before + 1:
@@ -357,11 +397,30 @@ def _answer(
         frames=[(server_ms(t), size, top) for t, size, top in got["frames"]],
         sent=[(server_ms(t), size) for t, size in got["sent"]],
         longtasks=[(server_ms(s), d) for s, d in got["longtasks"]],
+        app_cpu_s=cpu,
     )
 
 
+def _long_output_catalog(tokens: int) -> Path:
+    """A catalog file that lets gpt-3.5-turbo (every user's model) answer `tokens` tokens:
+    the built-in entry caps an answer at 4,096."""
+    path = WORK / "chat-latency-catalog.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "[[models]]\n"
+        'name = "gpt-3.5-turbo"\nprovider = "openai"\nupstream_id = "gpt-3.5-turbo"\n'
+        f"context_window = {4 * tokens}\nmax_output = {2 * tokens}\n"
+    )
+    return path
+
+
 def measure(
-    n_first: int, n_long: int, delay: float, warmup: int, history: int = 0
+    n_first: int,
+    n_long: int,
+    delay: float,
+    warmup: int,
+    history: int = 0,
+    sizes: tuple[int, ...] = LONG_SIZES,
 ) -> dict[str, Any]:
     """Start the fake and the app, sign in, time the answers; returns every figure."""
     data_dir = WORK / "chat-data"
@@ -380,10 +439,16 @@ def measure(
                 "OPENAI_API_KEY": "sk-bench-fake",
                 "ANTHROPIC_BASE_URL": fake.anthropic_base_url,
                 "ANTHROPIC_API_KEY": "sk-ant-bench-fake",
+                "METOGPT_CONFIG": str(_long_output_catalog(max(sizes))),
             },
         )
         print(f"starting the app on {server.base_url} (prod build, ~1-2 min)", flush=True)
         server.start()
+
+        def app_cpu() -> float:
+            assert server.process is not None
+            return sum(cpu_seconds(pid) for pid in [server.process.pid, *server.worker_pids()])
+
         try:
             with httpx.Client(base_url=server.base_url, timeout=30) as http:
                 email, password = _register(http, server, 10_000_000)
@@ -397,30 +462,32 @@ def measure(
                 sign_in(page, email, password)
                 version = browser.version
                 for _ in range(warmup):
-                    _answer(page, fake, "warmup", FIRST_TOKENS, None, delay)
+                    _answer(page, fake, "warmup", FIRST_TOKENS, None, delay, app_cpu)
                 before = machine()
                 first = []
                 for i in range(n_first):
-                    run = _answer(page, fake, "first", FIRST_TOKENS, None, delay)
+                    run = _answer(page, fake, "first", FIRST_TOKENS, None, delay, app_cpu)
                     first.append(run.first_token())
                     print(
                         f"first token {i + 1:2}/{n_first}: "
                         f"{first[-1]['send_to_screen_minus_delay']:6.1f} ms over the delay",
                         flush=True,
                     )
-                long = []
+                long: dict[int, list[dict[str, float]]] = {size: [] for size in sizes}
                 for i in range(history):  # earlier answers of the long runs' conversation
-                    _answer(page, fake, "history", LONG_TOKENS, None, 0.0, fresh=i == 0)
-                for i in range(n_long):
-                    run = _answer(
-                        page, fake, "long", LONG_TOKENS, LONG_RATE, delay, fresh=not history
-                    )
-                    long.append(run.stream_lag())
-                    print(
-                        f"2,000 tokens {i + 1}/{n_long}: last token on screen "
-                        f"{long[-1]['last_lag_screen']:6.1f} ms after the server sent it",
-                        flush=True,
-                    )
+                    _answer(page, fake, "history", 2000, None, 0.0, app_cpu, fresh=i == 0)
+                for size in sizes:
+                    for i in range(n_long):
+                        run = _answer(
+                            page, fake, "long", size, LONG_RATE, delay, app_cpu, fresh=not history
+                        )
+                        long[size].append(run.stream_lag())
+                        print(
+                            f"{size:,} tokens {i + 1}/{n_long}: last token on screen "
+                            f"{long[size][-1]['last_lag_screen']:6.1f} ms after the server "
+                            f"sent it; app CPU {run.app_cpu_s:.2f} s",
+                            flush=True,
+                        )
                 after = machine()
                 context.close()
         finally:
@@ -434,7 +501,11 @@ def measure(
         "first_token_runs": first,
         "long_runs": long,
         "first_token": {k: summary([r[k] for r in first]) for k in first[0]} if first else {},
-        "long": {k: summary([r[k] for r in long]) for k in long[0]} if long else {},
+        "long": {
+            size: {k: summary([r[k] for r in runs]) for k in runs[0]}
+            for size, runs in long.items()
+            if runs
+        },
     }
 
 
@@ -451,25 +522,27 @@ FIRST_PARTS = (
     ("last_state_frame_to_request", "of which: that update -> request reaches the provider"),
     ("state_frames_before_request", "(state updates before the request)"),
     ("request_to_chunk", "provider: request -> first chunk, minus delay"),
-    ("chunk_to_ws", "first chunk sent -> its WebSocket frame in the browser"),
-    ("ws_to_dom", "frame -> text in the DOM (React)"),
+    ("chunk_to_ws", "first chunk sent -> its stream chunk in the browser"),
+    ("ws_to_dom", "stream chunk -> text in the DOM"),
     ("dom_to_frame", "DOM -> next animation frame"),
 )
 LONG_PARTS = (
     ("last_lag_screen", "last token: server sent -> painted"),
     ("last_lag_dom", "last token: server sent -> in the DOM"),
-    ("last_chunk_to_ws", "last token: server sent -> WebSocket frame"),
-    ("last_ws_to_dom", "last token: frame -> DOM (render)"),
-    ("last_ws_frame_kb", "size of that frame (KiB)"),
+    ("last_chunk_to_ws", "last token: server sent -> stream chunk in the browser"),
+    ("last_ws_to_dom", "last token: stream chunk -> DOM"),
+    ("last_ws_frame_kb", "size of that chunk (KiB)"),
     ("lag_during_p50", "lag of each screen update, p50 over the stream"),
     ("lag_during_max", "lag of each screen update, max over the stream"),
-    ("ws_gap_p50", "gap between streamed frames, p50 (flush cadence)"),
-    ("ws_gap_max", "gap between streamed frames, max"),
-    ("ws_to_dom_p50", "frame -> DOM per update, p50"),
-    ("ws_to_dom_max", "frame -> DOM per update, max"),
+    ("ws_gap_p50", "gap between stream chunks, p50 (flush cadence)"),
+    ("ws_gap_max", "gap between stream chunks, max"),
+    ("ws_to_dom_p50", "chunk -> DOM per update, p50"),
+    ("ws_to_dom_max", "chunk -> DOM per update, max"),
     ("screen_updates", "screen updates per answer"),
     ("longtask_ms", "main-thread long tasks per answer (ms)"),
     ("server_stream_s", "server stream duration (s)"),
+    ("app_cpu_s", "app CPU time for the answer (s)"),
+    ("app_cpu_ms_per_1000_tokens", "app CPU per 1,000 tokens (ms)"),
 )
 
 
@@ -488,18 +561,29 @@ def _first_report(ft: dict[str, Any], delay: float) -> list[str]:
     ]
 
 
-def _long_report(lg: dict[str, Any], history: int) -> list[str]:
-    main = lg["last_lag_screen"]
+def _long_report(long: dict[int, dict[str, Any]], history: int) -> list[str]:
     where = f", one conversation that already held {history} such answers" if history else ""
+    sizes = sorted(long)
+    lines = [
+        f"**Stream lag and server CPU** (answers of {', '.join(f'{n:,}' for n in sizes)} "
+        f"tokens at {LONG_RATE:.0f} tokens/s{where}; p50 of the runs, max in brackets)."
+    ]
+    for size in sizes:
+        main = long[size]["last_lag_screen"]
+        lines.append(
+            f"{size:,} tokens ({main['n']} runs): last token painted after the server sent it "
+            f"p50 {main['p50']}, max {main['max']} ms (target <= {LAG_TARGET_MS:.0f}: "
+            f"{_verdict(main['max'], LAG_TARGET_MS)})."
+        )
     return [
-        f"**Stream lag** ({LONG_TOKENS:,} tokens at {LONG_RATE:.0f} tokens/s, {main['n']} "
-        f"runs{where}): the last token painted after the server sent it: p50 {main['p50']}, max "
-        f"{main['max']} (target <= {LAG_TARGET_MS:.0f}, judged on the max: "
-        f"{_verdict(main['max'], LAG_TARGET_MS)}).",
+        *lines,
         "",
         table(
-            ["figure", "p50", "max"],
-            [[label, lg[k]["p50"], lg[k]["max"]] for k, label in LONG_PARTS],
+            ["figure", *(f"{n:,} tokens" for n in sizes)],
+            [
+                [label, *(f"{long[n][k]['p50']} ({long[n][k]['max']})" for n in sizes)]
+                for k, label in LONG_PARTS
+            ],
         ),
     ]
 
@@ -525,7 +609,12 @@ def report(fig: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--first", type=int, default=20, help="first-token runs")
-    parser.add_argument("--long", type=int, default=5, help="2,000-token runs")
+    parser.add_argument("--long", type=int, default=2, help="runs of each long answer")
+    parser.add_argument(
+        "--long-sizes",
+        default=",".join(map(str, LONG_SIZES)),
+        help="tokens of the long answers, comma-separated",
+    )
     parser.add_argument("--delay", type=float, default=0.3, help="first-token delay (s)")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument(
@@ -537,7 +626,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, default=WORK / "chat_latency.json")
     parser.add_argument("--no-results", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args(argv)
-    figures = measure(args.first, args.long, args.delay, args.warmup, args.history)
+    sizes = tuple(int(n) for n in args.long_sizes.split(","))
+    figures = measure(args.first, args.long, args.delay, args.warmup, args.history, sizes)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=2))
     text = report(figures)

@@ -11,8 +11,9 @@ then the "load" itself (`--chats` + `--rest` for `--seconds`). In each:
 - chat clients, each a signed-in user with one tab speaking Reflex's websocket protocol
   (tests/fixtures/reflex_client.py, what the browser speaks): send a message, wait for
   the whole answer, pause about `--think` seconds, again; a new conversation every five
-  turns. Time to first token = from sending the message to the first delta that carries
-  streamed text (what a user waits for before text appears);
+  turns. Each reads its answer's text as the page does, from GET /api/answers/{id}/stream
+  (NDJSON deltas, components/live.jsx). Time to first token = from sending the message to
+  the first delta with text on that stream (what a user waits for before text appears);
 - REST clients, each on its own keep-alive connection, back to back (no pause):
   GET /api/auth/me as a user; as the admin GET /api/admin/users (a search),
   GET /api/admin/users/{id}/transactions, PUT /api/admin/users/{id}/balance
@@ -32,9 +33,11 @@ Usage:
     python -m bench.load [--chats 100] [--rest 50] [--seconds 60] [--workers 2]
         [--reply-tokens 300] [--tokens-per-second 30] [--think 3] [--baseline-seconds 20]
         [--postgres-url URL] [--redis-url URL] [--app-env NAME=VALUE] [--no-results]
+        [--profile 500] [--section NAME]
 PostgreSQL and Redis come from --postgres-url / --redis-url, else BENCH_POSTGRES_URL /
 BENCH_REDIS_URL, else TEST_POSTGRES_URL / TEST_REDIS_URL. The figures go into
-bench/RESULTS.md between `<!-- load:begin -->` and `<!-- load:end -->`.
+bench/RESULTS.md between `<!-- load:begin -->` and `<!-- load:end -->` (`--profile 500`:
+`load500`), with the app's CPU time per 1,000 streamed tokens.
 """
 
 from __future__ import annotations
@@ -66,7 +69,26 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"  # git-ignored
 RESULTS = ROOT / "bench" / "RESULTS.md"
-BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
+SECTION = "load"  # bench/RESULTS.md's section: <!-- load:begin --> ... <!-- load:end -->
+# --profile 500 (issue 14): 500 chats of 300 tokens at 30 tokens/s with 3 s pauses and 50
+# REST clients for 60 s, in a section of its own.
+PROFILES: dict[str, dict[str, Any]] = {
+    "500": {
+        "chats": 500,
+        "rest": 50,
+        "seconds": 60.0,
+        "reply_tokens": 300,
+        "tokens_per_second": 30.0,
+        "think": 3.0,
+        "baseline_seconds": 0.0,
+        "section": "load500",
+    }
+}
+
+
+def _markers(section: str) -> tuple[str, str]:
+    return f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
+
 
 # The app reads these at import; set before anything imports metogpt (the checks do).
 os.environ.setdefault("METOGPT_DATA_DIR", str(WORK / "data"))
@@ -252,22 +274,39 @@ async def register(http: httpx.AsyncClient, tag: str, admin: dict[str, str]) -> 
     return Account(user_id, body["email"], login.json()["token"])
 
 
+async def read_answer(http: httpx.AsyncClient, jwt: str, message_id: str) -> float | None:
+    """Read an answer's stream as the page's LiveAnswer does (GET /api/answers/{id}/stream
+    with the user's token) to its end; when its first text arrived (None: it had none)."""
+    first: float | None = None
+    headers = {"Authorization": f"Bearer {jwt}"}
+    async with http.stream("GET", f"/api/answers/{message_id}/stream", headers=headers) as r:
+        r.raise_for_status()
+        async for line in r.aiter_lines():
+            if first is None and '"text"' in line:
+                first = time.perf_counter()
+            if line.startswith('{"end"'):
+                break
+    return first
+
+
 async def chat_client(
     base_url: str, account: Account, deadline: float, think: float, stats: Stats
 ) -> None:
     from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, CHAT, ReflexTab
 
     tab = ReflexTab(base_url, storage={AUTH_TOKEN_VAR: account.jwt})
-    first_text: list[float] = []
+    answer_ids: list[str] = []  # the answers the tab's turns started, as the page sees them
 
     def on_delta(delta: dict[str, dict[str, Any]]) -> None:
-        if not first_text and delta.get(CHAT, {}).get("stream_text"):
-            first_text.append(time.perf_counter())
+        started = delta.get(CHAT, {}).get("stream_message_id")
+        if started:
+            answer_ids.append(started)
 
     tab.on_delta = on_delta
     sent = stats.sent.setdefault(account.user_id, [])
     await tab.connect()
     await tab.wait_for(lambda s: bool(s.get(CHAT, {}).get("model")))
+    http = httpx.AsyncClient(base_url=base_url, timeout=ANSWER_TIMEOUT)
     try:
         for turn in itertools.count():
             if time.monotonic() >= deadline:
@@ -276,15 +315,18 @@ async def chat_client(
                 await tab.emit(f"{CHAT}.new_chat")
                 await tab.wait_for(lambda s: not s[CHAT].get("messages"))
             prompt = f"load {account.email} turn {turn}: tell me something about {uuid.uuid4()}"
-            first_text.clear()
+            answer_ids.clear()
             started = time.perf_counter()
             sent.append(prompt)
             await tab.emit(f"{CHAT}.send", form={"prompt": prompt})
             stats.streaming_now += 1
             stats.streaming_peak = max(stats.streaming_peak, stats.streaming_now)
             try:
-                await tab.wait_for(lambda s, p=prompt: _answered(s[CHAT], p), ANSWER_TIMEOUT)
-            except (TimeoutError, RuntimeError) as exc:
+                async with asyncio.timeout(ANSWER_TIMEOUT):
+                    await tab.wait_for(lambda s: bool(answer_ids))
+                    first_text = await read_answer(http, account.jwt, answer_ids[0])
+                    await tab.wait_for(lambda s, p=prompt: _answered(s[CHAT], p))
+            except (TimeoutError, RuntimeError, httpx.HTTPError) as exc:
                 stats.chat_failures.append(f"{account.email} turn {turn}: {exc!r}")
                 return
             finally:
@@ -296,11 +338,11 @@ async def chat_client(
                 continue
             stats.turns_done += 1
             stats.completion_tokens += int(answer["completion_tokens"])
-            # An answer that arrived whole (no partial text shown) was first seen at its end.
-            stats.ttft_ms.append(((first_text[0] if first_text else ended) - started) * 1000)
+            stats.ttft_ms.append(((first_text or ended) - started) * 1000)
             stats.answer_ms.append((ended - started) * 1000)
             await asyncio.sleep(think * random.uniform(0.5, 1.5))
     finally:
+        await http.aclose()
         await tab.close()
 
 
@@ -415,6 +457,9 @@ class Phase:
             "peak_rss_mb": round(m.peak_rss_mb),
             "peak_worker_rss_mb": round(m.peak_worker_rss_mb),
             "app_cpu_cores": round(m.app_cpu_seconds / secs, 2),
+            "app_cpu_ms_per_1000_tokens": round(
+                1e6 * m.app_cpu_seconds / max(s.completion_tokens, 1), 1
+            ),
             "provider_cpu_cores": round(m.provider_cpu_seconds / secs, 2),
             "load_generator_cpu_cores": round(s.client_cpu_seconds / secs, 2),
             "machine_busy_percent": round(100 * m.machine_busy),
@@ -592,10 +637,12 @@ def markdown(results: list[dict[str, Any]], problems: list[str], args: argparse.
             f"{kind} {v['p50_ms']:.0f}/{v['p99_ms']:.0f}" for kind, v in r["rest_by_kind"].items()
         )
 
+    begin, end = _markers(args.section)
+    title = f" ({args.chats} chats)" if args.section != SECTION else ""
     return "\n".join(
         [
-            BEGIN,
-            "## Load: streaming chats + REST clients on PostgreSQL + Redis + workers",
+            begin,
+            f"## Load{title}: streaming chats + REST clients on PostgreSQL + Redis + workers",
             "",
             f"`python -m bench.load --chats {args.chats} --rest {args.rest} --seconds "
             f"{args.seconds:g} --workers {args.workers} --reply-tokens {args.reply_tokens} "
@@ -606,7 +653,8 @@ def markdown(results: list[dict[str, Any]], problems: list[str], args: argparse.
             f"{args.reply_tokens} tokens streamed at {args.tokens_per_second:g} tokens/s by the "
             f"fake provider, then the user pauses about {args.think:g} s. REST clients send "
             "back to back (no pause). Time to first token: from sending the message to the "
-            "first streamed text in the tab.",
+            "first text on the answer's stream (GET /api/answers/{id}/stream, as the page "
+            "reads it).",
             "",
             "| | " + " | ".join(names) + " |",
             "|---|" + "---|" * len(results),
@@ -650,11 +698,15 @@ def markdown(results: list[dict[str, Any]], problems: list[str], args: argparse.
                 "CPU cores used by the rest: PostgreSQL, Redis, other processes",
                 lambda r: str(r["rest_of_machine_cpu_cores"]),
             ),
+            row(
+                "app CPU per 1,000 streamed tokens",
+                lambda r: f"{r['app_cpu_ms_per_1000_tokens']:.0f} ms",
+            ),
             row("machine CPU busy", lambda r: f"{r['machine_busy_percent']} %"),
             "",
             f"After the run: {verdict} (every message sent stored once with its answer, no "
             "answer left streaming, no reservation open, balance == sum(ledger) for every user).",
-            END,
+            end,
         ]
     )
 
@@ -666,12 +718,13 @@ def _mem_total_gb() -> float:
     return math.nan
 
 
-def write_results(section: str) -> None:
+def write_results(section: str, name: str = SECTION) -> None:
     """Replace our section of bench/RESULTS.md (other scripts own the rest of the file)."""
+    begin, end = _markers(name)
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         updated = head + section + tail
     else:
         updated = current.rstrip("\n") + "\n\n" + section + "\n"
@@ -709,9 +762,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="extra environment for the app (repeatable), e.g. REFLEX_OPLOCK_ENABLED=false",
     )
+    parser.add_argument(
+        "--profile", choices=sorted(PROFILES), help="a preset run (its options win over others)"
+    )
+    parser.add_argument("--section", default=SECTION, help="bench/RESULTS.md's section name")
     parser.add_argument("--no-results", action="store_true", help="do not write RESULTS.md")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
+    for name, value in PROFILES.get(args.profile or "", {}).items():
+        setattr(args, name, value)
     if not args.postgres_url or not args.redis_url:
         parser.error("PostgreSQL and Redis are needed: --postgres-url and --redis-url")
 
@@ -721,7 +780,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"phases": results, "problems": problems}, indent=2))
     if not args.no_results:
-        write_results(markdown(results, problems, args))
+        write_results(markdown(results, problems, args), args.section)
         print(f"written to {RESULTS.relative_to(ROOT)}")
     for problem in problems:
         print(f"FAILED: {problem}", file=sys.stderr)

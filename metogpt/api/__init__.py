@@ -15,7 +15,18 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from metogpt.api import account, admin, auth, conversations, files, keys, payments, presets, v1
+from metogpt.api import (
+    account,
+    admin,
+    answers,
+    auth,
+    conversations,
+    files,
+    keys,
+    payments,
+    presets,
+    v1,
+)
 from metogpt.api.schemas import ErrorOut
 from metogpt.api.share_gate import ShareGate
 from metogpt.services.errors import ErrorCode, RateLimited, ServiceError
@@ -172,6 +183,7 @@ def build_api() -> FastAPI:
     api.include_router(v1.router)
     api.include_router(files.router)
     api.include_router(conversations.router)
+    api.include_router(answers.router)
     api.include_router(presets.router)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
     api.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")

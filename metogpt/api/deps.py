@@ -21,6 +21,14 @@ def bearer_token(
     return creds.credentials if creds else None
 
 
+async def bearer_token_here(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """The bearer token, read on the event loop (a plain `def` dependency takes a thread
+    from the pool): for a route that authenticates inside its own service call."""
+    return creds.credentials if creds else None
+
+
 def current(token: Annotated[str | None, Depends(bearer_token)]) -> tuple[User, Actor]:
     with read_session() as session:
         return auth.authenticate(session, token)
@@ -36,5 +44,6 @@ def client_address(request: Request) -> str:
 
 
 Token = Annotated[str | None, Depends(bearer_token)]
+TokenHere = Annotated[str | None, Depends(bearer_token_here)]
 Caller = Annotated[tuple[User, Actor], Depends(current)]
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -10,6 +10,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from metogpt.components.attachments import message_files
+from metogpt.components.live import live_answer
 from metogpt.components.markdown import answer_text, copy_button
 from metogpt.i18n import MESSAGES
 from metogpt.services.llm.types import ErrorKind
@@ -244,19 +245,21 @@ def _failure(msg: ObjectVar[MessageRow]) -> rx.Component:
 
 
 def _assistant_message(msg: ObjectVar[MessageRow]) -> rx.Component:
-    live = msg.id == ChatState.stream_message_id
+    live = ChatState.streaming & (msg.id == ChatState.stream_message_id)
     return rx.vstack(
         rx.box(
             rx.cond(
                 live,
-                rx.cond(
-                    ChatState.stream_text == "",
+                live_answer(
                     rx.hstack(
                         rx.spinner(size="1"),
                         rx.text(t("chat.thinking"), size="2"),
                         color=rx.color("gray", 10),
                     ),
-                    answer_text(content=ChatState.stream_text),
+                    message_id=msg.id,
+                    token=SessionState.auth_token,
+                    on_lost=ChatState.answer_lost,
+                    class_name="msg-text live-answer",
                 ),
                 rx.cond(
                     msg.content != "",

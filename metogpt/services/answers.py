@@ -3,19 +3,19 @@
 An answer goes: `conversations.post_user_message` (the prompt is saved first: nothing
 typed is lost) → `begin_answer` (access check, prompt built along the branch, credits
 reserved, an empty assistant message created) → the relay (relay.py) streams from the
-provider, calling `save_partial` before each flush to the screen → `finish_answer` (text
-saved, reservation settled: one `charge` ledger row for what was used, or none).
-`recover` settles what a crashed worker left open.
+provider to the hub of answers in flight (live/), saving the new text every second with
+`append_partials` → `finish_answer` (text saved, reservation settled: one `charge` ledger
+row for what was used, or none). `recover` settles what a crashed worker left open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col
 
 from metogpt.models import (
@@ -31,7 +31,7 @@ from metogpt.models import (
 from metogpt.services import files, holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
 from metogpt.services.conversations import branch, model_for, own_message, storable
-from metogpt.services.errors import ErrorCode, InvalidInput
+from metogpt.services.errors import ErrorCode, InvalidInput, NotFound
 from metogpt.services.files.inspect import IMAGE
 from metogpt.services.files.prompt import parts as prompt_parts
 from metogpt.services.llm import ChatMessage, Usage
@@ -217,14 +217,32 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
     )
 
 
-def save_partial(session: Session, message_id: str, text: str) -> None:
-    """Keep streamed text in the database before it is shown, so that the recovery at the
-    next start charges at least what was shown. One UPDATE: it runs at every flush."""
-    session.exec(
-        update(Message)
-        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.STREAMING)
-        .values(content=storable(text))
-    )
+def append_partials(session: Session, texts: dict[str, str]) -> None:
+    """Add newly streamed text to stored answers (message id -> its new text), for the
+    crash recovery: one UPDATE per answer in one statement batch, sending only the new
+    text. An answer that has ended meanwhile is left alone (its text is stored whole)."""
+    if texts:
+        session.connection().execute(
+            update(Message)
+            .where(
+                col(Message.id) == bindparam("answer"),
+                col(Message.status) == MessageStatus.STREAMING,
+            )
+            .values(content=col(Message.content) + bindparam("more")),
+            [{"answer": answer, "more": storable(more)} for answer, more in texts.items()],
+        )
+
+
+def answer_shown(session: Session, user: User, message_id: str) -> tuple[MessageStatus, str]:
+    """What the page may show of `user`'s answer now: its status and its saved text.
+    NotFound for a message that is not the user's, or not an answer."""
+    try:
+        _, msg = own_message(session, user.id, message_id)
+    except NotFound:
+        msg = None  # someone else's answer is "not found" like one that never was
+    if msg is None or msg.role != "assistant":
+        raise NotFound("message not found", code=ErrorCode.MESSAGE_NOT_FOUND)
+    return MessageStatus(msg.status), msg.content
 
 
 def finish_answer(
@@ -260,11 +278,17 @@ def finish_answer(
     return msg
 
 
-def recover(session: Session, older_than: timedelta) -> int:
+def recover(
+    session: Session,
+    older_than: timedelta,
+    recorded: Callable[[str], str | None] = lambda _: None,
+) -> int:
     """Settle the answers a crashed worker left open (reservations older than
-    `older_than`): each is charged for the text it had saved, which it keeps, marked cut,
-    with its charge. Returns how many."""
-    settled = holds.recover_stale(session, older_than, lambda r: used_tokens(session, r))
+    `older_than`): each is charged for its text, which it keeps, marked cut, with its
+    charge. The text is the saved one, or what `recorded` (the hub of answers in flight,
+    when it outlived the worker) says was handed out to readers when that is longer: the
+    saved text may lag the screen by a second. Returns how many."""
+    settled = holds.recover_stale(session, older_than, lambda r: used_tokens(session, r, recorded))
     for res, charge in settled:
         msg = session.get(Message, res.message_id) if res.message_id else None
         if msg is not None:
@@ -273,15 +297,22 @@ def recover(session: Session, older_than: timedelta) -> int:
     return len(settled)
 
 
-def used_tokens(session: Session, reservation: Reservation) -> tuple[int, int]:
-    """For crash recovery: what the stored partial answer shows was used (an answer of
-    the API: the tokens it had streamed when last saved, services/gateway)."""
+def used_tokens(
+    session: Session,
+    reservation: Reservation,
+    recorded: Callable[[str], str | None] = lambda _: None,
+) -> tuple[int, int]:
+    """For crash recovery: what the partial answer shows was used (an answer of the API:
+    the tokens it had streamed when last saved, services/gateway)."""
     if reservation.api_key_id is not None:
         streamed = reservation.streamed_tokens
         return (reservation.prompt_tokens, streamed) if streamed is not None else (0, 0)
     msg = session.get(Message, reservation.message_id) if reservation.message_id else None
     if msg is None:
         return 0, 0
+    shown = recorded(msg.id) or ""
+    if len(shown) > len(msg.content):
+        msg.content = storable(shown)
     if not msg.content:
         # The worker died before anything was saved: nothing to charge, but the answer must
         # not stay "streaming" for ever (the page would show no retry for it).

@@ -1,44 +1,63 @@
 """The streaming relay: one answer's text on its way from the provider to the screen.
 
 `stream_answer` runs an answer prepared by answers.begin_answer end to end: it opens the
-provider stream, hands the growing text to a `show` callback (at most every FLUSH_SECONDS,
-less often while flushing is slow; `show` returns True to stop), and settles the answer
-whatever happens.
+provider stream, writes each piece of text into the hub of answers in flight (live/:
+readers get the new text only, batched every 40 ms), and settles the answer whatever
+happens. A stop asked through the hub, on any worker, ends it.
 
-Crash recovery charges the text saved in the database, so no text reaches the screen
-before it is saved: each flush first saves the text it is about to show (answers.
-save_partial, one small UPDATE off the event loop), then shows it. The database is never on
-the per-token path: tokens arriving between flushes are only kept in memory, and a slow
-save slows the flushes down like a slow `show` does (FLUSH_BACKOFF).
+Nothing on the per-token path waits: a token is appended to a few lists. Every
+SAVE_SECONDS the new text of every answer of the process is added to the stored answers
+in one transaction off the event loop (`_Saver`, answers.append_partials), for the crash
+recovery, which also reads what the hub had handed out when the hub outlived the worker
+(Redis).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from metogpt.models import MessageStatus
-from metogpt.services import llm
-from metogpt.services.answers import PreparedAnswer, finish_answer, save_partial
+from metogpt.services import live, llm
+from metogpt.services.answers import PreparedAnswer, append_partials, finish_answer
 from metogpt.services.db import write_session
 from metogpt.services.files.prompt import load_images
 from metogpt.services.llm import ProviderError
 
-FLUSH_SECONDS = 0.06  # how often streamed text is handed to the screen
-# ... at most: a busy server hands text over less often. A flush waits for the tab's state
-# (with several workers a round trip through Redis, behind the other events of the tab);
-# the next flush comes no sooner than FLUSH_BACKOFF times that wait, so a hundred streams
-# cannot keep a worker busy with nothing but flushes. Never slower than MAX_FLUSH_SECONDS.
-FLUSH_BACKOFF = 3.0
-MAX_FLUSH_SECONDS = 1.0
-STOP_POLL_SECONDS = 0.25  # while the provider is silent, how often a stop is looked for
+SAVE_SECONDS = 1.0  # how often the text streamed so far is saved for the crash recovery
 
 log = logging.getLogger(__name__)
+
+
+class _Saver:
+    """The answers' new text, saved every SAVE_SECONDS for all the answers of the process
+    in one transaction (one thread hop and one commit a second, not one per answer)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, list[str]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, message_id: str, text: str) -> None:
+        self._pending.setdefault(message_id, []).append(text)
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._pending:
+            await asyncio.sleep(SAVE_SECONDS)
+            batch = {m: "".join(parts) for m, parts in self._pending.items()}
+            self._pending.clear()
+            try:
+                await asyncio.to_thread(_in_tx, append_partials, batch)
+            except Exception:  # the database away: the recovery charges what was saved
+                log.exception("streamed text of %d answers not saved", len(batch))
+
+
+_saver = _Saver()
 
 
 @dataclass(frozen=True)
@@ -50,33 +69,19 @@ class Outcome:
 
 
 class _Relay:
-    """One answer's text on its way from the provider to the screen (see stream_answer)."""
+    """One answer's text on its way from the provider to the hub (see stream_answer)."""
 
-    def __init__(
-        self, p: PreparedAnswer, show: Callable[[str], Awaitable[bool]], flush_seconds: float
-    ) -> None:
-        self.p, self.show, self.flush_seconds = p, show, flush_seconds
+    def __init__(self, p: PreparedAnswer, hub: live.Hub) -> None:
+        self.p, self.hub = p, hub
         self.parts: list[str] = []
         self.stream: llm.ChatStream | None = None
         self.stopped = False
-        self.shown = -math.inf  # the first text goes out at once: it ends the user's wait
-        self.saved = ""  # the text last saved for crash recovery
-        # The loop and the watcher may both flush: one at a time, so no save of an older
-        # text can land after a newer one was shown.
-        self.flushing = asyncio.Lock()
+        self.task: asyncio.Task[str | None] | None = None
+        self.closing: asyncio.Task[None] | None = None
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
-
-    async def flush(self) -> bool:
-        """Save the text (when it grew since the last save), then show it; True to stop."""
-        async with self.flushing:
-            text = self.text
-            if text != self.saved:
-                await asyncio.to_thread(_in_tx, save_partial, self.p.assistant_message_id, text)
-                self.saved = text
-            return await self.show(text)
 
     async def run(self) -> str | None:
         """Relay until the provider ends or a stop; "length" if the answer hit its cap."""
@@ -91,62 +96,39 @@ class _Relay:
             temperature=self.p.temperature,
             top_p=self.p.top_p,
         )
-        interval = self.flush_seconds
+        message_id, write, save = self.p.assistant_message_id, self.hub.write, _saver.add
         async for delta in stream:
             self.parts.append(delta)
-            now = time.monotonic()
-            if now - self.shown >= interval:
-                if await self.flush():
-                    await self.stop()
-                    break
-                self.shown = time.monotonic()
-                took = self.shown - now
-                interval = max(self.flush_seconds, min(FLUSH_BACKOFF * took, MAX_FLUSH_SECONDS))
+            write(message_id, delta)
+            save(message_id, delta)
         return "length" if not self.stopped and stream.finish_reason == "length" else None
 
-    async def watch(self, relay: asyncio.Future[str | None], poll_seconds: float) -> None:
-        """Until `relay` ends: while the provider is silent (connecting, thinking before its
-        first token, stalled), ask `show` anyway every `poll_seconds`, so a stop never
-        waits for the next token."""
-        while not relay.done():
-            await asyncio.wait({relay}, timeout=poll_seconds)
-            if relay.done() or time.monotonic() - self.shown < poll_seconds:
-                continue
-            self.shown = time.monotonic()
-            if await self.flush():
-                if self.stream is None:
-                    relay.cancel()  # still in open_stream: nothing was shown or streamed
-                await self.stop()
-
-    async def stop(self) -> None:
+    def on_stop(self) -> None:
+        """The hub's call when a stop is asked (on the event loop, once)."""
         self.stopped = True
-        if self.stream is not None:  # ends the relay's loop, even from another task
-            await self.stream.aclose()
+        if self.stream is not None:  # ends the relay's loop from this other task
+            self.closing = asyncio.ensure_future(self.stream.aclose())
+        elif self.task is not None:
+            self.task.cancel()  # still in open_stream: nothing was streamed
 
 
-async def stream_answer(
-    p: PreparedAnswer,
-    show: Callable[[str], Awaitable[bool]],
-    *,
-    flush_seconds: float = FLUSH_SECONDS,
-    poll_seconds: float = STOP_POLL_SECONDS,
-) -> Outcome:
-    """Run one answer end to end: relay the provider's text to `show` (at most every
-    `flush_seconds`, less often while flushing is slow; it returns True to stop), saving
-    each text before it is shown, then settle. While the provider sends nothing, `show` is
-    still asked every `poll_seconds`. A stop once the request has reached the provider
-    charges at least the prompt; a stop before that (connecting, waiting to retry) charges
-    nothing. Whatever happens, the reservation is settled exactly once."""
-    relay = _Relay(p, show, flush_seconds)
-    task = asyncio.ensure_future(relay.run())
+async def stream_answer(p: PreparedAnswer, *, hub: live.Hub | None = None) -> Outcome:
+    """Run one answer end to end: relay the provider's text to the hub (`live.hub()`
+    unless given), then settle. A stop once the request has reached the provider charges
+    at least the prompt; a stop before that (connecting, waiting to retry) charges
+    nothing. Whatever happens, the reservation is settled exactly once, and then the
+    hub's readers get the answer's end."""
+    hub = hub or live.hub()
+    relay = _Relay(p, hub)
+    relay.task = task = asyncio.ensure_future(relay.run())
+    hub.open(p.assistant_message_id, relay.on_stop)
     status, error = MessageStatus.DONE, None
     try:
-        try:
-            await relay.watch(task, poll_seconds)
-        finally:
-            task.cancel()  # no-op once it has ended; otherwise this call is being cancelled
-        if not task.cancelled():
-            error = task.result()
+        error = await task
+    except asyncio.CancelledError:
+        me = asyncio.current_task()
+        if not relay.stopped or (me is not None and me.cancelling()):
+            raise  # this call is being cancelled, not the stop of a connecting stream
     except ProviderError as exc:
         status, error = _broken(relay), exc.kind
     except Exception:  # a bug must not leave the reservation open or the screen spinning
@@ -154,11 +136,16 @@ async def stream_answer(
         status, error = _broken(relay), "unavailable"
     if relay.stopped:
         status, error = MessageStatus.STOPPED, None
-    if relay.stream is not None:
-        await relay.stream.aclose()  # after a bug in the loop: closes it and leaves a usage
-    text = relay.text
-    usage = relay.stream.usage if relay.stream else None
-    msg = await asyncio.to_thread(_in_tx, finish_answer, p, text, usage, status, error)
+    try:
+        if relay.closing is not None:
+            await relay.closing
+        if relay.stream is not None:
+            await relay.stream.aclose()  # after a bug in the loop: closes it, leaves a usage
+        text = relay.text
+        usage = relay.stream.usage if relay.stream else None
+        msg = await asyncio.to_thread(_in_tx, finish_answer, p, text, usage, status, error)
+    finally:
+        await hub.close(p.assistant_message_id, status.value)
     return Outcome(text, status, error, msg.charged or 0 if msg else 0)
 
 

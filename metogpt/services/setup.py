@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from alembic import command
 from metogpt import settings
-from metogpt.services import accounts, answers, auth, conversations, files, roles
+from metogpt.services import accounts, answers, auth, conversations, files, live, roles
 from metogpt.services.db import engines, write_session
 from metogpt.services.llm import tokens
 
@@ -64,7 +64,7 @@ def bootstrap(recover_all: bool = True) -> str | None:
         roles.seed_roles(session)
         auth.end_expired_sessions(session)
         if recover_all:
-            answers.recover(session, timedelta(0))
+            answers.recover(session, timedelta(0), live.hub().recorded_text)
     return accounts.ensure_admin()
 
 
@@ -87,7 +87,7 @@ def recovery_every_seconds() -> float:
 def recover_abandoned() -> int:
     """Settle reservations old enough that no live answer can own them."""
     with write_session() as session:
-        return answers.recover(session, stale_after())
+        return answers.recover(session, stale_after(), live.hub().recorded_text)
 
 
 def purge_deleted() -> int:

@@ -95,9 +95,13 @@ class SessionState(rx.State):
         SessionState is reset without being listed anywhere."""
         for cls in user_state_classes():
             state = await self.get_state(cls)
+            await state._on_reset()
             for name, field in cls.__fields__.items():
                 if field._owner is cls and name not in _TAB_VARS:
                     setattr(state, name, field.default_value())
+
+    async def _on_reset(self) -> None:
+        """What a state must do before its data is dropped (ChatState: stop its answer)."""
 
     async def _sign_in(self, token: str) -> None:
         """A fresh token for this tab: the states start clean for its user."""

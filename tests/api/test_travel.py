@@ -19,7 +19,7 @@ from metogpt.services.errors import Forbidden, NotFound
 from metogpt.services.travel import export, presets, shares
 from tests.api.helpers import assert_error
 from tests.conftest import Account, make_account
-from tests.services.test_chat import _never_stop, _tx, _user
+from tests.services.test_chat import _tx, _user
 
 EXPORTS = Path(__file__).parent.parent / "fixtures" / "exports"
 
@@ -27,7 +27,7 @@ EXPORTS = Path(__file__).parent.parent / "fixtures" / "exports"
 def _answer(acc: Account, conv: str | None, text: str, model: str = "gpt-3.5-turbo") -> str:
     msg = _tx(conversations.post_user_message, _user(acc.id), conv, text, model)
     prepared = _tx(answers.begin_answer, _user(acc.id), msg.id, model)
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
     return prepared.conversation_id
 
 
@@ -38,7 +38,7 @@ def _branched(acc: Account) -> str:
     first = _tx(conversations.thread, _user(acc.id), conv)[0]
     edited = _tx(conversations.edit_user_message, _user(acc.id), first.id, "First, edited")
     prepared = _tx(answers.begin_answer, _user(acc.id), edited.id, "gpt-3.5-turbo")
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
     _tx(conversations.set_system_prompt, _user(acc.id), conv, "Be kind.")
     return conv
 

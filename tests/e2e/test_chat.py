@@ -51,7 +51,7 @@ def test_answer_streams_and_is_billed_per_model_coefficient(
     expect(page.locator("#model-select")).to_contain_text("gpt-3.5-turbo")
     _pick_model(page, "gpt-4 · ×1.5")
     _send(page, "Stream me something")
-    streaming = page.locator(".msg-assistant[data-status=streaming] .msg-text")
+    streaming = page.locator(".msg-assistant[data-status=streaming] .live-answer")
     expect(streaming).to_contain_text("tok1")  # text arrives while the answer is running
     done = page.locator(".msg-assistant[data-status=done]")
     expect(done).to_have_count(1)

@@ -17,6 +17,7 @@ change it; deltas for a socket on another worker go through Redis pub/sub ("lost
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import pickle
@@ -33,7 +34,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import redis
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 from sqlalchemy import Engine, create_engine, func, make_url
 from sqlmodel import Session, col, select
 
@@ -228,6 +229,55 @@ def answered(state: dict[str, dict[str, Any]]) -> bool:
     )
 
 
+@dataclass
+class LiveReader:
+    """Reads an answer from GET /api/answers/{id}/stream as the page's LiveAnswer does:
+    with the member's token, resuming from its offset when a connection breaks (each new
+    connection lands on whichever worker the kernel hands it to)."""
+
+    base_url: str
+    jwt: str
+    message_id: str
+    deltas: list[str]
+    end: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.deltas)
+
+    async def run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.jwt}"}
+        path = f"/api/answers/{self.message_id}/stream"
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=90) as client:
+            while self.end is None:
+                try:
+                    offset = len(self.text)
+                    async with client.stream("GET", f"{path}?from={offset}", headers=headers) as r:
+                        assert r.status_code == 200, await r.aread()
+                        async for line in r.aiter_lines():
+                            event = json.loads(line)
+                            if "end" in event:
+                                self.end = event["end"]
+                                break
+                            assert event["offset"] == len(self.text)
+                            self.deltas.append(event["text"])
+                except httpx.TransportError:  # its worker died under it
+                    await asyncio.sleep(0.3)
+
+
+def follow_answer(
+    base_url: str, member: Member, message_id: str
+) -> tuple[LiveReader, asyncio.Task]:
+    reader = LiveReader(base_url, member.jwt, message_id, [])
+    return reader, asyncio.ensure_future(reader.run())
+
+
+async def started_answer(tab: ReflexTab) -> str:
+    """The id of the answer the tab's turn has started (the page reads its stream)."""
+    state = await tab.wait_for(lambda s: bool(s.get(CHAT, {}).get("stream_message_id")))
+    return state[CHAT]["stream_message_id"]
+
+
 # --- chats on two workers ------------------------------------------------------------------
 
 
@@ -241,29 +291,28 @@ def test_chats_stream_on_both_workers_and_every_balance_reconciles(
     fake_provider.behavior = FakeBehavior(reply_tokens=30, prompt_tokens=12, tokens_per_second=30)
     members = [new_member(http, "multi") for _ in range(6)]
 
-    async def scenario() -> tuple[list[dict[str, Any]], list[list[str]]]:
+    async def scenario() -> tuple[list[dict[str, Any]], list[LiveReader]]:
         tabs = await tabs_on_every_worker(scale_server.base_url, members, sockets, per_worker=2)
         try:
             for i, tab in enumerate(tabs):
                 await tab.emit(f"{CHAT}.send", form={"prompt": f"Question {i} from many workers"})
+            following = [
+                follow_answer(scale_server.base_url, member, await started_answer(tab))
+                for member, tab in zip(members, tabs, strict=True)
+            ]
             for tab in tabs:
                 await tab.wait_for(answered)
-            shown = [
-                [
-                    d[CHAT]["stream_text"]
-                    for d in tab.deltas or []
-                    if d.get(CHAT, {}).get("stream_text")
-                ]
-                for tab in tabs
-            ]
-            return [last_answer(tab) for tab in tabs], shown
+            await asyncio.wait_for(asyncio.gather(*(task for _, task in following)), 60)
+            return [last_answer(tab) for tab in tabs], [reader for reader, _ in following]
         finally:
             for tab in tabs:
                 await tab.close()
 
-    answers, shown = in_thread(scenario)
-    # Each page saw the answer grow (partial texts) before it was stored and billed.
-    assert all(any("tok1" in t and "tok29" not in t for t in texts) for texts in shown)
+    answers, readers = in_thread(scenario)
+    # Each page's stream brought the answer in pieces as it grew (read through either
+    # worker), the whole of it, then its end; the tab's state got the stored, billed answer.
+    assert all(len(r.deltas) > 1 and r.end == "done" for r in readers)
+    assert [r.text for r in readers] == [a["content"] for a in answers]
     assert [a["status"] for a in answers] == ["done"] * len(members)
     assert all(a["content"].endswith("tok29") for a in answers)
     cost = math.ceil(12 + 30)
@@ -310,9 +359,21 @@ def page_wait_until(page: Page, check: Callable[[], bool], what: str) -> None:
         page.wait_for_timeout(50)
 
 
+STREAMING = ".msg-assistant[data-status=streaming] .live-answer"
+
+
+def ask(page: Page, member: Member, prompt: str) -> Locator:
+    """Sign in on `page` and send `prompt`: the answer, as the page shows it streaming."""
+    sign_in(page, member.person.email, member.person.password)
+    expect(page.locator("#composer")).to_be_visible()
+    page.fill("#composer", prompt)
+    page.locator("#composer").press("Enter")
+    return page.locator(STREAMING)
+
+
 def streamed_tokens(page: Page) -> int:
     """The highest `tokN` of the fake provider's answer shown so far."""
-    shown = page.locator(".msg-assistant[data-status=streaming] .msg-text").inner_text()
+    shown = page.locator(STREAMING).inner_text()
     return max((int(n) for n in re.findall(r"tok(\d+)", shown)), default=-1)
 
 
@@ -330,11 +391,7 @@ def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
     try:
         page = context.new_page()
         routed = route_sockets(page)
-        sign_in(page, member.person.email, member.person.password)
-        expect(page.locator("#composer")).to_be_visible()
-        page.fill("#composer", "Tell me a very long story")
-        page.locator("#composer").press("Enter")
-        streaming = page.locator(".msg-assistant[data-status=streaming] .msg-text")
+        streaming = ask(page, member, "Tell me a very long story")
         expect(streaming).to_contain_text("tok5")
 
         token = page.evaluate("() => window.sessionStorage.getItem('token')")
@@ -358,11 +415,11 @@ def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
         assert socket_worker != stream_worker, "the socket never landed on the other worker"
         assert page.evaluate("() => window.sessionStorage.getItem('token')") == token
 
-        # The stream still reaches the page, now through the other worker (Redis pub/sub).
+        # The answer's text still reaches the page (its own HTTP stream, from the hub).
         shown = streamed_tokens(page)
         expect(streaming).to_contain_text(f"tok{shown + 20}")
-        # The stop is handled by `socket_worker`; the stream on `stream_worker` sees the
-        # flag in the state it re-reads from Redis at its next flush.
+        # The stop is handled by `socket_worker`, which records it in the hub (Redis);
+        # `stream_worker` looks for its answers' stops four times a second.
         page.click("#stop")
         stopped = page.locator(".msg-assistant[data-status=stopped]")
         expect(stopped).to_have_count(1)
@@ -386,6 +443,37 @@ def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
     books_balanced(db)
 
 
+# --- a reload mid-answer -------------------------------------------------------------------
+
+
+def test_a_page_reloaded_mid_answer_shows_it_again_from_its_start_as_it_goes_on(
+    scale_server: AppServer,
+    browser: Browser,
+    http: httpx.Client,
+    fake_provider: FakeProviderServer,
+) -> None:
+    member = new_member(http, "reloader")
+    fake_provider.behavior = FakeBehavior(reply_tokens=600, prompt_tokens=5, tokens_per_second=40)
+    context = browser.new_context(base_url=scale_server.base_url, locale="en-US")
+    try:
+        page = context.new_page()
+        streaming = ask(page, member, "Tell me a long story")
+        expect(streaming).to_contain_text("tok20")
+        page.reload()
+        # The tab keeps its state (the answer is in flight); the page reads the answer's
+        # stream again from its start, on whichever worker, and follows it as it grows.
+        shown = streamed_tokens(page)
+        expect(streaming).to_contain_text(f"tok{shown + 40}")
+        numbers = [int(n) for n in re.findall(r"tok(\d+)", streaming.inner_text())]
+        assert numbers == list(range(len(numbers)))  # from the start, nothing twice
+        done = page.locator(".msg-assistant[data-status=done]")
+        expect(done).to_have_count(1, timeout=60_000)
+        expect(done.locator(".msg-text")).to_contain_text("tok599")
+        expect(page.locator("#stop")).to_have_count(0)
+    finally:
+        context.close()
+
+
 # --- a worker killed mid-answer ----------------------------------------------------------------
 
 
@@ -396,33 +484,45 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
     sockets: redis.Redis,
     fake_provider: FakeProviderServer,
 ) -> None:
-    # Long enough that every answer is still streaming when the worker dies, with its
-    # partial text saved (before each flush to the screen) for the recovery to charge.
+    # Long enough that every answer is still streaming when the worker dies. Each page
+    # reads its answer's stream (an HTTP request to either worker, resumed from its offset
+    # when it breaks): what it had shown is in the hub (Redis), for the recovery to charge.
     fake_provider.behavior = FakeBehavior(reply_tokens=400, prompt_tokens=7, tokens_per_second=40)
     members = [new_member(http, "crash") for _ in range(6)]
     prompts = {m.user_id: f"Keep this question {uuid.uuid4().hex[:6]}" for m in members}
     victim = scale_server.worker_pids()[0]
 
-    shown: dict[int, str] = {}  # what the tabs of the dead worker had on screen
+    shown: dict[int, str] = {}  # what the pages of the dead worker's answers had shown
 
     async def scenario() -> tuple[list[int], list[int]]:
         tabs = await tabs_on_every_worker(scale_server.base_url, members, sockets, per_worker=2)
         try:
             for m, tab in zip(members, tabs, strict=True):
                 await tab.emit(f"{CHAT}.send", form={"prompt": prompts[m.user_id]})
-            for tab in tabs:
-                await tab.wait_for(lambda s: "tok100" in s[CHAT].get("stream_text", ""))
+            readers = [
+                follow_answer(scale_server.base_url, m, await started_answer(tab))
+                for m, tab in zip(members, tabs, strict=True)
+            ]
+            async with asyncio.timeout(60):
+                while not all("tok100" in reader.text for reader, _ in readers):
+                    assert not any(task.done() and task.exception() for _, task in readers)
+                    await asyncio.sleep(0.05)
             os.kill(victim, 9)  # SIGKILL: no clean-up of any kind in that worker
-            for tab in tabs:  # the dead worker's sockets close, the others keep streaming
+            # The dead worker's answers end as "lost" for their pages (its heartbeat in
+            # Redis lapses), the others' go on to their end.
+            await asyncio.wait_for(asyncio.gather(*(task for _, task in readers)), 90)
+            for tab in tabs:  # the dead worker's sockets close, the others' turns end
                 await tab.wait_for(
                     lambda s, tab=tab: not tab.connected or not s[CHAT]["streaming"], timeout=60
                 )
             lost = [i for i, tab in enumerate(tabs) if tab.closed_by_server]
             kept = [i for i, tab in enumerate(tabs) if not tab.closed_by_server]
-            shown.update({i: tabs[i].var(CHAT, "stream_text") for i in lost})
+            assert [i for i, (r, _) in enumerate(readers) if r.end == "lost"] == lost
+            shown.update({i: readers[i][0].text for i in lost})
             for i in kept:
                 answer = last_answer(tabs[i])
                 assert answer["status"] == "done" and answer["content"].endswith("tok399")
+                assert readers[i][0].text == answer["content"]
             return lost, kept
         finally:
             for tab in tabs:

@@ -21,7 +21,6 @@ from metogpt.services.storage import Storage
 from tests.conftest import Account, make_account
 from tests.fixtures import documents
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer, received_images
-from tests.support.calls import never_stop as _never_stop
 from tests.support.calls import user_row as _user
 
 PAGES = [f"Page {n}: the revenue of region {n} grew by {n * 7} percent." for n in range(1, 6)]
@@ -59,7 +58,7 @@ def test_openai_gets_image_url_parts_and_the_pdf_text_billed_as_estimated(
     with read_session() as session:
         hold = session.get(Reservation, prepared.reservation_id)
         assert hold is not None and hold.prompt_tokens == prepared.prompt_tokens
-    outcome = asyncio.run(relay.stream_answer(prepared, _never_stop))
+    outcome = asyncio.run(relay.stream_answer(prepared))
 
     [request] = fake.requests
     [message] = request["body"]["messages"]
@@ -91,7 +90,7 @@ def test_anthropic_gets_image_blocks_scaled_to_its_limit(
     photo = files.upload(acc.actor(), "photo.jpg", documents.image(2400, 1800, "JPEG"))
     notes = files.upload(acc.actor(), "notes.md", b"# Notes\nremember the milk")
     prepared = _ask(acc, "claude-3", [photo.id, notes.id], "What do you see?")
-    outcome = asyncio.run(relay.stream_answer(prepared, _never_stop))
+    outcome = asyncio.run(relay.stream_answer(prepared))
 
     [request] = fake.requests
     blocks = request["body"]["messages"][0]["content"]
@@ -120,7 +119,7 @@ def test_a_model_without_vision_sends_nothing(acc: Account, fake: FakeProviderSe
     assert refused.value.code == ErrorCode.NO_VISION
     # sent to a vision model, then asked again of one without: refused before reserving
     prepared = _ask(acc, "gpt-4", [shot.id], "see?")
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
     assert fake.request_count == 1
     with write_session() as session, pytest.raises(ServiceError) as refused:
         answers.begin_answer(session, _user(acc.id), prepared.user_message_id, "gpt-3.5-turbo")

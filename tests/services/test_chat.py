@@ -3,28 +3,56 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from metogpt import i18n
-from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation
-from metogpt.services import answers, billing, coefficients, conversations, relay
+from metogpt.models import Conversation, LedgerEntry, Message, MessageStatus, Reservation, User
+from metogpt.services import answers, auth, billing, coefficients, conversations, live, relay
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
+from metogpt.services.live.core import MemoryHub
+from metogpt.services.live.streams import RedisHub
 from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior
 from tests.support.calls import in_write as _tx
-from tests.support.calls import never_stop as _never_stop
 from tests.support.calls import user_row as _user
 
 
 def _ask(user_id: str, text: str, model: str, conv: str | None = None) -> answers.PreparedAnswer:
     msg = _tx(conversations.post_user_message, _user(user_id), conv, text, model)
     return _tx(answers.begin_answer, _user(user_id), msg.id, model)
+
+
+async def _stop_when(p: answers.PreparedAnswer, enough: Callable[[str], bool]) -> relay.Outcome:
+    """Run the answer while a reader follows it through the hub, as the page does, and
+    asks for a stop (through the hub, as the Stop button does) once `enough` of its text
+    has arrived."""
+    hub = live.hub()
+    answer = asyncio.ensure_future(relay.stream_answer(p))
+    shown = ""
+    async for event in await live.follow(_token_of(p), p.assistant_message_id):
+        if isinstance(event, live.Delta):
+            shown += event.text
+            if enough(shown):
+                await hub.request_stop(p.assistant_message_id)
+    return await answer
+
+
+def _token_of(p: answers.PreparedAnswer) -> str:
+    """A token of the answer's owner, as the page has."""
+    with write_session() as s:
+        conv = s.get(Conversation, p.conversation_id)
+        assert conv is not None
+        user = s.get(User, conv.user_id)
+        assert user is not None
+        return auth.issue_token(s, user)[0]
 
 
 def _charges(user_id: str) -> list[LedgerEntry]:
@@ -41,7 +69,7 @@ def _charges(user_id: str) -> list[LedgerEntry]:
 def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake) -> None:
     acc = make_account(role="PRO", balance=2000)
     fake.behavior = FakeBehavior(reply_tokens=40, prompt_tokens=25)
-    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hi there", "gpt-4"), _never_stop))
+    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hi there", "gpt-4")))
     assert outcome.status == MessageStatus.DONE and outcome.text.startswith("tok0")
     expected = coefficients.cost(25 + 40, "1.5")  # ceil(65 × 1.5) = 98
     assert outcome.charged == expected == 98
@@ -50,7 +78,7 @@ def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake)
     assert (entry.prompt_tokens, entry.completion_tokens, entry.coefficient) == (25, 40, "1.5")
     # a second model with its own coefficient bills with its own
     fake.behavior = FakeBehavior(reply_tokens=10, prompt_tokens=10)
-    claude = asyncio.run(relay.stream_answer(_ask(acc.id, "Again", "claude-3"), _never_stop))
+    claude = asyncio.run(relay.stream_answer(_ask(acc.id, "Again", "claude-3")))
     assert claude.charged == coefficients.cost(20, "1.8") == 36
     assert fake.request_count == 2
 
@@ -82,14 +110,8 @@ def test_model_outside_the_role_is_refused(database: str, fake) -> None:
 def test_stop_charges_only_what_was_used(database: str, fake) -> None:
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=200)
-    seen: list[str] = []
-
-    async def stop_after_some(text: str) -> bool:
-        seen.append(text)
-        return len(text.split()) >= 10
-
     p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
-    outcome = asyncio.run(relay.stream_answer(p, stop_after_some, flush_seconds=0))
+    outcome = asyncio.run(_stop_when(p, lambda shown: len(shown.split()) >= 10))
     assert outcome.status == MessageStatus.STOPPED
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
@@ -104,17 +126,19 @@ def test_stop_charges_only_what_was_used(database: str, fake) -> None:
 def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake) -> None:
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(first_token_delay=30)  # a provider that thinks for long
-    asked: list[str] = []
-
-    async def stop_on_second_look(text: str) -> bool:
-        asked.append(text)
-        return len(asked) >= 2  # the user presses Stop while nothing has arrived
-
     p = _ask(acc.id, "Think hard", "gpt-3.5-turbo")
+
+    async def stop_while_thinking() -> relay.Outcome:
+        answer = asyncio.ensure_future(relay.stream_answer(p))
+        while fake.request_count == 0:  # the request reaches the provider, which thinks
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(1)  # its response has begun (headers, no text): the stream is open
+        await live.hub().request_stop(p.assistant_message_id)
+        return await answer
+
     began = time.monotonic()
-    outcome = asyncio.run(relay.stream_answer(p, stop_on_second_look, poll_seconds=0.05))
+    outcome = asyncio.run(stop_while_thinking())
     assert time.monotonic() - began < 10  # not the 30 s the first token would take
-    assert asked == ["", ""]
     # The request had reached the provider, which read the prompt: the prompt is charged.
     prompt_cost = coefficients.cost(p.prompt_tokens, "1")
     assert (outcome.status, outcome.text) == (MessageStatus.STOPPED, "")
@@ -132,13 +156,17 @@ def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake
 def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(status=429, retry_after=4)  # open_stream waits 2 x 4 s
-
-    async def stop_at_once(_: str) -> bool:
-        return True
-
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+
+    async def stop_while_connecting() -> relay.Outcome:
+        answer = asyncio.ensure_future(relay.stream_answer(p))
+        while fake.request_count == 0:  # refused once: open_stream waits to retry
+            await asyncio.sleep(0.02)
+        await live.hub().request_stop(p.assistant_message_id)
+        return await answer
+
     began = time.monotonic()
-    outcome = asyncio.run(relay.stream_answer(p, stop_at_once, poll_seconds=0.05))
+    outcome = asyncio.run(stop_while_connecting())
     assert time.monotonic() - began < 3  # not the 8 s of retry waits
     # No request was open at the provider (each was refused): nothing is charged.
     assert (outcome.status, outcome.charged) == (MessageStatus.STOPPED, 0)
@@ -152,7 +180,7 @@ def test_provider_error_before_output_charges_nothing(database: str, fake) -> No
     acc = make_account(balance=2000)
     fake.behavior = FakeBehavior(status=500)
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    outcome = asyncio.run(relay.stream_answer(p, _never_stop))
+    outcome = asyncio.run(relay.stream_answer(p))
     assert (outcome.status, outcome.error, outcome.charged) == (
         MessageStatus.ERROR,
         "unavailable",
@@ -167,7 +195,7 @@ def test_provider_error_before_output_charges_nothing(database: str, fake) -> No
 def test_cut_stream_charges_what_arrived(database: str, fake) -> None:
     acc = make_account(balance=2000)
     fake.behavior = FakeBehavior(reply_tokens=50, cut_after_tokens=12)
-    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hello", "gpt-3.5-turbo"), _never_stop))
+    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hello", "gpt-3.5-turbo")))
     assert (outcome.status, outcome.error) == (MessageStatus.CUT, "cut")
     assert outcome.charged > 0
     assert _user(acc.id).balance == 2000 - outcome.charged
@@ -179,11 +207,11 @@ def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = _user(acc.id)
     first = _ask(acc.id, "Question one", "gpt-3.5-turbo")
-    asyncio.run(relay.stream_answer(first, _never_stop))
+    asyncio.run(relay.stream_answer(first))
     # regenerate: a sibling answer under the same prompt
     prompt = _tx(conversations.regenerate_from, user, first.assistant_message_id)
     again = _tx(answers.begin_answer, user, prompt.id, "gpt-3.5-turbo")
-    asyncio.run(relay.stream_answer(again, _never_stop))
+    asyncio.run(relay.stream_answer(again))
     view = _tx(conversations.thread, user, first.conversation_id)
     assert [v.sibling_count for v in view] == [1, 2]
     assert view[1].id == again.assistant_message_id and view[1].sibling_index == 2
@@ -192,7 +220,7 @@ def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
         conversations.edit_user_message, user, first.user_message_id, "Question one, edited"
     )
     branch = _tx(answers.begin_answer, user, edited.id, "gpt-3.5-turbo")
-    asyncio.run(relay.stream_answer(branch, _never_stop))
+    asyncio.run(relay.stream_answer(branch))
     view = _tx(conversations.thread, user, first.conversation_id)
     assert view[0].content == "Question one, edited" and view[0].sibling_count == 2
     # switch back to the first branch: its latest answer is shown
@@ -204,7 +232,7 @@ def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
 def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> None:
     acc = make_account(balance=2000)
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    _tx(answers.save_partial, p.assistant_message_id, "partial answer text")
+    _tx(answers.append_partials, {p.assistant_message_id: "partial answer text"})
     with write_session() as s:  # what the next start does
         assert answers.recover(s, timedelta(0)) == 1
     charges = _charges(acc.id)
@@ -218,11 +246,26 @@ def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> No
         assert billing.reconcile(s) == []
 
 
+def test_streamed_text_of_several_answers_is_saved_at_once_and_never_over_an_ended_one(
+    database: str, fake
+) -> None:
+    acc = make_account(balance=9000)
+    one, two, ended = (_ask(acc.id, f"Question {n}", "gpt-3.5-turbo") for n in range(3))
+    asyncio.run(relay.stream_answer(ended))
+    texts = {one.assistant_message_id: "first ", two.assistant_message_id: "other \x00"}
+    _tx(answers.append_partials, {**texts, ended.assistant_message_id: "late text"})
+    _tx(answers.append_partials, {one.assistant_message_id: "and more"})
+    with read_session() as s:
+        contents = [s.get(Message, p.assistant_message_id).content for p in (one, two, ended)]
+    assert contents[:2] == ["first and more", "other \ufffd"]
+    assert contents[2] == "Hello! This is the fake provider."  # stored whole at its end
+
+
 def test_conversations_search_rename_delete(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = _user(acc.id)
     p = _ask(acc.id, "Tell me about zebras", "gpt-3.5-turbo")
-    asyncio.run(relay.stream_answer(p, _never_stop))
+    asyncio.run(relay.stream_answer(p))
     _ask(acc.id, "Other topic", "gpt-3.5-turbo")
     assert [c.id for c in _tx(conversations.listing, user, "zebra")] == [p.conversation_id]
     assert [c.id for c in _tx(conversations.listing, user, "fake provider")] == [p.conversation_id]
@@ -239,13 +282,13 @@ def test_system_prompt_is_sent_first(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = _user(acc.id)
     first = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    asyncio.run(relay.stream_answer(first, _never_stop))
+    asyncio.run(relay.stream_answer(first))
     _tx(conversations.set_system_prompt, user, first.conversation_id, "Answer like a pirate.")
     msg = _tx(
         conversations.post_user_message, user, first.conversation_id, "Again", "gpt-3.5-turbo"
     )
     second = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
-    asyncio.run(relay.stream_answer(second, _never_stop))
+    asyncio.run(relay.stream_answer(second))
     sent = fake.requests[-1]["body"]["messages"]
     assert sent[0] == {"role": "system", "content": "Answer like a pirate."}
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
@@ -261,7 +304,7 @@ def test_nul_characters_never_reach_the_database(database: str, fake) -> None:
         _tx(conversations.get, user, "abc\x00")
     fake.behavior = FakeBehavior(reply_text="odd \x00 reply")
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    outcome = asyncio.run(relay.stream_answer(p, _never_stop))
+    outcome = asyncio.run(relay.stream_answer(p))
     assert outcome.status == MessageStatus.DONE and outcome.charged > 0
     with read_session() as s:
         assert s.get(Message, p.assistant_message_id).content == "odd \ufffd reply"
@@ -316,36 +359,43 @@ def test_tabs_and_line_ends_are_kept_with_cr_folded_into_lf(database: str, fake)
     assert msg.content == "a\tb\nc\nd\ne"
 
 
+def _kill_once_shown(p: answers.PreparedAnswer, hub: live.Hub, words: int) -> str:
+    """Stream `p` while a reader follows it through `hub`; once the reader has `words`
+    words, the worker "dies": the answer is cancelled, with no settlement (what a kill -9
+    leaves). Returns what the reader had shown."""
+
+    async def run() -> str:
+        answer = asyncio.ensure_future(relay.stream_answer(p, hub=hub))
+        shown = ""
+        async for event in hub.follow(p.assistant_message_id, 0):
+            assert isinstance(event, live.Delta)
+            shown += event.text
+            if len(shown.split()) >= words:
+                break
+        answer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await answer
+        return shown
+
+    return asyncio.run(run())
+
+
 def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
     # Issue 12: a worker killed mid-stream; the next start charged 266 saved characters
-    # where 358-366 had been on screen. No text may reach the screen unsaved.
+    # where 358-366 had been on screen. The text is saved every second; what readers were
+    # handed after that is in Redis, which outlives the worker: the recovery charges it.
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs TEST_REDIS_URL (the hub that outlives a worker)")
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100)
     p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
-    shown: list[str] = []
-
-    async def run_until_killed() -> None:
-        killed = asyncio.Event()
-
-        async def show(text: str) -> bool:
-            shown.append(text)
-            if len(text.split()) >= 30:
-                killed.set()
-                await asyncio.sleep(3600)  # this flush never completes: the worker dies
-            return False
-
-        answer = asyncio.ensure_future(relay.stream_answer(p, show, flush_seconds=0.05))
-        await killed.wait()
-        answer.cancel()  # no finish_answer, no settlement: what a kill -9 leaves
-        with pytest.raises(asyncio.CancelledError):
-            await answer
-
-    asyncio.run(run_until_killed())
+    hub = RedisHub(redis_url)
+    on_screen = _kill_once_shown(p, hub, 30)
     assert _user(acc.id).reserved > 0 and _charges(acc.id) == []  # left open
     with write_session() as s:  # the next start
-        assert answers.recover(s, timedelta(0)) == 1
+        assert answers.recover(s, timedelta(0), hub.recorded_text) == 1
     [charge] = _charges(acc.id)
-    on_screen = shown[-1]
     assert charge.completion_tokens is not None
     assert charge.completion_tokens >= count_text_tokens(on_screen) >= 30
     assert -charge.amount >= coefficients.cost(p.prompt_tokens + count_text_tokens(on_screen), "1")
@@ -353,6 +403,26 @@ def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
         msg = s.get(Message, p.assistant_message_id)
         assert msg is not None and msg.status == MessageStatus.CUT
         assert msg.content.startswith(on_screen)
+        assert billing.reconcile(s) == []
+
+
+def test_without_redis_the_recovery_charges_the_text_saved_each_moment(database: str, fake) -> None:
+    # One process: the hub dies with the worker; what was saved (every SAVE_SECONDS) is
+    # charged, and it is what the reader had, but for the last moment.
+    acc = make_account(balance=5000)
+    fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100)
+    p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
+    on_screen = _kill_once_shown(p, MemoryHub(), 250)
+    with read_session() as s:
+        msg = s.get(Message, p.assistant_message_id)
+        assert msg is not None
+        saved = msg.content
+    assert saved and on_screen.startswith(saved)
+    with write_session() as s:
+        assert answers.recover(s, timedelta(0)) == 1
+    [charge] = _charges(acc.id)
+    assert charge.completion_tokens == count_text_tokens(saved) > 0
+    with read_session() as s:
         assert billing.reconcile(s) == []
 
 
@@ -378,7 +448,7 @@ def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: 
         "chat.error.balance_held", "ru", **facts
     )
     for answer in started:  # once they finish, the credits are free again
-        asyncio.run(relay.stream_answer(answer, _never_stop))
+        asyncio.run(relay.stream_answer(answer))
     assert _user(acc.id).reserved == 0
     _ask(acc.id, "One more", "gpt-3.5-turbo")
 
@@ -400,7 +470,7 @@ def test_oldest_turns_are_dropped_to_fit_and_the_reservation_counts_what_is_sent
     acc = make_account(role="PRO", balance=100_000)
     user = _user(acc.id)
     first = _ask(acc.id, "word " * 4000, model)  # gpt-4: 8,192 tokens, 2,048 kept for answers
-    asyncio.run(relay.stream_answer(first, _never_stop))
+    asyncio.run(relay.stream_answer(first))
     msg = _tx(conversations.post_user_message, user, first.conversation_id, "more " * 3000, model)
     second = _tx(answers.begin_answer, user, msg.id, model)
     sent = [m.content for m in second.messages]

@@ -14,7 +14,6 @@ from tests.conftest import make_account
 from tests.fixtures import documents
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.support.calls import in_write as _tx
-from tests.support.calls import never_stop as _never_stop
 from tests.support.calls import user_row as _user
 
 
@@ -35,7 +34,7 @@ def test_the_estimate_is_the_prompt_the_answer_reserves_for(
         system_prompt="Be brief.",
     )
     prepared = _tx(answers.begin_answer, _user(acc.id), first.id, model)
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
     conv = prepared.conversation_id
     draft = "And a second one,\r\nover two lines — with ünïcode"
 
@@ -79,7 +78,7 @@ def test_the_estimate_counts_files_as_the_answer_will(
         file_ids=upload_set("a"),
     )
     prepared = _tx(answers.begin_answer, _user(acc.id), first.id, model)
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
     conv, draft_files = prepared.conversation_id, upload_set("b")
     bare = _tx(costs.estimate, _user(acc.id), conv, "And these?", model)
     found = _tx(costs.estimate, _user(acc.id), conv, "And these?", model, "", draft_files)

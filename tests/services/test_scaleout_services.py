@@ -4,9 +4,7 @@ handing text over is slow (a busy worker) instead of saturating it."""
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,11 +13,9 @@ from sqlmodel import col, select
 
 from metogpt import cli
 from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation
-from metogpt.services import answers, billing, conversations, relay, setup
-from metogpt.services.catalog import reset_catalog_cache
+from metogpt.services import answers, billing, conversations, setup
 from metogpt.services.db import read_session, write_session
 from tests.conftest import make_account
-from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.support.calls import in_write as _tx
 from tests.support.calls import user_row as _user
 
@@ -76,7 +72,7 @@ def test_recovery_settles_only_reservations_older_than_the_threshold(
     monkeypatch.setenv("METOGPT_RECOVERY_STALE_SECONDS", "600")
     acc = make_account(balance=50_000)  # room for two reservations
     abandoned, live = _ask(acc.id, "left by a dead worker"), _ask(acc.id, "still streaming")
-    _tx(answers.save_partial, abandoned.assistant_message_id, "some text that was shown")
+    _tx(answers.append_partials, {abandoned.assistant_message_id: "some text that was shown"})
     _age(abandoned.reservation_id, timedelta(seconds=601))
 
     assert setup.recover_abandoned() == 1
@@ -107,66 +103,6 @@ def test_an_answer_cut_before_any_saved_text_is_closed_and_costs_nothing(databas
         assert s.exec(select(LedgerEntry).where(LedgerEntry.kind == "charge")).all() == []
         assert billing.reconcile(s) == []
     assert _user(acc.id).balance == 2000 and _user(acc.id).reserved == 0
-
-
-# --- flushing under load -------------------------------------------------------------------
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as server:
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
-        reset_catalog_cache()
-        yield server
-    monkeypatch.undo()
-    reset_catalog_cache()
-
-
-class FrozenClock:
-    """time.monotonic for stream_answer that moves only when `show` says it took time, so
-    how often text is flushed depends on nothing but the code under test."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _stream_with_show_taking(
-    seconds: float, monkeypatch: pytest.MonkeyPatch, acc_id: str
-) -> tuple[relay.Outcome, list[str]]:
-    clock = FrozenClock()
-    monkeypatch.setattr(relay.time, "monotonic", clock)
-    shown: list[str] = []
-
-    async def show(text: str) -> bool:
-        shown.append(text)
-        clock.now += seconds  # the state round trip this flush cost
-        return False
-
-    p = _ask(acc_id, "Stream to a busy worker")
-    outcome = asyncio.run(relay.stream_answer(p, show, flush_seconds=0))
-    monkeypatch.undo()
-    return outcome, shown
-
-
-def test_a_slow_flush_makes_the_stream_flush_less_often(
-    database: str, fake: FakeProviderServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake.behavior = FakeBehavior(reply_tokens=50)
-    acc = make_account(balance=5000)
-    quick, quick_shown = _stream_with_show_taking(0.0, monkeypatch, acc.id)
-    fake.behavior = FakeBehavior(reply_tokens=50)
-    slow, slow_shown = _stream_with_show_taking(0.2, monkeypatch, acc.id)
-    # Quick hand-overs: every chunk is shown (flush_seconds=0). A slow one: the first chunk
-    # is shown at once, the next not before FLUSH_BACKOFF × 0.2 s, which this clock never
-    # reaches; the whole answer is still stored and billed.
-    assert len(quick_shown) == 50
-    assert slow_shown == ["tok0"]
-    assert quick.text == slow.text and slow.text.endswith("tok49")
-    assert slow.status == MessageStatus.DONE and slow.charged == quick.charged > 0
 
 
 def test_bootstrap_settles_open_answers_unless_told_not_to(database: str) -> None:

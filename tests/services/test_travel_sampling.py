@@ -15,7 +15,6 @@ from metogpt.services.errors import InvalidInput
 from metogpt.services.travel.sampling import Sampling
 from tests.conftest import make_account
 from tests.support.calls import in_write as _tx
-from tests.support.calls import never_stop as _never_stop
 from tests.support.calls import user_row as _user
 
 
@@ -37,7 +36,7 @@ def test_preset_parameters_reach_the_provider(database: str, fake, model: str) -
     with read_session() as s:
         held = s.exec(select(Reservation).where(Reservation.user_id == acc.id)).one()
     assert held.max_tokens == 50  # the reservation covers 50 answer tokens, not the model's max
-    asyncio.run(relay.stream_answer(prepared, _never_stop))
+    asyncio.run(relay.stream_answer(prepared))
 
     body = fake.requests[-1]["body"]
     assert body["max_tokens"] == 50
@@ -50,7 +49,7 @@ def test_without_parameters_the_provider_defaults_apply(database: str, fake) -> 
     acc = make_account("PRO", balance=50_000)
     user = _user(acc.id)
     msg = _tx(conversations.post_user_message, user, None, "Hello", "gpt-4")
-    asyncio.run(relay.stream_answer(_tx(answers.begin_answer, user, msg.id, "gpt-4"), _never_stop))
+    asyncio.run(relay.stream_answer(_tx(answers.begin_answer, user, msg.id, "gpt-4")))
     body = fake.requests[-1]["body"]
     assert "temperature" not in body and "top_p" not in body
 

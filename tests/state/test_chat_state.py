@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import reflex as rx
 
+from metogpt.services import live
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.errors import InsufficientBalance
 from metogpt.state.chat import ChatState
@@ -68,3 +69,24 @@ def test_credits_held_by_answers_in_progress_are_explained_in_the_users_language
     assert state._explain(held).startswith("9000 credits are held by 2 answers in progress")
     short = InsufficientBalance("short", available=3, needed=12)
     assert state._explain(short).startswith("Insufficient balance: 3 credits available")
+
+
+def test_a_tab_that_changes_hands_stops_its_answer_in_flight(database: str) -> None:
+    # The answer's text goes through the hub, not the state: the tab's reset asks the hub
+    # to stop it (charged as a stop), as the old per-flush check of the tab's owner did.
+    live.configure(None)  # one process: the memory hub
+    owner, other = make_account(), make_account()
+    state = _state(owner)
+    asyncio.run(state._claim(owner.token))
+    heard: list[str] = []
+
+    async def scenario() -> None:
+        live.hub().open("answer-in-flight", lambda: heard.append("stopped"))
+        state._live_id = state.stream_message_id = "answer-in-flight"
+        state.streaming = True
+        await state._claim(other.token)  # another person signs in on this tab
+        await live.hub().close("answer-in-flight", "stopped")
+
+    asyncio.run(scenario())
+    assert heard == ["stopped"]
+    assert (state.streaming, state.stream_message_id, state._live_id) == (False, "", "")

@@ -1,5 +1,4 @@
-"""Calling services from a test: each call in its own write transaction, rows read fresh,
-an answer streamed to its end (nobody presses Stop)."""
+"""Calling services from a test: each call in its own write transaction, rows read fresh."""
 
 from __future__ import annotations
 
@@ -21,7 +20,3 @@ def in_write(fn: Any, *args: Any, **kw: Any) -> Any:
     """`fn(session, *args, **kw)` in a write transaction of its own, committed on return."""
     with write_session() as s:
         return fn(s, *args, **kw)
-
-
-async def never_stop(_: str) -> bool:
-    return False

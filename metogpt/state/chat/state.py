@@ -12,7 +12,7 @@ import reflex as rx
 
 from metogpt import i18n, routes
 from metogpt.models import Message, User
-from metogpt.services import answers, auth, conversations, relay, users
+from metogpt.services import answers, auth, conversations, live, relay, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
@@ -34,13 +34,15 @@ class ChatState(SessionState):
     draft: str = rx.LocalStorage("", name="metogpt_draft")
     model: str = ""
     streaming: bool = False
-    stream_text: str = ""
+    # The answer in flight: the page reads its text from /api/answers/{id}/stream
+    # (components/live.py), not through this state.
     stream_message_id: str = ""
     error: str = ""
     editing_id: str = ""
     edit_text: str = ""
 
-    _stop_requested: bool = False
+    _stop_requested: bool = False  # Stop pressed: the answer in flight is stopped
+    _live_id: str = ""  # that answer (a backend var: no page can set it to another one)
     # A new chat's sampling parameters (temperature, top_p, max tokens), set by a preset
     # (state/presets.py); an open conversation keeps its own.
     _sampling: tuple[float | None, float | None, int | None] = (None, None, None)
@@ -162,8 +164,26 @@ class ChatState(SessionState):
         self.editing_id = ""
 
     @rx.event
-    def stop(self):
+    async def stop(self):
+        """Stop through the hub of answers in flight: the worker writing the answer hears
+        it, whichever worker this tab's socket is on. Pressed before the answer began,
+        the stop waits for it (`_begin`)."""
         self._stop_requested = True
+        if self._live_id:
+            await live.hub().request_stop(self._live_id)
+
+    @rx.event
+    async def answer_lost(self, message_id: str):
+        """The page heard that the worker writing this answer died: the tab stops waiting
+        for it (the recovery settles it) and shows the conversation as it is."""
+        if self.streaming and message_id and message_id == self.stream_message_id:
+            self._end_turn()
+            await self._reload()
+
+    async def _on_reset(self) -> None:
+        """The tab changes hands: its answer in flight stops (charged as a stop)."""
+        if self._live_id:
+            await live.hub().request_stop(self._live_id)
 
     @rx.event
     async def switch_branch(self, message_id: str):
@@ -258,7 +278,10 @@ class ChatState(SessionState):
     def _begin_turn(self) -> None:
         """Inside `async with self`: the turn has started (the composer shows Stop)."""
         self.streaming, self.error, self._stop_requested = True, "", False
-        self.stream_text, self.stream_message_id = "", ""
+        self.stream_message_id, self._live_id = "", ""
+
+    def _end_turn(self) -> None:
+        self.streaming, self.stream_message_id, self._live_id = False, "", ""
 
     async def _fail_turn(
         self,
@@ -329,35 +352,31 @@ class ChatState(SessionState):
             )
             return None
         view = await self._screen(user, prepared.conversation_id)
+        answer_id = prepared.assistant_message_id
         async with self:
+            stop = not self._holds(user) or self._stop_requested
             if self._holds(user):
                 if saved_draft:
                     self.draft = ""  # saved in the conversation now
                 self.editing_id = ""
                 self._show(view, prepared.conversation_id, opening=opening)
-                self.stream_message_id = prepared.assistant_message_id
+                self.stream_message_id = self._live_id = answer_id
+        if stop:  # pressed while the answer was being prepared, or the tab changed hands
+            await live.hub().request_stop(answer_id)
         return prepared
 
     async def _stream(self, user: User, prepared: answers.PreparedAnswer) -> None:
-        """Stream the answer and settle. If the tab changes hands meanwhile, the answer
-        stops (charged as a stop) and shows nowhere."""
-
-        async def show(text: str) -> bool:
-            async with self:
-                if not self._holds(user):
-                    return True
-                if text != self.stream_text:  # a silent provider's polls change nothing
-                    self.stream_text = text
-                return self._stop_requested
-
-        await relay.stream_answer(prepared, show)
+        """Stream the answer (its text goes to the page through the hub, not this state)
+        and settle; then the tab's state is written once: the stored answer, the balance.
+        If the tab changes hands meanwhile, the answer stops and shows nowhere."""
+        await relay.stream_answer(prepared)
         view = await self._screen(user, prepared.conversation_id)
         fresh = await in_read(users.get, user.id)
         async with self:
             if not self._holds(user):
                 return
-            self.streaming = False
-            self.stream_text, self.stream_message_id = "", ""
+            if self._live_id == prepared.assistant_message_id:
+                self._end_turn()
             # A provider's failure shows on the answer itself (components/messages.py).
             self._show(view, prepared.conversation_id, opening=False)
             self.balance = fresh.balance

@@ -1,0 +1,163 @@
+"""The hub through Redis (REFLEX_REDIS_URL): every worker reads every answer in flight.
+
+One Redis stream per answer, `metogpt:answer:<id>`: a first entry naming the worker that
+writes it (`w`), then the deltas (`o`: their offset, `t`: their text), then the end
+(`end`: the status). A reader follows it with XREAD BLOCK from wherever it is, so a
+browser whose request lands on another worker than the answer, or comes back after a
+reload, gets every delta. The stream expires KEEP_SECONDS after its end (an hour after its
+start if its worker died: the crash recovery reads the text from it).
+
+A stop is a key (`metogpt:answer:<id>:stop`) that the writing worker looks for every
+POLL_SECONDS, for all its answers in one MGET. Each worker refreshes a heartbeat key
+while it writes: a reader whose answer has gone quiet asks it whether the writer lives.
+
+A reader on the worker that writes the answer reads it from that worker's memory, as in
+one process (a MemoryHub's record of its own answers): no Redis round trip per delta.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+import weakref
+from collections.abc import AsyncIterator
+
+import redis
+import redis.asyncio as aioredis
+
+from metogpt.services.live.core import (
+    KEEP_SECONDS,
+    POLL_SECONDS,
+    WAIT_SECONDS,
+    Delta,
+    End,
+    Ended,
+    Event,
+    MemoryHub,
+    Silence,
+    not_known,
+)
+
+WRITING_TTL = 3600  # seconds an answer's stream outlives a worker that died writing it
+HEARTBEAT_SECONDS = 1.0
+HEARTBEAT_TTL = 5  # a worker silent this long is dead to the readers of its answers
+
+log = logging.getLogger(__name__)
+
+
+def _key(message_id: str) -> str:
+    return f"metogpt:answer:{message_id}"
+
+
+def _stop_key(message_id: str) -> str:
+    return f"metogpt:answer:{message_id}:stop"
+
+
+def _writer_key(writer: str) -> str:
+    return f"metogpt:writer:{writer}"
+
+
+class RedisHub(MemoryHub):
+    poll_seconds = POLL_SECONDS
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._sync: redis.Redis | None = None
+        self._me: tuple[int, str] | None = None
+        self._beat = self._looked = -float("inf")  # the last heartbeat, look for stops
+
+    def _client(self) -> aioredis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = aioredis.Redis.from_url(self.url)
+        return client
+
+    @property
+    def writer(self) -> str:
+        """This worker's name in Redis (made after a fork, never shared by two processes)."""
+        if self._me is None or self._me[0] != os.getpid():
+            self._me = (os.getpid(), uuid.uuid4().hex)
+        return self._me[1]
+
+    async def _deliver(
+        self, opened: list[str], deltas: dict[str, Delta], ended: dict[str, str]
+    ) -> None:
+        await super()._deliver(opened, deltas, ended)  # this worker's readers
+        pipe = self._client().pipeline(transaction=False)
+        now = time.monotonic()
+        if opened or now - self._beat >= HEARTBEAT_SECONDS:
+            pipe.set(_writer_key(self.writer), 1, ex=HEARTBEAT_TTL)
+            self._beat = now
+        for message_id in opened:
+            pipe.xadd(_key(message_id), {"w": self.writer})
+            pipe.expire(_key(message_id), WRITING_TTL)
+        for message_id, delta in deltas.items():
+            pipe.xadd(_key(message_id), {"o": delta.offset, "t": delta.text})
+        for message_id, status in ended.items():
+            pipe.xadd(_key(message_id), {"end": status})
+            pipe.expire(_key(message_id), int(KEEP_SECONDS))
+        watched = list(self._writing) if opened or now - self._looked >= POLL_SECONDS else []
+        if watched:
+            pipe.mget([_stop_key(m) for m in watched])
+            self._looked = now
+        replies = await pipe.execute()
+        if watched:
+            for message_id, stop in zip(watched, replies[-1], strict=True):
+                if stop is not None:
+                    self._stop_local(message_id)
+
+    async def follow(
+        self, message_id: str, offset: int, ended: Ended = not_known
+    ) -> AsyncIterator[Event]:
+        if message_id in self._answers:  # written here
+            async for event in super().follow(message_id, offset, ended):
+                yield event
+            return
+        client, key = self._client(), _key(message_id)
+        last, writer, silence = "0-0", None, Silence(ended)
+        while True:
+            got = await client.xread({key: last}, count=1000, block=int(WAIT_SECONDS * 1000))
+            if not got:
+                if writer is None or not await client.exists(_writer_key(writer)):
+                    return  # not opened (yet), or its worker died: ask the database
+                if await silence.over():
+                    return
+                continue
+            silence.heard()
+            for entry_id, fields in got[0][1]:
+                last = entry_id
+                if b"w" in fields:
+                    writer = fields[b"w"].decode()
+                elif b"end" in fields:
+                    yield End(fields[b"end"].decode())
+                    return
+                else:
+                    delta = Delta(int(fields[b"o"]), fields[b"t"].decode())
+                    if delta.end_offset > offset:
+                        cut = max(offset - delta.offset, 0)
+                        yield Delta(delta.offset + cut, delta.text[cut:])
+                        offset = delta.end_offset
+
+    async def request_stop(self, message_id: str) -> None:
+        await self._client().set(_stop_key(message_id), 1, ex=WRITING_TTL)
+        self._stop_local(message_id)  # written here: no need to wait for the next look
+
+    def recorded_text(self, message_id: str) -> str | None:
+        if self._sync is None:
+            self._sync = redis.Redis.from_url(self.url, socket_timeout=5)
+        try:
+            entries = self._sync.xrange(_key(message_id))
+        except redis.RedisError:  # the saved text (a second behind at most) is charged
+            log.warning("the text of answer %s could not be read from Redis", message_id)
+            return None
+        if not entries:
+            return None
+        return "".join(fields[b"t"].decode() for _, fields in entries if b"t" in fields)  # type: ignore[union-attr]
