@@ -356,6 +356,8 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("POST", "/api/presets"),
         ("PUT", "/api/presets/{preset_id}"),
         ("DELETE", "/api/presets/{preset_id}"),
+        # The live answer, delta by delta (issue 14)
+        ("GET", "/api/answers/{message_id}/stream"),
     }
 
 
