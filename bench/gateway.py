@@ -200,8 +200,10 @@ with db.write_session() as s:
 """
 
 
-def _metogpt_key(env: dict[str, str]) -> str:
-    DB.unlink(missing_ok=True)
+def _metogpt_key(env: dict[str, str], db: Path = DB) -> str:
+    """A personal key of a user with a large balance, on a fresh database at `db` (the one
+    `env` points metogpt at)."""
+    db.unlink(missing_ok=True)
     out = subprocess.run(
         [sys.executable, "-c", _SETUP], env=env, capture_output=True, text=True, check=True
     )
