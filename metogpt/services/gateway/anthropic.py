@@ -8,12 +8,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call, content_text
 from metogpt.services.gateway.tickets import Ticket
 from metogpt.services.gateway.upstream import Meter, cut, send
+from metogpt.services.gateway.wire import Response, WireError
 
 VERSION = "2023-06-01"
 _FINISH = {
@@ -147,22 +146,20 @@ class AnthropicUpstream:
     def __init__(self, ticket: Ticket, call: Call) -> None:
         self.ticket, self.call = ticket, call
         self.meter = Meter(call.model)
-        self.response: httpx.Response | None = None
+        self.response: Response | None = None
 
     async def open(self) -> None:
         catalog = get_catalog()
         provider = catalog.provider_for(self.ticket.spec.name)
-        request = httpx.Request(
-            "POST",
+        self.response = await send(
             f"{(provider.base_url or '').rstrip('/')}/v1/messages",
-            content=json.dumps(request_body(self.ticket, self.call)).encode(),
-            headers={
-                "x-api-key": catalog.api_key(provider.name) or "",
-                "anthropic-version": VERSION,
-                "Content-Type": "application/json",
-            },
+            [
+                ("x-api-key", catalog.api_key(provider.name) or ""),
+                ("anthropic-version", VERSION),
+                ("Content-Type", "application/json"),
+            ],
+            json.dumps(request_body(self.ticket, self.call)).encode(),
         )
-        self.response = await send(request)
         self.meter.reached = True
 
     async def events(self) -> AsyncIterator[bytes]:
@@ -170,8 +167,8 @@ class AnthropicUpstream:
         meter = self.meter
         tools: dict[int, int] = {}  # Anthropic's block index -> OpenAI's tool call index
         try:
-            async for line in self.response.aiter_lines():
-                if not line.startswith("data:"):
+            async for line in self.response.lines():
+                if not line.startswith(b"data:"):
                     continue
                 data = json.loads(line[5:])
                 kind = data.get("type")
@@ -213,14 +210,14 @@ class AnthropicUpstream:
                     yield meter.chunk({}, meter.finish_reason or "stop")
                 elif kind == "error":
                     raise cut()
-        except (httpx.HTTPError, ValueError):
+        except (WireError, ValueError):
             raise cut() from None
 
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None
         try:
-            body = json.loads(await self.response.aread())
-        except (httpx.HTTPError, ValueError):
+            body = json.loads(await self.response.read())
+        except (WireError, ValueError):
             raise cut() from None
         meter = self.meter
         usage = body.get("usage") or {}

@@ -8,23 +8,22 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call
 from metogpt.services.gateway.tickets import Ticket
 from metogpt.services.gateway.upstream import Meter, cut, send
+from metogpt.services.gateway.wire import Response, WireError
 
 
 class OpenAIUpstream:
     def __init__(self, ticket: Ticket, call: Call) -> None:
         self.ticket, self.call = ticket, call
         self.meter = Meter(call.model)
-        self.response: httpx.Response | None = None
+        self.response: Response | None = None
         # The provider's chunks name its own model; rewritten only if that is not ours.
         self.rename = ticket.spec.upstream_id != call.model
 
-    def _request(self) -> httpx.Request:
+    async def open(self) -> None:
         catalog = get_catalog()
         provider = catalog.provider_for(self.ticket.spec.name)
         body = dict(self.call.body)
@@ -33,29 +32,25 @@ class OpenAIUpstream:
         body[cap] = self.ticket.max_tokens
         if self.call.stream:
             body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
-        return httpx.Request(
-            "POST",
+        self.response = await send(
             f"{(provider.base_url or '').rstrip('/')}/chat/completions",
-            content=json.dumps(body).encode(),
-            headers={
-                "Authorization": f"Bearer {catalog.api_key(provider.name) or ''}",
-                "Content-Type": "application/json",
-            },
+            [
+                ("Authorization", f"Bearer {catalog.api_key(provider.name) or ''}"),
+                ("Content-Type", "application/json"),
+            ],
+            json.dumps(body).encode(),
         )
-
-    async def open(self) -> None:
-        self.response = await send(self._request())
         self.meter.reached = True
 
     async def events(self) -> AsyncIterator[bytes]:
         assert self.response is not None
         meter = self.meter
         try:
-            async for line in self.response.aiter_lines():
-                if not line.startswith("data:"):
+            async for line in self.response.lines():
+                if not line.startswith(b"data:"):
                     continue
                 data = line[5:].strip()
-                if data == "[DONE]":
+                if data == b"[DONE]":
                     continue  # read to the end: the connection goes back to the pool
                 chunk = json.loads(data)
                 if "error" in chunk:
@@ -75,15 +70,15 @@ class OpenAIUpstream:
                     chunk["model"] = self.call.model
                     yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
                 else:
-                    yield b"data: " + data.encode() + b"\n\n"
-        except (httpx.HTTPError, ValueError):
+                    yield b"data: " + data + b"\n\n"
+        except (WireError, ValueError):
             raise cut() from None
 
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None
         try:
-            body = json.loads(await self.response.aread())
-        except (httpx.HTTPError, ValueError):
+            body = json.loads(await self.response.read())
+        except (WireError, ValueError):
             raise cut() from None
         usage = body.get("usage") or {}
         self.meter.prompt_tokens = usage.get("prompt_tokens")

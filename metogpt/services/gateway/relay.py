@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncGenerator, Coroutine
 from typing import Any
 
 from metogpt.services.errors import ServiceError
@@ -96,7 +96,7 @@ async def _finish(ticket: Ticket, upstream: Upstream, failed: bool) -> None:
     await asyncio.to_thread(tickets.settle, ticket, *used(ticket, upstream.meter, failed))
 
 
-async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncIterator[bytes]:
+async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncGenerator[bytes, None]:
     meter = upstream.meter
     settling = False
     try:
