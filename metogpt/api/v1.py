@@ -11,7 +11,6 @@ middlewares (bench/README.md has what that saved).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -21,6 +20,7 @@ from metogpt.services.errors import ServiceError
 from metogpt.services.gateway import relay, tickets
 from metogpt.services.gateway.calls import MAX_BODY
 from metogpt.services.gateway.errors import GatewayError, from_service
+from metogpt.services.gateway.upstream import dumps
 
 PREFIX = "/v1/"
 _JSON = (b"content-type", b"application/json")
@@ -61,7 +61,7 @@ def _secret(scope: Scope) -> str | None:
 
 
 async def _json(send: Send, status: int, body: object, headers: list[Any] | None = None) -> None:
-    raw = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    raw = dumps(body)
     head = [_JSON, (b"content-length", str(len(raw)).encode()), *(headers or ())]
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": raw})

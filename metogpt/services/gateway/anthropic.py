@@ -11,7 +11,7 @@ from typing import Any
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call, content_text
 from metogpt.services.gateway.tickets import Ticket
-from metogpt.services.gateway.upstream import Meter, cut, send
+from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send
 from metogpt.services.gateway.wire import Response, WireError
 
 VERSION = "2023-06-01"
@@ -158,7 +158,7 @@ class AnthropicUpstream:
                 ("anthropic-version", VERSION),
                 ("Content-Type", "application/json"),
             ],
-            json.dumps(request_body(self.ticket, self.call)).encode(),
+            dumps(request_body(self.ticket, self.call)),
         )
         self.meter.reached = True
 
@@ -170,7 +170,7 @@ class AnthropicUpstream:
             async for line in self.response.lines():
                 if not line.startswith(b"data:"):
                     continue
-                data = json.loads(line[5:])
+                data = loads(line[5:])
                 kind = data.get("type")
                 if kind == "message_start":
                     message = data.get("message") or {}
@@ -216,7 +216,7 @@ class AnthropicUpstream:
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None
         try:
-            body = json.loads(await self.response.read())
+            body = loads(await self.response.read())
         except (WireError, ValueError):
             raise cut() from None
         meter = self.meter

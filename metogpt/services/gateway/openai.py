@@ -4,14 +4,13 @@ provider's chunks come back byte for byte unless the model name has to be change
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call
 from metogpt.services.gateway.tickets import Ticket
-from metogpt.services.gateway.upstream import Meter, cut, send
+from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send
 from metogpt.services.gateway.wire import Response, WireError
 
 
@@ -38,7 +37,7 @@ class OpenAIUpstream:
                 ("Authorization", f"Bearer {catalog.api_key(provider.name) or ''}"),
                 ("Content-Type", "application/json"),
             ],
-            json.dumps(body).encode(),
+            dumps(body),
         )
         self.meter.reached = True
 
@@ -52,7 +51,7 @@ class OpenAIUpstream:
                 data = line[5:].strip()
                 if data == b"[DONE]":
                     continue  # read to the end: the connection goes back to the pool
-                chunk = json.loads(data)
+                chunk = loads(data)
                 if "error" in chunk:
                     raise cut()
                 usage = chunk.get("usage")
@@ -68,7 +67,7 @@ class OpenAIUpstream:
                     meter.finish_reason = choices[0]["finish_reason"]
                 if self.rename:
                     chunk["model"] = self.call.model
-                    yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
+                    yield b"data: " + dumps(chunk) + b"\n\n"
                 else:
                     yield b"data: " + data + b"\n\n"
         except (WireError, ValueError):
@@ -77,7 +76,7 @@ class OpenAIUpstream:
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None
         try:
-            body = json.loads(await self.response.read())
+            body = loads(await self.response.read())
         except (WireError, ValueError):
             raise cut() from None
         usage = body.get("usage") or {}

@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from metogpt.services.gateway import wire
 from metogpt.services.gateway.errors import GatewayError
 from metogpt.services.gateway.wire import Response
@@ -57,8 +59,26 @@ class Meter:
         }
 
 
+def loads(raw: bytes) -> Any:
+    """JSON from a provider: orjson (~3x the standard library's speed on a stream's chunks),
+    the standard library for what orjson refuses (integers past 64 bits)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+def dumps(data: Any) -> bytes:
+    """Compact JSON (orjson: ~20x the standard library's speed), the standard library for
+    what orjson refuses."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def event(data: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
+    return b"data: " + dumps(data) + b"\n\n"
 
 
 class Upstream(Protocol):
