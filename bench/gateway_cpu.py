@@ -148,6 +148,28 @@ async def _run(secret: str, requests: int, profiles: Profiles | None) -> list[tu
     return figures
 
 
+async def _concurrent(secret: str, requests: int, concurrency: int) -> float:
+    """CPU per request with `concurrency` requests at a time (chunks of several streams
+    arrive together: what a loaded worker sees)."""
+    from metogpt.api import build_api
+
+    app = build_api()
+    payload = json.dumps(BODY).encode()
+    scope = _scope(secret, payload)
+    await asyncio.gather(*(_one(app, scope, payload) for _ in range(concurrency)))
+    left = requests
+
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await _one(app, scope, payload)
+
+    start = time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return (time.process_time() - start) / requests
+
+
 @dataclass
 class Profiles:
     loop: cProfile.Profile = field(default_factory=lambda: cProfile.Profile(time.thread_time))
@@ -172,6 +194,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=20, help="for the CPU per request")
     args = parser.parse_args()
     from bench.gateway import _metogpt_key
 
@@ -203,6 +226,9 @@ def main() -> None:
         print(f"CPU before the first token: {_ms(first)}")
         print(f"CPU per whole request:      {_ms(total)}")
         print(f"wall to the first token:    {_ms(wall)}")
+        if profiles is None and args.concurrency > 1:
+            cpu = asyncio.run(_concurrent(secret, args.requests, args.concurrency))
+            print(f"CPU per request, {args.concurrency} at a time: {cpu * 1000:.3f} ms")
         if profiles is not None:
             profiles.print(args.top)
     finally:

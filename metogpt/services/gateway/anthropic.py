@@ -147,6 +147,7 @@ class AnthropicUpstream:
         self.ticket, self.call = ticket, call
         self.meter = Meter(call.model)
         self.response: Response | None = None
+        self.tools: dict[int, int] = {}  # Anthropic's block index -> OpenAI's tool call index
 
     async def open(self) -> None:
         catalog = get_catalog()
@@ -164,54 +165,57 @@ class AnthropicUpstream:
 
     async def events(self) -> AsyncIterator[bytes]:
         assert self.response is not None
-        meter = self.meter
-        tools: dict[int, int] = {}  # Anthropic's block index -> OpenAI's tool call index
         try:
-            async for line in self.response.lines():
-                if not line.startswith(b"data:"):
-                    continue
-                data = loads(line[5:])
-                kind = data.get("type")
-                if kind == "message_start":
-                    message = data.get("message") or {}
-                    meter.id = "chatcmpl-" + str(message.get("id") or "")
-                    meter.prompt_tokens = _input_tokens(message.get("usage") or {})
-                    yield meter.chunk({"role": "assistant", "content": ""})
-                elif kind == "content_block_start":
-                    block = data.get("content_block") or {}
-                    if block.get("type") == "tool_use":
-                        tools[data.get("index", 0)] = index = len(tools)
-                        call = {
-                            "index": index,
-                            "id": block.get("id"),
-                            "type": "function",
-                            "function": {"name": block.get("name"), "arguments": ""},
-                        }
-                        yield meter.chunk({"tool_calls": [call]})
-                elif kind == "content_block_delta":
-                    delta = data.get("delta") or {}
-                    if delta.get("type") == "text_delta":
-                        meter.parts.append(delta.get("text") or "")
-                        yield meter.chunk({"content": delta.get("text") or ""})
-                    elif delta.get("type") == "input_json_delta":
-                        partial = delta.get("partial_json") or ""
-                        meter.parts.append(partial)
-                        index = tools.get(data.get("index", 0), 0)
-                        call = {"index": index, "function": {"arguments": partial}}
-                        yield meter.chunk({"tool_calls": [call]})
-                elif kind == "message_delta":
-                    usage = data.get("usage") or {}
-                    meter.prompt_tokens = _input_tokens(usage) or meter.prompt_tokens
-                    if usage.get("output_tokens") is not None:
-                        meter.completion_tokens = usage["output_tokens"]
-                    reason = (data.get("delta") or {}).get("stop_reason")
-                    meter.finish_reason = _FINISH.get(reason or "", "stop")
-                elif kind == "message_stop":  # read on to the end: the connection is reused
-                    yield meter.chunk({}, meter.finish_reason or "stop")
-                elif kind == "error":
-                    raise cut()
+            async for lines in self.response.line_batches():
+                out = [self._event(loads(line[5:])) for line in lines if line[:5] == b"data:"]
+                if any(out):
+                    yield b"".join(out)
         except (WireError, ValueError):
             raise cut() from None
+
+    def _event(self, data: dict[str, Any]) -> bytes:
+        """One Anthropic event as an OpenAI chunk (b"": none), the meter updated."""
+        meter = self.meter
+        kind = data.get("type")
+        if kind == "message_start":
+            message = data.get("message") or {}
+            meter.id = "chatcmpl-" + str(message.get("id") or "")
+            meter.prompt_tokens = _input_tokens(message.get("usage") or {})
+            return meter.chunk({"role": "assistant", "content": ""})
+        if kind == "content_block_start":
+            block = data.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                self.tools[data.get("index", 0)] = index = len(self.tools)
+                call = {
+                    "index": index,
+                    "id": block.get("id"),
+                    "type": "function",
+                    "function": {"name": block.get("name"), "arguments": ""},
+                }
+                return meter.chunk({"tool_calls": [call]})
+        elif kind == "content_block_delta":
+            delta = data.get("delta") or {}
+            if delta.get("type") == "text_delta":
+                meter.parts.append(delta.get("text") or "")
+                return meter.chunk({"content": delta.get("text") or ""})
+            if delta.get("type") == "input_json_delta":
+                partial = delta.get("partial_json") or ""
+                meter.parts.append(partial)
+                index = self.tools.get(data.get("index", 0), 0)
+                call = {"index": index, "function": {"arguments": partial}}
+                return meter.chunk({"tool_calls": [call]})
+        elif kind == "message_delta":
+            usage = data.get("usage") or {}
+            meter.prompt_tokens = _input_tokens(usage) or meter.prompt_tokens
+            if usage.get("output_tokens") is not None:
+                meter.completion_tokens = usage["output_tokens"]
+            reason = (data.get("delta") or {}).get("stop_reason")
+            meter.finish_reason = _FINISH.get(reason or "", "stop")
+        elif kind == "message_stop":  # read on to the end all the same: the connection is reused
+            return meter.chunk({}, meter.finish_reason or "stop")
+        elif kind == "error":
+            raise cut()
+        return b""
 
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None

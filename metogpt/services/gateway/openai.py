@@ -43,35 +43,37 @@ class OpenAIUpstream:
 
     async def events(self) -> AsyncIterator[bytes]:
         assert self.response is not None
-        meter = self.meter
         try:
-            async for line in self.response.lines():
-                if not line.startswith(b"data:"):
-                    continue
-                data = line[5:].strip()
-                if data == b"[DONE]":
-                    continue  # read to the end: the connection goes back to the pool
-                chunk = loads(data)
-                if "error" in chunk:
-                    raise cut()
-                usage = chunk.get("usage")
-                if usage:
-                    meter.prompt_tokens = usage.get("prompt_tokens")
-                    meter.completion_tokens = usage.get("completion_tokens")
-                choices = chunk.get("choices")
-                if not choices:
-                    continue  # the usage chunk: the relay sends its own
-                meter.id = chunk.get("id") or meter.id
-                _count(meter, choices[0].get("delta") or {})
-                if choices[0].get("finish_reason"):
-                    meter.finish_reason = choices[0]["finish_reason"]
-                if self.rename:
-                    chunk["model"] = self.call.model
-                    yield b"data: " + dumps(chunk) + b"\n\n"
-                else:
-                    yield b"data: " + data + b"\n\n"
+            async for lines in self.response.line_batches():
+                out = [self._event(line[5:].strip()) for line in lines if line[:5] == b"data:"]
+                if any(out):
+                    yield b"".join(out)
         except (WireError, ValueError):
             raise cut() from None
+
+    def _event(self, data: bytes) -> bytes:
+        """One provider's event as the client gets it (b"": none), the meter updated."""
+        if data == b"[DONE]":
+            return b""  # read to the end all the same: the connection goes back to the pool
+        chunk = loads(data)
+        if "error" in chunk:
+            raise cut()
+        meter = self.meter
+        usage = chunk.get("usage")
+        if usage:
+            meter.prompt_tokens = usage.get("prompt_tokens")
+            meter.completion_tokens = usage.get("completion_tokens")
+        choices = chunk.get("choices")
+        if not choices:
+            return b""  # the usage chunk: the relay sends its own
+        meter.id = chunk.get("id") or meter.id
+        _count(meter, choices[0].get("delta") or {})
+        if choices[0].get("finish_reason"):
+            meter.finish_reason = choices[0]["finish_reason"]
+        if self.rename:
+            chunk["model"] = self.call.model
+            return b"data: " + dumps(chunk) + b"\n\n"
+        return b"data: " + data + b"\n\n"
 
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None

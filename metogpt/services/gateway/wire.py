@@ -254,69 +254,72 @@ class Response:
         self._done = False
 
     async def _pieces(self) -> AsyncIterator[bytes]:
-        """The body, decoded, as it arrives."""
+        """The body, decoded: at each turn, all of it that has arrived."""
         conn = self._conn
         if conn is None:
             raise WireError("the response is closed")
         buf = conn.buffer
-        if not self._chunked:
-            while self._left != 0:
-                if buf:
-                    take = len(buf) if self._left < 0 else min(self._left, len(buf))
-                    piece = bytes(buf[:take])
-                    del buf[:take]
-                    self._left -= take if self._left > 0 else 0
-                    yield piece
-                elif conn.eof and self._left < 0:
-                    break  # read to the end of the connection: that is the body
-                else:
-                    await conn.more()
-            self._done = True
-            return
-        while True:
-            end = buf.find(b"\r\n")
-            while end < 0:
-                if len(buf) > MAX_HEAD:
-                    raise WireError("a chunk header is too long")
+        while not self._done:
+            piece = self._unchunk(buf) if self._chunked else self._take(buf, conn.eof)
+            if piece:
+                yield piece
+            if not self._done:
                 await conn.more()
-                end = buf.find(b"\r\n")
+
+    def _take(self, buf: bytearray, eof: bool) -> bytes:
+        """What has arrived of a body sent by length or up to the connection's end."""
+        take = len(buf) if self._left < 0 else min(self._left, len(buf))
+        piece = bytes(buf[:take])
+        del buf[:take]
+        if self._left > 0:
+            self._left -= take
+        self._done = self._left == 0 or (self._left < 0 and eof and not buf)
+        return piece
+
+    def _unchunk(self, buf: bytearray) -> bytes:
+        """The data of the complete chunks that have arrived (taken off the buffer)."""
+        pieces = []
+        pos = 0
+        while True:
+            end = buf.find(b"\r\n", pos)
+            if end < 0:
+                if len(buf) - pos > MAX_HEAD:
+                    raise WireError("a malformed chunk")
+                break
             try:
-                size = int(bytes(buf[:end]).split(b";", 1)[0], 16)
+                size = int(bytes(buf[pos:end]).split(b";", 1)[0], 16)
             except ValueError:
                 raise WireError("a malformed chunk") from None
             if size == 0:  # the last chunk, then trailers (none expected) and a blank line
-                del buf[: end + 2]
-                while (end := buf.find(b"\r\n")) != 0:
-                    if end > 0:
-                        del buf[: end + 2]
-                    elif len(buf) > MAX_HEAD:
-                        raise WireError("the trailers are too long")
-                    else:
-                        await conn.more()
-                del buf[:2]
-                self._done = True
-                return
-            while len(buf) < end + 2 + size + 2:
-                await conn.more()
-            piece = bytes(buf[end + 2 : end + 2 + size])
-            del buf[: end + 2 + size + 2]
-            yield piece
+                stop = buf.find(b"\r\n\r\n", end)
+                if stop >= 0:
+                    pos, self._done = stop + 4, True
+                elif len(buf) - end > MAX_HEAD:
+                    raise WireError("the trailers are too long")
+                break
+            if size > MAX_LINE:
+                raise WireError("a chunk is too large")
+            if len(buf) < end + size + 4:
+                break
+            pieces.append(buf[end + 2 : end + 2 + size])
+            pos = end + size + 4
+        del buf[:pos]
+        return b"".join(pieces)
 
-    async def lines(self) -> AsyncIterator[bytes]:
-        """The body's lines, without their line ends."""
+    async def line_batches(self) -> AsyncIterator[list[bytes]]:
+        """The body's lines (without their line ends), all that have arrived at a time: a
+        relay passes a batch on as one piece."""
         pending = b""
         async for piece in self._pieces():
             data = pending + piece if pending else piece
-            start = 0
-            while (end := data.find(b"\n", start)) >= 0:
-                line = data[start:end]
-                yield line[:-1] if line.endswith(b"\r") else line
-                start = end + 1
-            pending = data[start:]
+            lines = data.split(b"\n")
+            pending = lines.pop()
             if len(pending) > MAX_LINE:
                 raise WireError("a line of the answer is too long")
+            if lines:
+                yield [line[:-1] if line.endswith(b"\r") else line for line in lines]
         if pending:
-            yield pending
+            yield [pending]
 
     async def read(self, limit: int = 256 * 1024 * 1024) -> bytes:
         body = bytearray()
