@@ -3,6 +3,7 @@ not, OpenAI and Anthropic upstreams, exact charges, refusals in OpenAI's shape."
 
 from __future__ import annotations
 
+import httpx
 import openai
 import pytest
 from sqlmodel import select
@@ -10,6 +11,7 @@ from sqlmodel import select
 from metogpt.models import ApiKey, LedgerEntry, Reservation, User
 from metogpt.services import billing, coefficients
 from metogpt.services.db import read_session
+from metogpt.services.gateway.calls import MAX_BODY
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.gateway.conftest import AppServer, keyed, role_models, sdk, v1
 
@@ -264,3 +266,30 @@ def test_claude_gets_a_translated_request(app_server: AppServer, fake: FakeProvi
     assert body["stop_sequences"] == ["END"] and body["temperature"] == 1.0
     assert body["max_tokens"] == 30 and body["model"] == "claude-3-haiku-20240307"
     assert body["tools"][0]["input_schema"] == {"type": "object", "properties": {}}
+
+
+def test_other_v1_paths_and_methods_and_too_large_bodies_get_openai_errors(
+    app_server: AppServer, fake: FakeProviderServer
+) -> None:
+    key = keyed("PRO")
+    headers = {"Authorization": f"Bearer {key.secret}"}
+    for method, path in (
+        ("GET", "/v1/nope"),
+        ("POST", "/v1/completions"),
+        ("GET", "/v1/chat/completions"),
+        ("DELETE", "/v1/models"),
+    ):
+        r = httpx.request(method, f"{app_server.base_url}{path}", headers=headers, timeout=30)
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json()["error"]["message"] == f"no such endpoint: {path}"
+    big = b'{"model": "gpt-4", "messages": [{"role": "user", "content": "' + b"x" * MAX_BODY
+    url = f"{app_server.base_url}/v1/chat/completions"
+    for content in (big, iter([big[:1000], big[1000:]])):  # by length, then chunked
+        r = httpx.post(url, content=content, headers=headers, timeout=60)
+        assert r.status_code == 413, r.text
+        assert r.json()["error"]["message"] == f"request body larger than {MAX_BODY} bytes"
+    assert fake.request_count == 0
+    assert _balance_matches_ledger(key.account.id) == 100_000
+    # the REST API's own paths are not the gateway's
+    r = httpx.get(f"{app_server.base_url}/api/nope", timeout=30)
+    assert r.status_code == 404 and r.json()["error"] == "not_found"

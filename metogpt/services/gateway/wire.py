@@ -21,6 +21,7 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
+from typing import cast
 from urllib.parse import urlsplit
 
 CONNECT_TIMEOUT = 10.0
@@ -63,8 +64,8 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport's subclasses, but have its methods
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -259,11 +260,13 @@ class Response:
         if conn is None:
             raise WireError("the response is closed")
         buf = conn.buffer
-        while not self._done:
+        while True:
             piece = self._unchunk(buf) if self._chunked else self._take(buf, conn.eof)
             if piece:
-                yield piece
-            if not self._done:
+                yield piece  # more may arrive meanwhile: look at the buffer again first
+            if self._done:
+                return
+            if not piece:
                 await conn.more()
 
     def _take(self, buf: bytearray, eof: bool) -> bytes:
