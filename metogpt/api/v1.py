@@ -134,9 +134,12 @@ async def _stream(chunks: AsyncGenerator[bytes, None], receive: Receive, send: S
     listener.add_done_callback(heard)
     try:
         await send({"type": "http.response.start", "status": 200, "headers": _STREAM_HEADERS})
+        more = True
         async for chunk in chunks:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+            more = not chunk.endswith(relay.DONE)  # the last piece: the body ends with it
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+        if more:  # a failure's error event was the last piece
+            await send({"type": "http.response.body", "body": b""})
     except asyncio.CancelledError:
         if not gone:
             raise

@@ -116,19 +116,19 @@ async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncGenerat
         if failure is not None:
             yield event(failure.body())
             return
+        tail = DONE
         if call.include_usage:
             usage = meter.usage(*used(ticket, meter, False))
-            yield event(
-                {
-                    "id": meter.id,
-                    "object": "chat.completion.chunk",
-                    "created": meter.created,
-                    "model": call.model,
-                    "choices": [],
-                    "usage": usage,
-                }
-            )
-        yield DONE
+            closing = {
+                "id": meter.id,
+                "object": "chat.completion.chunk",
+                "created": meter.created,
+                "model": call.model,
+                "choices": [],
+                "usage": usage,
+            }
+            tail = event(closing) + DONE
+        yield tail  # the last piece: it ends with DONE (a server sends it with the body's end)
     finally:
         if not settling:  # the client went away (or a bug): settle without it
             _detach(_finish(ticket, upstream, failed=False))
