@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -131,7 +131,7 @@ def admit(tx: Tx, limits: Mapping[str, int], user_id: str, key_id: str) -> None:
     client = _client()
     if client is not None:
         keys = [f"mgpt:rl:{name}:{kind}:{minute}" for name, _ in scopes for kind in "rt"]
-        replies = client.count(keys=keys, args=[_TTL])
+        replies = cast(list[int], client.count(keys=keys, args=[_TTL]))  # a sync client's
         counts = [(int(replies[2 * i]), int(replies[2 * i + 1])) for i in range(len(scopes))]
     else:
         counts = []

@@ -1,7 +1,7 @@
 """A lean HTTP/1.1 client for the providers' APIs: one POST at a time per connection,
 connections kept alive per event loop, the answer's body read as it comes.
 
-httpx (with httpcore and h11 under it) spent ~60% of the gateway's CPU per streamed request
+httpx (with httpcore and h11 under it) took ~45% of the gateway's CPU per streamed request
 (bench/README.md, "The OpenAI-compatible API"): URL and header objects built for each
 request, the head and the body written apart, and five async layers with their cancel
 scopes for each chunk of the answer. Here a request is one write of bytes, and the body is
