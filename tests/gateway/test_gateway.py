@@ -3,6 +3,8 @@ not, OpenAI and Anthropic upstreams, exact charges, refusals in OpenAI's shape."
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import openai
 import pytest
@@ -12,8 +14,9 @@ from metogpt.models import ApiKey, LedgerEntry, Reservation, User
 from metogpt.services import billing, coefficients
 from metogpt.services.db import read_session
 from metogpt.services.gateway.calls import MAX_BODY
+from metogpt.services.llm.tokens import count_text_tokens
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
-from tests.gateway.conftest import AppServer, keyed, role_models, sdk, v1
+from tests.gateway.conftest import AppServer, keyed, role_models, sdk, v1, v1_stream
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -293,3 +296,34 @@ def test_other_v1_paths_and_methods_and_too_large_bodies_get_openai_errors(
     # the REST API's own paths are not the gateway's
     r = httpx.get(f"{app_server.base_url}/api/nope", timeout=30)
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("model", ["gpt-3.5-turbo", "claude-3"])
+def test_a_stream_the_provider_breaks_off_is_charged_what_the_client_got(
+    app_server: AppServer, fake: FakeProviderServer, model: str
+) -> None:
+    key = keyed("PRO", balance=100_000)
+    fake.behavior = FakeBehavior(reply_tokens=20, cut_after_tokens=7, prompt_tokens=9)
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": "count"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    with v1_stream(app_server, key.secret, body) as response:
+        events = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+    assert response.status_code == 200
+    chunks = [json.loads(e) for e in events]
+    assert chunks[-1]["error"]["type"] == "server_error"  # the stream ends with the error
+    text = "".join(
+        c["choices"][0]["delta"].get("content") or "" for c in chunks[:-1] if c.get("choices")
+    )
+    assert text == "".join(f"{' ' if i else ''}tok{i}" for i in range(7))
+    [charge] = _charges(key.account.id)
+    kind = "openai" if model == "gpt-3.5-turbo" else "anthropic"
+    completion = count_text_tokens(text, kind)
+    assert charge.completion_tokens == completion
+    prompt = charge.prompt_tokens or 0
+    coefficient = "1" if model == "gpt-3.5-turbo" else "1.8"
+    assert charge.amount == -coefficients.cost(prompt + completion, coefficient)
+    _balance_matches_ledger(key.account.id)

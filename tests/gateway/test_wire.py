@@ -189,6 +189,27 @@ async def test_a_new_connection_closed_before_answering_is_an_error() -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"SSH-2.0-OpenSSH\r\n\r\n",
+    ],
+)
+async def test_a_malformed_answer_head_is_an_error(head: bytes) -> None:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await _request(reader)
+        writer.write(head)
+        await writer.drain()
+        await asyncio.sleep(10)
+
+    async with _server(answer) as (base, _):
+        with pytest.raises(wire.WireError):
+            await asyncio.wait_for(_post(base), 5)
+
+
+@pytest.mark.asyncio
 async def test_a_stream_cut_before_its_last_chunk_is_an_error() -> None:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
         await _request(reader)

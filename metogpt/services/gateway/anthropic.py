@@ -11,7 +11,7 @@ from typing import Any
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call, content_text
 from metogpt.services.gateway.tickets import Ticket
-from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send
+from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send, translated
 from metogpt.services.gateway.wire import Response, WireError
 
 VERSION = "2023-06-01"
@@ -163,18 +163,15 @@ class AnthropicUpstream:
         )
         self.meter.reached = True
 
-    async def events(self) -> AsyncIterator[bytes]:
+    def events(self) -> AsyncIterator[bytes]:
         assert self.response is not None
-        try:
-            async for lines in self.response.line_batches():
-                out = [self._event(loads(line[5:])) for line in lines if line[:5] == b"data:"]
-                if any(out):
-                    yield b"".join(out)
-        except (WireError, ValueError):
-            raise cut() from None
+        return translated(self.response, self._event)
 
-    def _event(self, data: dict[str, Any]) -> bytes:
+    def _event(self, raw: bytes) -> bytes:
         """One Anthropic event as an OpenAI chunk (b"": none), the meter updated."""
+        data = loads(raw)
+        if not isinstance(data, dict):
+            raise cut()
         meter = self.meter
         kind = data.get("type")
         if kind == "message_start":

@@ -10,7 +10,7 @@ from typing import Any
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call
 from metogpt.services.gateway.tickets import Ticket
-from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send
+from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send, translated
 from metogpt.services.gateway.wire import Response, WireError
 
 
@@ -41,22 +41,17 @@ class OpenAIUpstream:
         )
         self.meter.reached = True
 
-    async def events(self) -> AsyncIterator[bytes]:
+    def events(self) -> AsyncIterator[bytes]:
         assert self.response is not None
-        try:
-            async for lines in self.response.line_batches():
-                out = [self._event(line[5:].strip()) for line in lines if line[:5] == b"data:"]
-                if any(out):
-                    yield b"".join(out)
-        except (WireError, ValueError):
-            raise cut() from None
+        return translated(self.response, self._event)
 
     def _event(self, data: bytes) -> bytes:
         """One provider's event as the client gets it (b"": none), the meter updated."""
+        data = data.strip()
         if data == b"[DONE]":
             return b""  # read to the end all the same: the connection goes back to the pool
         chunk = loads(data)
-        if "error" in chunk:
+        if not isinstance(chunk, dict) or "error" in chunk:
             raise cut()
         meter = self.meter
         usage = chunk.get("usage")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -79,6 +79,30 @@ def dumps(data: Any) -> bytes:
 
 def event(data: dict[str, Any]) -> bytes:
     return b"data: " + dumps(data) + b"\n\n"
+
+
+async def translated(response: Response, event: Callable[[bytes], bytes]) -> AsyncIterator[bytes]:
+    """The provider's SSE `data:` lines as the client gets them (`event` of each line's
+    data; b"": nothing), all those that have arrived in one piece. When the provider breaks
+    off, what was made of its last lines is passed on first (the meter counted it), then
+    GatewayError."""
+    try:
+        async for lines in response.line_batches():
+            out: list[bytes] = []
+            failed = False
+            for line in lines:
+                if line[:5] == b"data:":
+                    try:
+                        out.append(event(line[5:]))
+                    except (GatewayError, ValueError):
+                        failed = True
+                        break
+            if any(out):
+                yield b"".join(out)
+            if failed:
+                raise cut()
+    except (wire.WireError, ValueError):
+        raise cut() from None
 
 
 class Upstream(Protocol):

@@ -236,9 +236,9 @@ def _head(raw: bytes) -> tuple[int, dict[str, str]]:
 
 
 class Response:
-    """An answer's status and headers; its body read with `lines()` or `read()`, then
-    `aclose()` (which keeps the connection for the next request if the body was read to
-    its end)."""
+    """An answer's status and headers; its body read with `line_batches()` or `read()`,
+    then `aclose()` (which keeps the connection for the next request if the body was read
+    to its end)."""
 
     def __init__(self, conn: _Connection, status: int, headers: dict[str, str]) -> None:
         self.status = status
@@ -246,6 +246,8 @@ class Response:
         self._conn: _Connection | None = conn
         self._chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         length = headers.get("content-length")
+        if length is not None and not length.isdigit():
+            raise WireError(f"a malformed Content-Length: {length[:20]!r}")
         self._left = int(length) if length is not None and not self._chunked else -1
         if status in (204, 304):
             self._chunked, self._left = False, 0
