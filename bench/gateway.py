@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,8 +63,27 @@ class Target:
     port: int
     path: str
     key: str
+    pid: int | None = None  # the server's process (its children counted too)
     ttft: dict[int, list[float]] = field(default_factory=dict)  # concurrency -> seconds
     rps: dict[int, list[float]] = field(default_factory=dict)
+    cpu: dict[int, list[float]] = field(default_factory=dict)  # CPU seconds per request
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / _TICK
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _tree_cpu(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
 
 
 # ---- a minimal streaming HTTP/1.1 client ----------------------------------------------
@@ -124,7 +144,9 @@ class Conn:
             self.writer.close()
 
 
-async def _batch(target: Target, concurrency: int, requests: int) -> tuple[list[float], float]:
+async def _batch(
+    target: Target, concurrency: int, requests: int
+) -> tuple[list[float], float, float | None]:
     conns = [Conn(target) for _ in range(concurrency)]
     await asyncio.gather(*(c.one() for c in conns))  # warm: connections open, caches hot
     ttfts: list[float] = []
@@ -136,12 +158,14 @@ async def _batch(target: Target, concurrency: int, requests: int) -> tuple[list[
             left -= 1
             ttfts.append(await conn.one())
 
+    cpu = _tree_cpu(target.pid) if target.pid else 0.0
     start = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in conns))
     elapsed = time.perf_counter() - start
+    used = (_tree_cpu(target.pid) - cpu) / len(ttfts) if target.pid else None
     for c in conns:
         c.close()
-    return ttfts, len(ttfts) / elapsed
+    return ttfts, len(ttfts) / elapsed, used
 
 
 # ---- the servers ----------------------------------------------------------------------
@@ -200,8 +224,10 @@ with db.write_session() as s:
 """
 
 
-def _metogpt_key(env: dict[str, str]) -> str:
-    DB.unlink(missing_ok=True)
+def _metogpt_key(env: dict[str, str], db: Path = DB) -> str:
+    """A personal key of a user with a large balance, on a fresh database at `db` (the one
+    `env` points metogpt at)."""
+    db.unlink(missing_ok=True)
     out = subprocess.run(
         [sys.executable, "-c", _SETUP], env=env, capture_output=True, text=True, check=True
     )
@@ -234,13 +260,15 @@ async def _measure(targets: list[Target], rounds: int, requests: int) -> None:
     for r in range(rounds):
         for concurrency in (1, 20):
             for target in targets:
-                ttfts, rps = await _batch(target, concurrency, requests)
+                ttfts, rps, cpu = await _batch(target, concurrency, requests)
                 target.ttft.setdefault(concurrency, []).extend(ttfts)
                 target.rps.setdefault(concurrency, []).append(rps)
+                if cpu is not None:
+                    target.cpu.setdefault(concurrency, []).append(cpu)
         print(f"round {r + 1}/{rounds} done", flush=True)
 
 
-def _report(targets: list[Target], rounds: int, requests: int) -> str:
+def _report(targets: list[Target], rounds: int, requests: int, load: tuple[float, float]) -> str:
     direct = targets[0]
     by = {t.name: t for t in targets}
     lines = [
@@ -250,10 +278,13 @@ def _report(targets: list[Target], rounds: int, requests: int) -> str:
         "target and concurrency, the targets taking turns; the fake OpenAI server (no delay) "
         "behind all three; one worker each; "
         f"LiteLLM {_litellm_version()} (proxy, no database); MetoGPT on SQLite. "
-        "TTFT in ms; overhead = p50 − direct's p50; requests/s = the median round.",
+        "TTFT in ms; overhead = p50 − direct's p50; requests/s = the median round; CPU = "
+        "the server's processes' CPU (user + system) per request, the median round (direct: "
+        "the fake server's own). Load average (1 min) at the start and at the end: "
+        f"{load[0]:.1f}, {load[1]:.1f}.",
         "",
-        "| target | conc. | TTFT p50 | TTFT p95 | overhead p50 | requests/s |",
-        "|---|---|---|---|---|---|",
+        "| target | conc. | TTFT p50 | TTFT p95 | overhead p50 | requests/s | CPU/request |",
+        "|---|---|---|---|---|---|---|",
     ]
     figures: dict[tuple[str, int], tuple[float, float]] = {}
     for concurrency in (1, 20):
@@ -263,14 +294,18 @@ def _report(targets: list[Target], rounds: int, requests: int) -> str:
             rps = statistics.median(t.rps[concurrency])
             figures[(t.name, concurrency)] = (p50 - base, rps)
             over = "—" if t is direct else f"{(p50 - base) * 1000:.2f}"
+            cpu = t.cpu.get(concurrency)
             lines.append(
                 f"| {t.name} | {concurrency} | {p50 * 1000:.2f} | "
-                f"{_percentile(t.ttft[concurrency], 0.95) * 1000:.2f} | {over} | {rps:.0f} |"
+                f"{_percentile(t.ttft[concurrency], 0.95) * 1000:.2f} | {over} | {rps:.0f} | "
+                + (f"{statistics.median(cpu) * 1000:.2f} ms |" if cpu else "— |")
             )
     lines += ["", "| target (issue 17) | conc. 1 | conc. 20 |", "|---|---|---|"]
+    checks: list[tuple[str, Callable[[int], bool]]] = [
+        ("MetoGPT TTFT overhead p50 ≤ 3 ms", lambda c: figures[("metogpt", c)][0] <= 0.003)
+    ]
     if "litellm" in by:
-        for label, check in (
-            ("MetoGPT TTFT overhead p50 ≤ 3 ms", lambda c: figures[("metogpt", c)][0] <= 0.003),
+        checks += [
             (
                 "… and ≤ 0.25 × LiteLLM's",
                 lambda c: figures[("metogpt", c)][0] <= 0.25 * figures[("litellm", c)][0],
@@ -279,9 +314,10 @@ def _report(targets: list[Target], rounds: int, requests: int) -> str:
                 "requests/s ≥ 3 × LiteLLM's",
                 lambda c: figures[("metogpt", c)][1] >= 3 * figures[("litellm", c)][1],
             ),
-        ):
-            verdicts = ["met" if check(c) else "NOT met" for c in (1, 20)]
-            lines.append(f"| {label} | {verdicts[0]} | {verdicts[1]} |")
+        ]
+    for label, check in checks:
+        verdicts = ["met" if check(c) else "NOT met" for c in (1, 20)]
+        lines.append(f"| {label} | {verdicts[0]} | {verdicts[1]} |")
     return "\n".join(lines)
 
 
@@ -304,7 +340,7 @@ def main() -> None:
         _wait(f"http://127.0.0.1:{fake_port}/_fake/requests")
         behavior = {"reply_tokens": TOKENS, "include_usage": True}
         httpx.post(f"http://127.0.0.1:{fake_port}/_fake/behavior", json=behavior)
-        targets = [Target("direct", fake_port, "/v1/chat/completions", "sk-direct")]
+        targets = [Target("direct", fake_port, "/v1/chat/completions", "sk-direct", procs[0].pid)]
 
         env = bench_environ(DB) | {
             "OPENAI_API_KEY": "sk-fake",
@@ -323,7 +359,7 @@ def main() -> None:
             )
         )  # fmt: skip
         _wait(f"http://127.0.0.1:{port}/api/health")
-        targets.append(Target("metogpt", port, "/v1/chat/completions", key))
+        targets.append(Target("metogpt", port, "/v1/chat/completions", key, procs[-1].pid))
 
         if not args.no_litellm:
             litellm = _litellm_venv()
@@ -343,10 +379,13 @@ def main() -> None:
                 )
             )  # fmt: skip
             _wait(f"http://127.0.0.1:{lport}/health/liveliness")
-            targets.append(Target("litellm", lport, "/v1/chat/completions", "sk-bench-master"))
+            targets.append(
+                Target("litellm", lport, "/v1/chat/completions", "sk-bench-master", procs[-1].pid)
+            )
 
+        load = os.getloadavg()[0]
         asyncio.run(_measure(targets, args.rounds, args.requests))
-        report = _report(targets, args.rounds, args.requests)
+        report = _report(targets, args.rounds, args.requests, (load, os.getloadavg()[0]))
         print(report)
         if not args.no_results:
             write_section("gateway", report)

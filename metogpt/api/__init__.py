@@ -180,7 +180,6 @@ def build_api() -> FastAPI:
     api.include_router(payments.router)
     api.include_router(account.router)
     api.include_router(keys.router)
-    api.include_router(v1.router)
     api.include_router(files.router)
     api.include_router(conversations.router)
     api.include_router(answers.router)
@@ -220,4 +219,5 @@ def build_api() -> FastAPI:
     api.add_middleware(BodyLimit)
     api.add_middleware(ImmutableAssets)
     api.add_middleware(ShareGate)
+    api.add_middleware(v1.V1Front)  # the outermost of ours: /v1 skips the others
     return api

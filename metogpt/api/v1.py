@@ -1,53 +1,152 @@
 """/v1: the OpenAI-compatible API for personal keys (services/gateway). Not in the
-/api OpenAPI document: its contract is OpenAI's. Errors in OpenAI's shape."""
+/api OpenAPI document: its contract is OpenAI's. Errors in OpenAI's shape.
+
+The hot path of the app, so served as plain ASGI by `V1Front`, the outermost of the REST
+app's own middlewares: a /v1 request skips the others (they serve /api, /assets and /s
+only), FastAPI's routing (~100 routes tried in turn) and StreamingResponse's task group.
+What runs for it: Starlette's error middleware, FastAPI's and Reflex's CORS and context
+middlewares (bench/README.md has what that saved).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from metogpt.services.errors import ServiceError
 from metogpt.services.gateway import relay, tickets
+from metogpt.services.gateway.calls import MAX_BODY
 from metogpt.services.gateway.errors import GatewayError, from_service
+from metogpt.services.gateway.upstream import dumps
 
-router = APIRouter(prefix="/v1", include_in_schema=False)
-
-
-def _secret(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
-
-
-def _error(exc: GatewayError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
+PREFIX = "/v1/"
+_JSON = (b"content-type", b"application/json")
+_STREAM_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
 
 
-@router.get("/models")
-def list_models(request: Request) -> Response:
+class V1Front:
+    """Requests under /v1/ to `serve`, the rest to the REST app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+            return await serve(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+    path, method = scope["path"], scope["method"]
+    if path == "/v1/chat/completions" and method == "POST":
+        return await _chat_completions(scope, receive, send)
+    if path == "/v1/models" and method == "GET":
+        return await _models(scope, send)
+    await _error(send, GatewayError(404, f"no such endpoint: {path[:104]}"))
+
+
+def _secret(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, secret = value.decode("latin-1").partition(" ")
+            return secret.strip() if scheme.lower() == "bearer" else None
+    return None
+
+
+async def _json(send: Send, status: int, body: object, headers: list[Any] | None = None) -> None:
+    raw = dumps(body)
+    head = [_JSON, (b"content-length", str(len(raw)).encode()), *(headers or ())]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": raw})
+
+
+async def _error(send: Send, exc: GatewayError) -> None:
+    headers = [(k.lower().encode(), v.encode()) for k, v in exc.headers().items()]
+    await _json(send, exc.status, exc.body(), headers)
+
+
+async def _models(scope: Scope, send: Send) -> None:
     try:
-        names = tickets.models(_secret(request))
+        names = await asyncio.to_thread(tickets.models, _secret(scope))
     except ServiceError as exc:
-        return _error(from_service(exc))
+        return await _error(send, from_service(exc))
     data = [{"id": m, "object": "model", "created": 0, "owned_by": "metogpt"} for m in names]
-    return JSONResponse({"object": "list", "data": data})
+    await _json(send, 200, {"object": "list", "data": data})
 
 
-@router.post("/chat/completions")
-async def chat_completions(request: Request) -> Response:
+async def _body(scope: Scope, receive: Receive) -> bytes | None:
+    """The request's body (None: the client went away); GatewayError 413 past MAX_BODY."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY):
+            raise GatewayError(413, f"request body larger than {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise GatewayError(413, f"request body larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _chat_completions(scope: Scope, receive: Receive, send: Send) -> None:
     try:
-        call, ticket, upstream = await relay.open_call(_secret(request), await request.body())
-        if call.stream:
-            return StreamingResponse(
-                relay.stream(call, ticket, upstream),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
-        return JSONResponse(await relay.complete(call, ticket, upstream))
+        raw = await _body(scope, receive)
+        if raw is None:
+            return
+        call, ticket, upstream = await relay.open_call(_secret(scope), raw)
+        if not call.stream:
+            return await _json(send, 200, await relay.complete(call, ticket, upstream))
     except GatewayError as exc:
-        return _error(exc)
+        return await _error(send, exc)
+    await _stream(relay.stream(call, ticket, upstream), receive, send)
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(rest: str) -> JSONResponse:
-    return _error(GatewayError(404, f"no such endpoint: /v1/{rest[:100]}"))
+async def _stream(chunks: AsyncGenerator[bytes, None], receive: Receive, send: Send) -> None:
+    """Send the chunks as they come. A client that goes away cancels the stream at once,
+    wherever it waits (what Starlette's StreamingResponse does with a task group): the
+    relay then settles what was streamed."""
+    task = asyncio.current_task()
+    assert task is not None
+    streaming, gone = True, False
+
+    def heard(listening: asyncio.Future[Message]) -> None:
+        nonlocal gone
+        if not streaming or listening.cancelled() or listening.exception() is not None:
+            return
+        if listening.result()["type"] == "http.disconnect":
+            gone = True
+            task.cancel()
+
+    listener = asyncio.ensure_future(receive())
+    listener.add_done_callback(heard)
+    try:
+        await send({"type": "http.response.start", "status": 200, "headers": _STREAM_HEADERS})
+        more = True
+        async for chunk in chunks:
+            more = not chunk.endswith(relay.DONE)  # the last piece: the body ends with it
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+        if more:  # a failure's error event was the last piece
+            await send({"type": "http.response.body", "body": b""})
+    except asyncio.CancelledError:
+        if not gone:
+            raise
+        task.uncancel()
+    except OSError:  # ASGI 2.4 servers say so on send: the client went away
+        pass
+    finally:
+        streaming = False  # a disconnect heard from now on cancels nothing
+        listener.cancel()
+        await chunks.aclose()

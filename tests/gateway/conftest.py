@@ -4,6 +4,7 @@ fake OpenAI and Anthropic servers behind it, and personal keys made for a test."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import httpx
@@ -65,6 +66,17 @@ def v1(server: AppServer, secret: str, path: str, body: dict | None = None) -> h
     if body is None:
         return httpx.get(f"{server.base_url}/v1{path}", headers=headers, timeout=30)
     return httpx.post(f"{server.base_url}/v1{path}", json=body, headers=headers, timeout=30)
+
+
+def v1_stream(server: AppServer, secret: str, body: dict) -> AbstractContextManager[httpx.Response]:
+    """A streamed POST /v1/chat/completions, its lines read by the test."""
+    return httpx.stream(
+        "POST",
+        f"{server.base_url}/v1/chat/completions",
+        json=body,
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=30,
+    )
 
 
 def set_limits(role: str, api_limits: dict[str, int] | None) -> None:

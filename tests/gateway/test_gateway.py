@@ -3,6 +3,9 @@ not, OpenAI and Anthropic upstreams, exact charges, refusals in OpenAI's shape."
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import openai
 import pytest
 from sqlmodel import select
@@ -10,8 +13,10 @@ from sqlmodel import select
 from metogpt.models import ApiKey, LedgerEntry, Reservation, User
 from metogpt.services import billing, coefficients
 from metogpt.services.db import read_session
+from metogpt.services.gateway.calls import MAX_BODY
+from metogpt.services.llm.tokens import count_text_tokens
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
-from tests.gateway.conftest import AppServer, keyed, role_models, sdk, v1
+from tests.gateway.conftest import AppServer, keyed, role_models, sdk, v1, v1_stream
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -264,3 +269,61 @@ def test_claude_gets_a_translated_request(app_server: AppServer, fake: FakeProvi
     assert body["stop_sequences"] == ["END"] and body["temperature"] == 1.0
     assert body["max_tokens"] == 30 and body["model"] == "claude-3-haiku-20240307"
     assert body["tools"][0]["input_schema"] == {"type": "object", "properties": {}}
+
+
+def test_other_v1_paths_and_methods_and_too_large_bodies_get_openai_errors(
+    app_server: AppServer, fake: FakeProviderServer
+) -> None:
+    key = keyed("PRO")
+    headers = {"Authorization": f"Bearer {key.secret}"}
+    for method, path in (
+        ("GET", "/v1/nope"),
+        ("POST", "/v1/completions"),
+        ("GET", "/v1/chat/completions"),
+        ("DELETE", "/v1/models"),
+    ):
+        r = httpx.request(method, f"{app_server.base_url}{path}", headers=headers, timeout=30)
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json()["error"]["message"] == f"no such endpoint: {path}"
+    big = b'{"model": "gpt-4", "messages": [{"role": "user", "content": "' + b"x" * MAX_BODY
+    url = f"{app_server.base_url}/v1/chat/completions"
+    for content in (big, iter([big[:1000], big[1000:]])):  # by length, then chunked
+        r = httpx.post(url, content=content, headers=headers, timeout=60)
+        assert r.status_code == 413, r.text
+        assert r.json()["error"]["message"] == f"request body larger than {MAX_BODY} bytes"
+    assert fake.request_count == 0
+    assert _balance_matches_ledger(key.account.id) == 100_000
+    # the REST API's own paths are not the gateway's
+    r = httpx.get(f"{app_server.base_url}/api/nope", timeout=30)
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("model", ["gpt-3.5-turbo", "claude-3"])
+def test_a_stream_the_provider_breaks_off_is_charged_what_the_client_got(
+    app_server: AppServer, fake: FakeProviderServer, model: str
+) -> None:
+    key = keyed("PRO", balance=100_000)
+    fake.behavior = FakeBehavior(reply_tokens=20, cut_after_tokens=7, prompt_tokens=9)
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": "count"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    with v1_stream(app_server, key.secret, body) as response:
+        events = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+    assert response.status_code == 200
+    chunks = [json.loads(e) for e in events]
+    assert chunks[-1]["error"]["type"] == "server_error"  # the stream ends with the error
+    text = "".join(
+        c["choices"][0]["delta"].get("content") or "" for c in chunks[:-1] if c.get("choices")
+    )
+    assert text == "".join(f"{' ' if i else ''}tok{i}" for i in range(7))
+    [charge] = _charges(key.account.id)
+    kind = "openai" if model == "gpt-3.5-turbo" else "anthropic"
+    completion = count_text_tokens(text, kind)
+    assert charge.completion_tokens == completion
+    prompt = charge.prompt_tokens or 0
+    coefficient = "1" if model == "gpt-3.5-turbo" else "1.8"
+    assert charge.amount == -coefficients.cost(prompt + completion, coefficient)
+    _balance_matches_ledger(key.account.id)

@@ -9,7 +9,6 @@ import os
 import time
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import httpx2
 import openai
 import pytest
@@ -23,7 +22,15 @@ from metogpt.services.gateway.calls import parse
 from metogpt.services.permissions import Actor
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
-from tests.gateway.conftest import AppServer, keyed, make_key, role_models, set_limits, v1
+from tests.gateway.conftest import (
+    AppServer,
+    keyed,
+    make_key,
+    role_models,
+    set_limits,
+    v1,
+    v1_stream,
+)
 
 pytestmark = pytest.mark.usefixtures("database")
 _SYSTEM = Actor("test-setup", "ADMIN", permissions.full_matrix())
@@ -171,13 +178,7 @@ def test_client_gone_mid_stream_pays_for_what_was_streamed(
     key = keyed("PRO", balance=100_000)
     fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100, prompt_tokens=7)
     body = {**_ASK, "model": "gpt-4", "stream": True}
-    with httpx.stream(
-        "POST",
-        f"{app_server.base_url}/v1/chat/completions",
-        json=body,
-        headers={"Authorization": f"Bearer {key.secret}"},
-        timeout=30,
-    ) as response:
+    with v1_stream(app_server, key.secret, body) as response:
         seen = 0
         for line in response.iter_lines():
             seen += line.startswith("data:")

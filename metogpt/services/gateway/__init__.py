@@ -7,5 +7,7 @@ billed like the chat.
     relay.py     one answer from the provider to the client, settled whatever happens
     openai.py, anthropic.py, local.py   the upstreams (OpenAI passthrough, Anthropic
                  translated both ways, the demo provider)
+    upstream.py  what they share: the meter, the request, a provider's refusal as ours
+    wire.py      the HTTP/1.1 client they speak to the providers with (connections kept)
     errors.py    OpenAI's error shape and status codes
 """

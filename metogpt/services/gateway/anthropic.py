@@ -8,12 +8,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call, content_text
 from metogpt.services.gateway.tickets import Ticket
-from metogpt.services.gateway.upstream import Meter, cut, send
+from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send, translated
+from metogpt.services.gateway.wire import Response, WireError
 
 VERSION = "2023-06-01"
 _FINISH = {
@@ -147,80 +146,79 @@ class AnthropicUpstream:
     def __init__(self, ticket: Ticket, call: Call) -> None:
         self.ticket, self.call = ticket, call
         self.meter = Meter(call.model)
-        self.response: httpx.Response | None = None
+        self.response: Response | None = None
+        self.tools: dict[int, int] = {}  # Anthropic's block index -> OpenAI's tool call index
 
     async def open(self) -> None:
         catalog = get_catalog()
         provider = catalog.provider_for(self.ticket.spec.name)
-        request = httpx.Request(
-            "POST",
+        self.response = await send(
             f"{(provider.base_url or '').rstrip('/')}/v1/messages",
-            content=json.dumps(request_body(self.ticket, self.call)).encode(),
-            headers={
-                "x-api-key": catalog.api_key(provider.name) or "",
-                "anthropic-version": VERSION,
-                "Content-Type": "application/json",
-            },
+            [
+                ("x-api-key", catalog.api_key(provider.name) or ""),
+                ("anthropic-version", VERSION),
+                ("Content-Type", "application/json"),
+            ],
+            dumps(request_body(self.ticket, self.call)),
         )
-        self.response = await send(request)
         self.meter.reached = True
 
-    async def events(self) -> AsyncIterator[bytes]:
+    def events(self) -> AsyncIterator[bytes]:
         assert self.response is not None
+        return translated(self.response, self._event)
+
+    def _event(self, raw: bytes) -> bytes:
+        """One Anthropic event as an OpenAI chunk (b"": none), the meter updated."""
+        data = loads(raw)
+        if not isinstance(data, dict):
+            raise cut()
         meter = self.meter
-        tools: dict[int, int] = {}  # Anthropic's block index -> OpenAI's tool call index
-        try:
-            async for line in self.response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                data = json.loads(line[5:])
-                kind = data.get("type")
-                if kind == "message_start":
-                    message = data.get("message") or {}
-                    meter.id = "chatcmpl-" + str(message.get("id") or "")
-                    meter.prompt_tokens = _input_tokens(message.get("usage") or {})
-                    yield meter.chunk({"role": "assistant", "content": ""})
-                elif kind == "content_block_start":
-                    block = data.get("content_block") or {}
-                    if block.get("type") == "tool_use":
-                        tools[data.get("index", 0)] = index = len(tools)
-                        call = {
-                            "index": index,
-                            "id": block.get("id"),
-                            "type": "function",
-                            "function": {"name": block.get("name"), "arguments": ""},
-                        }
-                        yield meter.chunk({"tool_calls": [call]})
-                elif kind == "content_block_delta":
-                    delta = data.get("delta") or {}
-                    if delta.get("type") == "text_delta":
-                        meter.parts.append(delta.get("text") or "")
-                        yield meter.chunk({"content": delta.get("text") or ""})
-                    elif delta.get("type") == "input_json_delta":
-                        partial = delta.get("partial_json") or ""
-                        meter.parts.append(partial)
-                        index = tools.get(data.get("index", 0), 0)
-                        call = {"index": index, "function": {"arguments": partial}}
-                        yield meter.chunk({"tool_calls": [call]})
-                elif kind == "message_delta":
-                    usage = data.get("usage") or {}
-                    meter.prompt_tokens = _input_tokens(usage) or meter.prompt_tokens
-                    if usage.get("output_tokens") is not None:
-                        meter.completion_tokens = usage["output_tokens"]
-                    reason = (data.get("delta") or {}).get("stop_reason")
-                    meter.finish_reason = _FINISH.get(reason or "", "stop")
-                elif kind == "message_stop":  # read on to the end: the connection is reused
-                    yield meter.chunk({}, meter.finish_reason or "stop")
-                elif kind == "error":
-                    raise cut()
-        except (httpx.HTTPError, ValueError):
-            raise cut() from None
+        kind = data.get("type")
+        if kind == "message_start":
+            message = data.get("message") or {}
+            meter.id = "chatcmpl-" + str(message.get("id") or "")
+            meter.prompt_tokens = _input_tokens(message.get("usage") or {})
+            return meter.chunk({"role": "assistant", "content": ""})
+        if kind == "content_block_start":
+            block = data.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                self.tools[data.get("index", 0)] = index = len(self.tools)
+                call = {
+                    "index": index,
+                    "id": block.get("id"),
+                    "type": "function",
+                    "function": {"name": block.get("name"), "arguments": ""},
+                }
+                return meter.chunk({"tool_calls": [call]})
+        elif kind == "content_block_delta":
+            delta = data.get("delta") or {}
+            if delta.get("type") == "text_delta":
+                meter.parts.append(delta.get("text") or "")
+                return meter.chunk({"content": delta.get("text") or ""})
+            if delta.get("type") == "input_json_delta":
+                partial = delta.get("partial_json") or ""
+                meter.parts.append(partial)
+                index = self.tools.get(data.get("index", 0), 0)
+                call = {"index": index, "function": {"arguments": partial}}
+                return meter.chunk({"tool_calls": [call]})
+        elif kind == "message_delta":
+            usage = data.get("usage") or {}
+            meter.prompt_tokens = _input_tokens(usage) or meter.prompt_tokens
+            if usage.get("output_tokens") is not None:
+                meter.completion_tokens = usage["output_tokens"]
+            reason = (data.get("delta") or {}).get("stop_reason")
+            meter.finish_reason = _FINISH.get(reason or "", "stop")
+        elif kind == "message_stop":  # read on to the end all the same: the connection is reused
+            return meter.chunk({}, meter.finish_reason or "stop")
+        elif kind == "error":
+            raise cut()
+        return b""
 
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None
         try:
-            body = json.loads(await self.response.aread())
-        except (httpx.HTTPError, ValueError):
+            body = loads(await self.response.read())
+        except (WireError, ValueError):
             raise cut() from None
         meter = self.meter
         usage = body.get("usage") or {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -23,7 +23,36 @@ NAMES = ("user_rpm", "user_tpm", "key_rpm", "key_tpm")
 MAX_LIMIT = 1_000_000_000
 _TTL = 120  # seconds a Redis counter outlives its minute
 
-_redis: redis.Redis | None = None
+# One command per request each way (a pipeline of three commands per scope cost ~40% more
+# CPU, redis-py packing and parsing each): count the request and read the scope's tokens,
+# then add the settled tokens. A counter's first write sets its expiry.
+_COUNT_SCRIPT = """
+local counts = {}
+for i = 1, #KEYS, 2 do
+  local requests = redis.call('INCR', KEYS[i])
+  if requests == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+  counts[#counts + 1] = requests
+  counts[#counts + 1] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+end
+return counts
+"""
+_SPEND_SCRIPT = """
+for i = 1, #KEYS do
+  if redis.call('INCRBY', KEYS[i], ARGV[1]) == tonumber(ARGV[1]) then
+    redis.call('EXPIRE', KEYS[i], ARGV[2])
+  end
+end
+"""
+
+
+class _Redis:
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=5)
+        self.count = self.client.register_script(_COUNT_SCRIPT)
+        self.spend = self.client.register_script(_SPEND_SCRIPT)
+
+
+_redis: _Redis | None = None
 _redis_url: str | None = settings.redis_url
 
 
@@ -33,10 +62,10 @@ def configure(redis_url: str | None) -> None:
     _redis, _redis_url = None, redis_url
 
 
-def _client() -> redis.Redis | None:
+def _client() -> _Redis | None:
     global _redis
     if _redis is None and _redis_url:
-        _redis = redis.Redis.from_url(_redis_url, socket_timeout=5)
+        _redis = _Redis(_redis_url)
     return _redis
 
 
@@ -101,13 +130,9 @@ def admit(tx: Tx, limits: Mapping[str, int], user_id: str, key_id: str) -> None:
     minute = int(now // 60)
     client = _client()
     if client is not None:
-        pipe = client.pipeline(transaction=False)
-        for name, _ in scopes:
-            pipe.get(f"mgpt:rl:{name}:t:{minute}")
-            pipe.incr(f"mgpt:rl:{name}:r:{minute}")
-            pipe.expire(f"mgpt:rl:{name}:r:{minute}", _TTL)
-        replies = pipe.execute()
-        counts = [(int(replies[3 * i + 1]), int(replies[3 * i] or 0)) for i in range(len(scopes))]
+        keys = [f"mgpt:rl:{name}:{kind}:{minute}" for name, _ in scopes for kind in "rt"]
+        replies = cast(list[int], client.count(keys=keys, args=[_TTL]))  # a sync client's
+        counts = [(int(replies[2 * i]), int(replies[2 * i + 1])) for i in range(len(scopes))]
     else:
         counts = []
         for name, _ in scopes:
@@ -118,8 +143,10 @@ def admit(tx: Tx, limits: Mapping[str, int], user_id: str, key_id: str) -> None:
     refusal = _over(limits, scopes, counts, now)
     if refusal is not None:
         if client is not None:  # a refused request does not count
+            pipe = client.client.pipeline(transaction=False)
             for name, _ in scopes:
-                client.decr(f"mgpt:rl:{name}:r:{minute}")
+                pipe.decr(f"mgpt:rl:{name}:r:{minute}")
+            pipe.execute()
         raise refusal
 
 
@@ -146,11 +173,7 @@ def spend(tx: Tx, limits: Mapping[str, int], user_id: str, key_id: str, tokens: 
     minute = int(time.time() // 60)
     client = _client()
     if client is not None:
-        pipe = client.pipeline(transaction=False)
-        for name, _ in scopes:
-            pipe.incrby(f"mgpt:rl:{name}:t:{minute}", tokens)
-            pipe.expire(f"mgpt:rl:{name}:t:{minute}", _TTL)
-        pipe.execute()
+        client.spend(keys=[f"mgpt:rl:{name}:t:{minute}" for name, _ in scopes], args=[tokens, _TTL])
         return
     for name, _ in scopes:
         tx.run(_COUNT_TOKENS, {"key": name, "minute": minute, "tokens": tokens})

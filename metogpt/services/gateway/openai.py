@@ -4,27 +4,25 @@ provider's chunks come back byte for byte unless the model name has to be change
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
-
-import httpx
 
 from metogpt.services.catalog import get_catalog
 from metogpt.services.gateway.calls import Call
 from metogpt.services.gateway.tickets import Ticket
-from metogpt.services.gateway.upstream import Meter, cut, send
+from metogpt.services.gateway.upstream import Meter, cut, dumps, loads, send, translated
+from metogpt.services.gateway.wire import Response, WireError
 
 
 class OpenAIUpstream:
     def __init__(self, ticket: Ticket, call: Call) -> None:
         self.ticket, self.call = ticket, call
         self.meter = Meter(call.model)
-        self.response: httpx.Response | None = None
+        self.response: Response | None = None
         # The provider's chunks name its own model; rewritten only if that is not ours.
         self.rename = ticket.spec.upstream_id != call.model
 
-    def _request(self) -> httpx.Request:
+    async def open(self) -> None:
         catalog = get_catalog()
         provider = catalog.provider_for(self.ticket.spec.name)
         body = dict(self.call.body)
@@ -33,57 +31,50 @@ class OpenAIUpstream:
         body[cap] = self.ticket.max_tokens
         if self.call.stream:
             body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
-        return httpx.Request(
-            "POST",
+        self.response = await send(
             f"{(provider.base_url or '').rstrip('/')}/chat/completions",
-            content=json.dumps(body).encode(),
-            headers={
-                "Authorization": f"Bearer {catalog.api_key(provider.name) or ''}",
-                "Content-Type": "application/json",
-            },
+            [
+                ("Authorization", f"Bearer {catalog.api_key(provider.name) or ''}"),
+                ("Content-Type", "application/json"),
+            ],
+            dumps(body),
         )
-
-    async def open(self) -> None:
-        self.response = await send(self._request())
         self.meter.reached = True
 
-    async def events(self) -> AsyncIterator[bytes]:
+    def events(self) -> AsyncIterator[bytes]:
         assert self.response is not None
+        return translated(self.response, self._event)
+
+    def _event(self, data: bytes) -> bytes:
+        """One provider's event as the client gets it (b"": none), the meter updated."""
+        data = data.strip()
+        if data == b"[DONE]":
+            return b""  # read to the end all the same: the connection goes back to the pool
+        chunk = loads(data)
+        if not isinstance(chunk, dict) or "error" in chunk:
+            raise cut()
         meter = self.meter
-        try:
-            async for line in self.response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    continue  # read to the end: the connection goes back to the pool
-                chunk = json.loads(data)
-                if "error" in chunk:
-                    raise cut()
-                usage = chunk.get("usage")
-                if usage:
-                    meter.prompt_tokens = usage.get("prompt_tokens")
-                    meter.completion_tokens = usage.get("completion_tokens")
-                choices = chunk.get("choices")
-                if not choices:
-                    continue  # the usage chunk: the relay sends its own
-                meter.id = chunk.get("id") or meter.id
-                _count(meter, choices[0].get("delta") or {})
-                if choices[0].get("finish_reason"):
-                    meter.finish_reason = choices[0]["finish_reason"]
-                if self.rename:
-                    chunk["model"] = self.call.model
-                    yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
-                else:
-                    yield b"data: " + data.encode() + b"\n\n"
-        except (httpx.HTTPError, ValueError):
-            raise cut() from None
+        usage = chunk.get("usage")
+        if usage:
+            meter.prompt_tokens = usage.get("prompt_tokens")
+            meter.completion_tokens = usage.get("completion_tokens")
+        choices = chunk.get("choices")
+        if not choices:
+            return b""  # the usage chunk: the relay sends its own
+        meter.id = chunk.get("id") or meter.id
+        _count(meter, choices[0].get("delta") or {})
+        if choices[0].get("finish_reason"):
+            meter.finish_reason = choices[0]["finish_reason"]
+        if self.rename:
+            chunk["model"] = self.call.model
+            return b"data: " + dumps(chunk) + b"\n\n"
+        return b"data: " + data + b"\n\n"
 
     async def complete(self) -> dict[str, Any]:
         assert self.response is not None
         try:
-            body = json.loads(await self.response.aread())
-        except (httpx.HTTPError, ValueError):
+            body = loads(await self.response.read())
+        except (WireError, ValueError):
             raise cut() from None
         usage = body.get("usage") or {}
         self.meter.prompt_tokens = usage.get("prompt_tokens")

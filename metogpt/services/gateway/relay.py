@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncGenerator, Coroutine
 from typing import Any
 
 from metogpt.services.errors import ServiceError
@@ -96,7 +96,7 @@ async def _finish(ticket: Ticket, upstream: Upstream, failed: bool) -> None:
     await asyncio.to_thread(tickets.settle, ticket, *used(ticket, upstream.meter, failed))
 
 
-async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncIterator[bytes]:
+async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncGenerator[bytes, None]:
     meter = upstream.meter
     settling = False
     try:
@@ -116,19 +116,19 @@ async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncIterato
         if failure is not None:
             yield event(failure.body())
             return
+        tail = DONE
         if call.include_usage:
             usage = meter.usage(*used(ticket, meter, False))
-            yield event(
-                {
-                    "id": meter.id,
-                    "object": "chat.completion.chunk",
-                    "created": meter.created,
-                    "model": call.model,
-                    "choices": [],
-                    "usage": usage,
-                }
-            )
-        yield DONE
+            closing = {
+                "id": meter.id,
+                "object": "chat.completion.chunk",
+                "created": meter.created,
+                "model": call.model,
+                "choices": [],
+                "usage": usage,
+            }
+            tail = event(closing) + DONE
+        yield tail  # the last piece: it ends with DONE (a server sends it with the body's end)
     finally:
         if not settling:  # the client went away (or a bug): settle without it
             _detach(_finish(ticket, upstream, failed=False))
