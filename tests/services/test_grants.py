@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from metogpt.models import LedgerEntry, Role, User
 from metogpt.services import billing, grants, roles
@@ -83,9 +83,11 @@ def test_add_mode_gives_once_per_user_and_day_from_parallel_threads(database: st
         (1000, "2026-12-05T00:00Z"),
     ]
     with read_session() as s:
-        reason = s.exec(
-            select(LedgerEntry.reason).where(LedgerEntry.grant_period.is_not(None))
-        ).first()  # type: ignore[union-attr]
+        reason = s.exec(  # the first period's row (without an order PostgreSQL picks any)
+            select(LedgerEntry.reason)
+            .where(LedgerEntry.grant_period.is_not(None))  # type: ignore[union-attr]
+            .order_by(col(LedgerEntry.grant_period))
+        ).first()
     assert reason and "role USER" in reason and "2026-12-03 00:00 UTC" in reason
     # A restart (nothing kept in memory) and the job again on the same day: nothing more.
     assert grants.grant_due(DAY1 + timedelta(days=2, hours=23)) == 0
