@@ -10,6 +10,7 @@ import re
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.helpers import Person, Screenshot, sign_in
 from tests.support.server import AppServer
@@ -43,8 +44,17 @@ def _signed_in(page: Page, person: Person, lang: str) -> None:
 def pick_theme(page: Page, theme: str, label: str | None = None) -> None:
     """Through the header's theme menu, or on a phone the navigation menu that holds it."""
     header = page.locator("#theme-menu")
-    (header if header.is_visible() else page.locator("#mobile-nav")).click()
+    trigger = header if header.is_visible() else page.locator("#mobile-nav")
     item = page.locator(f"#theme-{theme}")
+    # A menu just closed by the previous pick may swallow the next click while it animates
+    # out (seen once in CI): open it again until its item shows.
+    for _ in range(5):
+        trigger.click()
+        try:
+            item.wait_for(state="visible", timeout=2_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
     if label is not None:
         expect(item).to_have_text(label)
     item.click()
