@@ -24,6 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 ARTIFACTS = ROOT / "test-artifacts"
 START_TIMEOUT = 240.0  # seconds: compile + production build + backend start
+# React Router's build asks its preview server for each page with a fixed 10 s timeout; on
+# an overloaded machine that request can time out, and the build fails. Such a start is
+# tried once more (the build environment, not the test, failed).
+_PRERENDER_TIMEOUT = "Prerender: Request failed"
+
+
+class _PrerenderTimedOut(Exception):
+    pass
+
+
 STOP_TIMEOUT = 20.0
 
 ADMIN_EMAIL = "admin@e2e.example.com"
@@ -225,6 +235,15 @@ class AppServer:
             )
         if done.returncode != 0:
             pytest.fail(f"bootstrap failed ({done.returncode}):\n{self.log_tail()}", pytrace=False)
+        for attempt in (1, 2):
+            try:
+                self._run_reflex(env)
+                return
+            except _PrerenderTimedOut:
+                if attempt == 2:
+                    raise
+
+    def _run_reflex(self, env: dict[str, str]) -> None:
         self._log(f"reflex run --env prod on port {self.port}")
         guard = _LockfileGuard()
         with self.log_path.open("ab") as log:
@@ -263,6 +282,8 @@ class AppServer:
         assert self.process is not None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if _PRERENDER_TIMEOUT in self.log_tail():
+                    raise _PrerenderTimedOut(self.log_tail())
                 pytest.fail(
                     f"the app exited with {self.process.returncode} while starting:\n"
                     f"{self.log_tail()}",
