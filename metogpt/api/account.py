@@ -58,4 +58,4 @@ def transactions(
     """Your ledger, newest first: charges, grants, top-ups, adjustments and refunds."""
     with read_session() as session:
         rows, total = me.own_ledger(session, actor, limit, offset)
-    return TransactionsOut(transactions=[TransactionOut.of(e) for e in rows], total=total)
+    return TransactionsOut(rows=[TransactionOut.of(e) for e in rows], total=total)

@@ -46,7 +46,7 @@ def list_users(
 ) -> UsersOut:
     with read_session() as session:
         rows, total = users.list_users(session, actor, search, limit, offset)
-        return UsersOut(users=[UserOut.of(u) for u in rows], total=total)
+        return UsersOut(rows=[UserOut.of(u) for u in rows], total=total)
 
 
 @router.put("/users/{userId}/balance", response_model=BalanceOut)
@@ -69,7 +69,7 @@ def transactions(
 ) -> TransactionsOut:
     with read_session() as session:
         rows, total = billing.ledger_page(session, actor, userId, limit, offset)
-        return TransactionsOut(transactions=[TransactionOut.of(e) for e in rows], total=total)
+        return TransactionsOut(rows=[TransactionOut.of(e) for e in rows], total=total)
 
 
 @router.put("/users/{userId}/role", response_model=UserEnvelope)

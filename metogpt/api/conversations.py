@@ -49,7 +49,7 @@ def list_conversations(
     with read_session() as session:
         page = library.page(session, actor, archived=archived, limit=limit, offset=offset)
     return ConversationsOut(
-        conversations=[ConversationOut.of(c) for c in page.conversations], total=page.total
+        rows=[ConversationOut.of(c) for c in page.conversations], total=page.total
     )
 
 

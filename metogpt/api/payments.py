@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from starlette.concurrency import run_in_threadpool
 
 from metogpt.api.deps import ActorDep, Caller, client_address
-from metogpt.api.schemas import WHOLE, ErrorOut, GrantIO, Strict
+from metogpt.api.schemas import WHOLE, ErrorOut, GrantIO, Page, Strict, rows_named
 from metogpt.models import Package, Payment, iso
 from metogpt.services import grants, payments
 from metogpt.services.billing import MAX_BALANCE
@@ -127,9 +127,8 @@ class PaymentsOut(BaseModel):
     payments: list[PaymentOut]
 
 
-class AdminPaymentsOut(BaseModel):
-    payments: list[AdminPaymentOut]
-    total: int
+class AdminPaymentsOut(Page[AdminPaymentOut]):
+    model_config = rows_named("payments")
 
 
 class PaymentIn(Strict):
@@ -245,7 +244,7 @@ def all_payments(
     with read_session() as session:
         rows, total = payments.all_payments(session, actor, status, limit, offset)
         return AdminPaymentsOut(
-            payments=[
+            rows=[
                 AdminPaymentOut(**PaymentOut.of(r.payment).model_dump(), userEmail=r.user_email)
                 for r in rows
             ],

@@ -16,6 +16,7 @@ from metogpt.services import permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor
 
+USERS = "/api/admin/users"
 USER_KEYS = {"_id", "email", "username", "name", "role", "balance", "createdAt"}
 ROLE_KEYS = {"name", "permissions", "modelAccess", "userCount", "system", "createdAt", "updatedAt"}
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")

@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 
 from metogpt.services import conversations
 from tests.api.helpers import assert_error
-from tests.api.test_travel import _answer
 from tests.conftest import make_account
-from tests.services.test_chat import _tx, _user
+from tests.support.calls import answered_turn, in_write, user_row
 
 
 def _stream(api: TestClient, message_id: str, token: str, query: str = "") -> list[dict]:
@@ -27,8 +26,8 @@ def _stream(api: TestClient, message_id: str, token: str, query: str = "") -> li
 
 def test_an_ended_answer_is_its_saved_text_then_its_end(api: TestClient) -> None:
     acc = make_account(balance=5000)
-    conv = _answer(acc, None, "Hello")
-    prompt, answer = _tx(conversations.thread, _user(acc.id), conv)
+    conv = answered_turn(acc.id, None, "Hello")
+    prompt, answer = in_write(conversations.thread, user_row(acc.id), conv)
     text = answer.content
     assert text
     assert _stream(api, answer.id, acc.token) == [

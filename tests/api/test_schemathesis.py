@@ -46,7 +46,7 @@ CONFIG = SchemathesisConfig.from_dict(
             {
                 # A change is refused when the balance it leads to would pass the ceiling
                 # (422 too_large): a limit on the user's current balance, not on the body
-                # (tests/api/test_users.py covers it).
+                # (tests/api/test_balances.py covers it).
                 "include-path": "/api/admin/users/{userId}/balance",
                 "checks": {"positive_data_acceptance": {"enabled": False}},
             },

@@ -19,27 +19,20 @@ from metogpt.services.errors import Forbidden, NotFound
 from metogpt.services.travel import export, presets, shares
 from tests.api.helpers import assert_error
 from tests.conftest import Account, make_account
-from tests.services.test_chat import _tx, _user
+from tests.support.calls import answered_turn, in_write, user_row
 
 EXPORTS = Path(__file__).parent.parent / "fixtures" / "exports"
 
 
-def _answer(acc: Account, conv: str | None, text: str, model: str = "gpt-3.5-turbo") -> str:
-    msg = _tx(conversations.post_user_message, _user(acc.id), conv, text, model)
-    prepared = _tx(answers.begin_answer, _user(acc.id), msg.id, model)
-    asyncio.run(relay.stream_answer(prepared))
-    return prepared.conversation_id
-
-
 def _branched(acc: Account) -> str:
     """A billed conversation with two branches (an edited first prompt) and a system prompt."""
-    conv = _answer(acc, None, "First question")
-    _answer(acc, conv, "Second question")
-    first = _tx(conversations.thread, _user(acc.id), conv)[0]
-    edited = _tx(conversations.edit_user_message, _user(acc.id), first.id, "First, edited")
-    prepared = _tx(answers.begin_answer, _user(acc.id), edited.id, "gpt-3.5-turbo")
+    conv = answered_turn(acc.id, None, "First question")
+    answered_turn(acc.id, conv, "Second question")
+    first = in_write(conversations.thread, user_row(acc.id), conv)[0]
+    edited = in_write(conversations.edit_user_message, user_row(acc.id), first.id, "First, edited")
+    prepared = in_write(answers.begin_answer, user_row(acc.id), edited.id, "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(prepared))
-    _tx(conversations.set_system_prompt, _user(acc.id), conv, "Be kind.")
+    in_write(conversations.set_system_prompt, user_row(acc.id), conv, "Be kind.")
     return conv
 
 
@@ -89,7 +82,7 @@ def test_round_trip_brings_back_messages_branches_and_settings(api: TestClient) 
     ]
     assert len(charged) == 3 and all(c > 0 for c in charged)  # charges travel with the file
 
-    _tx(conversations.remove, _user(acc.id), conv)
+    in_write(conversations.remove, user_row(acc.id), conv)
     ledger = _counts()[2]
     reply = _import(api, acc, exported.content)
 
@@ -129,7 +122,7 @@ def test_chatgpt_export_imports_its_tree_as_branches(api: TestClient) -> None:
         ("user", "And of Spain?", None, "Paris."),
         ("assistant", "Madrid.", "gpt-4o", "And of Spain?"),  # the tool call is left out
     }
-    shown = [m.content for m in _tx(conversations.thread, _user(acc.id), conv)]
+    shown = [m.content for m in in_write(conversations.thread, user_row(acc.id), conv)]
     assert shown == ["What is the capital of France?", "Paris.", "And of Spain?", "Madrid."]
 
 
@@ -154,7 +147,7 @@ def test_librechat_export_imports_branches_and_settings(api: TestClient) -> None
         assert (c.title, c.system_prompt, c.temperature, c.top_p) == (
             "Rivers", "You are a geography teacher.", 0.4, 0.9,
         )  # fmt: skip
-    assert [m.content for m in _tx(conversations.thread, _user(acc.id), conv)][-1] == "The Yangtze."
+    assert in_write(conversations.thread, user_row(acc.id), conv)[-1].content == "The Yangtze."
 
 
 def test_refused_files_write_nothing(api: TestClient) -> None:
@@ -177,16 +170,16 @@ def test_refused_files_write_nothing(api: TestClient) -> None:
 
 def test_list_archive_and_markdown(api: TestClient) -> None:
     acc = make_account(balance=50_000)
-    first, second = _answer(acc, None, "One"), _answer(acc, None, "Two")
+    first, second = answered_turn(acc.id, None, "One"), answered_turn(acc.id, None, "Two")
     page = api.get("/api/conversations?limit=1", headers=acc.headers).json()
     assert page["total"] == 2 and [c["id"] for c in page["conversations"]] == [second]
 
     assert api.post(f"/api/conversations/{first}/archive", headers=acc.headers).json()["archived"]
-    assert [c.id for c in _tx(conversations.listing, _user(acc.id))] == [second]  # sidebar
+    assert [c.id for c in in_write(conversations.listing, user_row(acc.id))] == [second]  # sidebar
     archived = api.get("/api/conversations?archived=true", headers=acc.headers).json()
     assert [c["id"] for c in archived["conversations"]] == [first]
     api.post(f"/api/conversations/{first}/unarchive", headers=acc.headers)
-    assert len(_tx(conversations.listing, _user(acc.id))) == 2
+    assert len(in_write(conversations.listing, user_row(acc.id))) == 2
 
     md = api.get(f"/api/conversations/{first}/export?format=md", headers=acc.headers)
     assert md.headers["content-type"].startswith("text/markdown")
@@ -198,7 +191,7 @@ def test_list_archive_and_markdown(api: TestClient) -> None:
 
 def test_export_all_streams_one_document(api: TestClient) -> None:
     acc = make_account(balance=50_000)
-    ids = {_answer(acc, None, f"Question {i}") for i in range(5)}
+    ids = {answered_turn(acc.id, None, f"Question {i}") for i in range(5)}
     chunks = list(export.stream_all(acc.actor(), batch=2))
     assert len(chunks) == 5  # head, three batches of 2+2+1, tail
     doc = json.loads(b"".join(chunks))
@@ -209,12 +202,12 @@ def test_export_all_streams_one_document(api: TestClient) -> None:
 
 def test_share_snapshot_update_and_revoke(api: TestClient) -> None:
     acc = make_account(balance=50_000)
-    conv = _answer(acc, None, "Shared question")
+    conv = answered_turn(acc.id, None, "Shared question")
     made = api.post(f"/api/conversations/{conv}/share", headers=acc.headers)
     assert made.status_code == 200
     token = made.json()["token"]
     assert made.json()["url"].endswith(f"/s/{token}")
-    _answer(acc, conv, "A later, private question")
+    answered_turn(acc.id, conv, "A later, private question")
     with read_session() as s:
         seen = [m.content for m in shares.public(s, token).messages]
     assert seen[0] == "Shared question" and "A later, private question" not in seen
@@ -240,7 +233,7 @@ def test_share_snapshot_update_and_revoke(api: TestClient) -> None:
 
     # A deleted conversation's link is gone too (and its purge removes the row).
     token = api.post(f"/api/conversations/{conv}/share", headers=acc.headers).json()["token"]
-    _tx(conversations.remove, _user(acc.id), conv)
+    in_write(conversations.remove, user_row(acc.id), conv)
     with read_session() as s, pytest.raises(NotFound):
         shares.public(s, token)
 

@@ -1,5 +1,6 @@
-"""Shared by the dashboard's e2e tests: the screen sizes and languages they run at, the
-admin's page at one of them (`open_admin`), and the checks on geometry."""
+"""Shared by the dashboard's e2e tests: the screen sizes and languages they run at (and
+their names in screenshots), the admin's page at one of them (`open_admin`), a user's row
+found by a search, and the checks on geometry."""
 
 from __future__ import annotations
 
@@ -92,3 +93,14 @@ def text(lang: str, en: str, ru: str) -> str:
 def search(page: Page, query: str, rows: int) -> None:
     page.fill("#user-search", query)
     expect(page.locator(".user-row")).to_have_count(rows)
+
+
+def user_row(page: Page, email: str) -> Locator:
+    """The user's row in the users' table, found by a search for their email."""
+    search(page, email, 1)
+    return page.locator(f".user-row[data-email='{email}']")
+
+
+def screen(size: tuple[int, int], lang: str) -> str:
+    """The test's screen in a screenshot's name: `en-phone`, `ru-desktop`…"""
+    return f"{lang}-{'phone' if size == PHONE else 'desktop'}"

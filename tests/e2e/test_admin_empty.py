@@ -14,12 +14,12 @@ from sqlmodel import Session, create_engine
 
 from metogpt.models import User
 from tests.e2e.admin_pages import (
-    PHONE,
     SCREENS,
     inside_viewport,
     no_sideways_scroll,
-    search,
+    screen,
     text,
+    user_row,
 )
 from tests.e2e.helpers import Person, Screenshot
 from tests.support.server import AppServer
@@ -50,10 +50,6 @@ def _user_without_ledger(app_server: AppServer) -> str:
         engine.dispose()
 
 
-def _where(size: tuple[int, int], lang: str) -> str:
-    return f"{lang}-{'phone' if size == PHONE else 'desktop'}"
-
-
 @SCREENS
 def test_an_empty_ledger_says_so(
     admin: Page,
@@ -63,8 +59,7 @@ def test_an_empty_ledger_says_so(
     lang: str,
 ) -> None:
     email = _user_without_ledger(app_server)
-    search(admin, email, 1)
-    admin.locator(f".user-row[data-email='{email}'] .open-balance").click()
+    user_row(admin, email).locator(".open-balance").click()
     dialog = admin.locator("#balance-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.locator("#ledger-empty")).to_have_text(
@@ -74,7 +69,7 @@ def test_an_empty_ledger_says_so(
     expect(admin.locator("#dialog-balance")).to_contain_text("0")
     inside_viewport(admin, dialog, "the balance dialog")  # its opening animation done
     no_sideways_scroll(admin, "an empty ledger")
-    screenshot(admin, f"admin-ledger-empty-{_where(size, lang)}")
+    screenshot(admin, f"admin-ledger-empty-{screen(size, lang)}")
     admin.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
 
@@ -107,7 +102,7 @@ def test_the_usage_of_a_user_never_charged_says_so(
     expect(admin.locator("#top-empty")).to_have_count(0)
     expect(admin.locator(".top-user")).to_have_count(0)
     no_sideways_scroll(admin, "the usage of one user")
-    screenshot(admin, f"admin-usage-empty-{_where(size, lang)}")
+    screenshot(admin, f"admin-usage-empty-{screen(size, lang)}")
 
     # an email of nobody is said by the filter
     admin.fill("#usage-user", "nobody-" + person.email)

@@ -19,8 +19,10 @@ from tests.e2e.admin_pages import (
     SCREENS,
     inside_viewport,
     no_sideways_scroll,
+    screen,
     search,
     text,
+    user_row,
 )
 from tests.e2e.helpers import Person, Screenshot, admin_headers
 from tests.e2e.test_theme import pick_theme
@@ -47,8 +49,7 @@ def test_a_role_change_asks_first_and_is_confirmed_by_a_toast(
 ) -> None:
     person = Person.new("promo")
     person.register_via_api(http)
-    search(admin, person.email, 1)
-    row = admin.locator(f".user-row[data-email='{person.email}']")
+    row = user_row(admin, person.email)
     select = row.locator("select.role-select")
 
     # ADMIN holds permissions: the dialog names the user, the role and what it may do
@@ -63,7 +64,7 @@ def test_a_role_change_asks_first_and_is_confirmed_by_a_toast(
     expect(dialog).not_to_contain_text("BALANCE_MANAGEMENT")
     inside_viewport(admin, dialog, "the confirmation dialog")
     inside_viewport(admin, admin.locator("#role-confirm-ok"), "its confirm button")
-    screenshot(admin, f"admin-role-confirm-{lang}-{'phone' if size == PHONE else 'desktop'}")
+    screenshot(admin, f"admin-role-confirm-{screen(size, lang)}")
 
     # cancelled: nothing changed, and the select shows the old role again
     admin.click("#role-confirm-cancel")
@@ -187,7 +188,7 @@ def test_the_role_editor_speaks_in_labels_and_puts_errors_by_their_field(
     expect(admin.get_by_text(wording)).to_have_count(1)  # once, not twice
     expect(admin.locator("#page-body")).not_to_contain_text("modelAccess")
     expect(name_error).to_have_count(0)
-    screenshot(admin, f"admin-role-errors-{lang}-{'phone' if size == PHONE else 'desktop'}")
+    screenshot(admin, f"admin-role-errors-{screen(size, lang)}")
     no_sideways_scroll(admin, "the role editor")
 
     gpt4.locator("input").fill("1.25")
@@ -216,8 +217,7 @@ def test_a_balance_change_is_confirmed_by_a_toast_and_a_bad_one_said_by_its_fiel
 ) -> None:
     person = Person.new("bal")
     person.register_via_api(http)
-    search(admin, person.email, 1)
-    row = admin.locator(f".user-row[data-email='{person.email}']")
+    row = user_row(admin, person.email)
     inside_viewport(admin, row.locator(".open-balance"), "the Balance button", vertical=False)
     row.locator(".open-balance").click()
     dialog = admin.locator("#balance-dialog")
@@ -244,7 +244,7 @@ def test_a_balance_change_is_confirmed_by_a_toast_and_a_bad_one_said_by_its_fiel
     expect(admin.locator("#dialog-balance")).to_contain_text("777")
     expect(dialog.locator(".ledger-row[data-kind=adjustment]")).to_contain_text("Invoice 7")
     no_sideways_scroll(admin, "the balance dialog")
-    screenshot(admin, f"admin-balance-{lang}-{'phone' if size == PHONE else 'desktop'}")
+    screenshot(admin, f"admin-balance-{screen(size, lang)}")
     admin.keyboard.press("Escape")
     expect(row.locator(".user-balance")).to_have_text("777")
 

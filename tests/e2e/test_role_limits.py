@@ -12,10 +12,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.admin_pages import (
-    PHONE,
     SCREENS,
     inside_viewport,
     no_sideways_scroll,
+    screen,
     text,
 )
 from tests.e2e.helpers import Screenshot, admin_headers
@@ -69,7 +69,7 @@ def test_the_role_editor_sets_api_limits_and_says_a_bad_one_by_its_box(
     inside_viewport(admin, admin.locator("#limit-key_tpm"), "the limit's box", vertical=False)
     no_sideways_scroll(admin, "the role editor's limits")
     error.scroll_into_view_if_needed()
-    screenshot(admin, f"admin-role-limits-{lang}-{'phone' if size == PHONE else 'desktop'}")
+    screenshot(admin, f"admin-role-limits-{screen(size, lang)}")
     # nothing was stored: the role does not exist yet
     response = http.get(f"/api/admin/roles/{name}", headers=admin_headers(http, app_server))
     assert response.status_code == 404

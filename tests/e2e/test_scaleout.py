@@ -139,6 +139,16 @@ def http(scale_server: AppServer) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture
+def page(browser: Browser, scale_server: AppServer) -> Iterator[Page]:
+    """A page in a browser context of its own, on the scale-out app (not the shared one)."""
+    context = browser.new_context(base_url=scale_server.base_url, locale="en-US")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def worker_of(sockets: redis.Redis, token: str) -> str | None:
     """The instance id of the worker holding the tab's socket, None while it has none."""
     raw = sockets.get(f"token_manager_socket_record_{token}")
@@ -378,8 +388,7 @@ def streamed_tokens(page: Page) -> int:
 
 
 def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
-    scale_server: AppServer,
-    browser: Browser,
+    page: Page,
     http: httpx.Client,
     db: Engine,
     sockets: redis.Redis,
@@ -387,46 +396,41 @@ def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
 ) -> None:
     member = new_member(http, "stopper")
     fake_provider.behavior = FakeBehavior(reply_tokens=1500, prompt_tokens=9, tokens_per_second=40)
-    context = browser.new_context(base_url=scale_server.base_url, locale="en-US")
-    try:
-        page = context.new_page()
-        routed = route_sockets(page)
-        streaming = ask(page, member, "Tell me a very long story")
-        expect(streaming).to_contain_text("tok5")
+    routed = route_sockets(page)
+    streaming = ask(page, member, "Tell me a very long story")
+    expect(streaming).to_contain_text("tok5")
 
-        token = page.evaluate("() => window.sessionStorage.getItem('token')")
-        stream_worker = worker_of(sockets, token)
-        assert stream_worker is not None
-        # The answer is a background task inside `stream_worker`, which took the `send`
-        # event. Move the tab's socket until another worker holds it, as a network blip and
-        # the browser's reconnect would: cut the app side, let that worker drop the socket's
-        # record, then close the page side so the page reconnects (a new TCP connection,
-        # accepted by whichever worker the kernel hands it to).
-        socket_worker = stream_worker
-        for _ in range(30):
-            current = routed[-1]
-            current.server_side.close()
-            page_wait_until(page, lambda: worker_of(sockets, token) is None, "socket released")
-            current.page_side.close()
-            page_wait_until(page, lambda: worker_of(sockets, token) is not None, "reconnected")
-            socket_worker = worker_of(sockets, token)
-            if socket_worker != stream_worker:
-                break
-        assert socket_worker != stream_worker, "the socket never landed on the other worker"
-        assert page.evaluate("() => window.sessionStorage.getItem('token')") == token
+    token = page.evaluate("() => window.sessionStorage.getItem('token')")
+    stream_worker = worker_of(sockets, token)
+    assert stream_worker is not None
+    # The answer is a background task inside `stream_worker`, which took the `send`
+    # event. Move the tab's socket until another worker holds it, as a network blip and
+    # the browser's reconnect would: cut the app side, let that worker drop the socket's
+    # record, then close the page side so the page reconnects (a new TCP connection,
+    # accepted by whichever worker the kernel hands it to).
+    socket_worker = stream_worker
+    for _ in range(30):
+        current = routed[-1]
+        current.server_side.close()
+        page_wait_until(page, lambda: worker_of(sockets, token) is None, "socket released")
+        current.page_side.close()
+        page_wait_until(page, lambda: worker_of(sockets, token) is not None, "reconnected")
+        socket_worker = worker_of(sockets, token)
+        if socket_worker != stream_worker:
+            break
+    assert socket_worker != stream_worker, "the socket never landed on the other worker"
+    assert page.evaluate("() => window.sessionStorage.getItem('token')") == token
 
-        # The answer's text still reaches the page (its own HTTP stream, from the hub).
-        shown = streamed_tokens(page)
-        expect(streaming).to_contain_text(f"tok{shown + 20}")
-        # The stop is handled by `socket_worker`, which records it in the hub (Redis);
-        # `stream_worker` looks for its answers' stops four times a second.
-        page.click("#stop")
-        stopped = page.locator(".msg-assistant[data-status=stopped]")
-        expect(stopped).to_have_count(1)
-        charged = int(stopped.locator(".msg-charge").get_attribute("data-charged") or "-1")
-        expect(page.locator("#balance")).to_have_text(str(START_BALANCE - charged))
-    finally:
-        context.close()
+    # The answer's text still reaches the page (its own HTTP stream, from the hub).
+    shown = streamed_tokens(page)
+    expect(streaming).to_contain_text(f"tok{shown + 20}")
+    # The stop is handled by `socket_worker`, which records it in the hub (Redis);
+    # `stream_worker` looks for its answers' stops four times a second.
+    page.click("#stop")
+    stopped = page.locator(".msg-assistant[data-status=stopped]")
+    expect(stopped).to_have_count(1)
+    charged = int(stopped.locator(".msg-charge").get_attribute("data-charged") or "-1")
+    expect(page.locator("#balance")).to_have_text(str(START_BALANCE - charged))
 
     with Session(db) as session:
         [charge] = session.exec(
@@ -447,31 +451,23 @@ def test_stop_works_when_it_lands_on_another_worker_than_the_stream(
 
 
 def test_a_page_reloaded_mid_answer_shows_it_again_from_its_start_as_it_goes_on(
-    scale_server: AppServer,
-    browser: Browser,
-    http: httpx.Client,
-    fake_provider: FakeProviderServer,
+    page: Page, http: httpx.Client, fake_provider: FakeProviderServer
 ) -> None:
     member = new_member(http, "reloader")
     fake_provider.behavior = FakeBehavior(reply_tokens=600, prompt_tokens=5, tokens_per_second=40)
-    context = browser.new_context(base_url=scale_server.base_url, locale="en-US")
-    try:
-        page = context.new_page()
-        streaming = ask(page, member, "Tell me a long story")
-        expect(streaming).to_contain_text("tok20")
-        page.reload()
-        # The tab keeps its state (the answer is in flight); the page reads the answer's
-        # stream again from its start, on whichever worker, and follows it as it grows.
-        shown = streamed_tokens(page)
-        expect(streaming).to_contain_text(f"tok{shown + 40}")
-        numbers = [int(n) for n in re.findall(r"tok(\d+)", streaming.inner_text())]
-        assert numbers == list(range(len(numbers)))  # from the start, nothing twice
-        done = page.locator(".msg-assistant[data-status=done]")
-        expect(done).to_have_count(1, timeout=60_000)
-        expect(done.locator(".msg-text")).to_contain_text("tok599")
-        expect(page.locator("#stop")).to_have_count(0)
-    finally:
-        context.close()
+    streaming = ask(page, member, "Tell me a long story")
+    expect(streaming).to_contain_text("tok20")
+    page.reload()
+    # The tab keeps its state (the answer is in flight); the page reads the answer's
+    # stream again from its start, on whichever worker, and follows it as it grows.
+    shown = streamed_tokens(page)
+    expect(streaming).to_contain_text(f"tok{shown + 40}")
+    numbers = [int(n) for n in re.findall(r"tok(\d+)", streaming.inner_text())]
+    assert numbers == list(range(len(numbers)))  # from the start, nothing twice
+    done = page.locator(".msg-assistant[data-status=done]")
+    expect(done).to_have_count(1, timeout=60_000)
+    expect(done.locator(".msg-text")).to_contain_text("tok599")
+    expect(page.locator("#stop")).to_have_count(0)
 
 
 # --- a worker killed mid-answer ----------------------------------------------------------------
@@ -549,23 +545,15 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
     books_balanced(db)
     with Session(db) as session:
         for i, m in enumerate(members):
+            in_its_chat = col(Message.conversation_id).in_(
+                select(Message.conversation_id).where(Message.content == prompts[m.user_id])
+            )
             said = session.exec(
-                select(Message.content).where(
-                    col(Message.role) == "user",
-                    col(Message.conversation_id).in_(
-                        select(Message.conversation_id).where(Message.content == prompts[m.user_id])
-                    ),
-                )
+                select(Message.content).where(col(Message.role) == "user", in_its_chat)
             ).all()
             assert said == [prompts[m.user_id]]  # every question kept, exactly once
             [answer] = session.exec(
-                select(Message)
-                .where(Message.role == "assistant")
-                .where(
-                    col(Message.conversation_id).in_(
-                        select(Message.conversation_id).where(Message.content == prompts[m.user_id])
-                    )
-                )
+                select(Message).where(Message.role == "assistant", in_its_chat)
             ).all()
             charges = session.exec(
                 select(LedgerEntry).where(LedgerEntry.message_id == answer.id)

@@ -21,7 +21,7 @@ from metogpt.services.storage import Storage
 from tests.conftest import Account, make_account
 from tests.fixtures import documents
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer, received_images
-from tests.support.calls import user_row as _user
+from tests.support.calls import user_row
 
 PAGES = [f"Page {n}: the revenue of region {n} grew by {n * 7} percent." for n in range(1, 6)]
 
@@ -34,10 +34,10 @@ def acc(database: str, storage: Storage) -> Account:
 def _ask(acc: Account, model: str, file_ids: list[str], text: str) -> answers.PreparedAnswer:
     with write_session() as session:
         msg = conversations.post_user_message(
-            session, _user(acc.id), None, text, model, file_ids=file_ids
+            session, user_row(acc.id), None, text, model, file_ids=file_ids
         )
     with write_session() as session:
-        return answers.begin_answer(session, _user(acc.id), msg.id, model)
+        return answers.begin_answer(session, user_row(acc.id), msg.id, model)
 
 
 def _charge(user_id: str) -> LedgerEntry:
@@ -122,7 +122,7 @@ def test_a_model_without_vision_sends_nothing(acc: Account, fake: FakeProviderSe
     asyncio.run(relay.stream_answer(prepared))
     assert fake.request_count == 1
     with write_session() as session, pytest.raises(ServiceError) as refused:
-        answers.begin_answer(session, _user(acc.id), prepared.user_message_id, "gpt-3.5-turbo")
+        answers.begin_answer(session, user_row(acc.id), prepared.user_message_id, "gpt-3.5-turbo")
     assert refused.value.code == ErrorCode.NO_VISION
     assert fake.request_count == 1
     with read_session() as session:

@@ -21,13 +21,12 @@ from metogpt.services.live.streams import RedisHub
 from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior
-from tests.support.calls import in_write as _tx
-from tests.support.calls import user_row as _user
+from tests.support.calls import in_write, user_row
 
 
 def _ask(user_id: str, text: str, model: str, conv: str | None = None) -> answers.PreparedAnswer:
-    msg = _tx(conversations.post_user_message, _user(user_id), conv, text, model)
-    return _tx(answers.begin_answer, _user(user_id), msg.id, model)
+    msg = in_write(conversations.post_user_message, user_row(user_id), conv, text, model)
+    return in_write(answers.begin_answer, user_row(user_id), msg.id, model)
 
 
 async def _stop_when(p: answers.PreparedAnswer, enough: Callable[[str], bool]) -> relay.Outcome:
@@ -73,7 +72,7 @@ def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake)
     assert outcome.status == MessageStatus.DONE and outcome.text.startswith("tok0")
     expected = coefficients.cost(25 + 40, "1.5")  # ceil(65 × 1.5) = 98
     assert outcome.charged == expected == 98
-    assert _user(acc.id).balance == 2000 - 98
+    assert user_row(acc.id).balance == 2000 - 98
     [entry] = _charges(acc.id)
     assert (entry.prompt_tokens, entry.completion_tokens, entry.coefficient) == (25, 40, "1.5")
     # a second model with its own coefficient bills with its own
@@ -85,25 +84,25 @@ def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake)
 
 def test_low_balance_refuses_without_calling_the_provider(database: str, fake) -> None:
     acc = make_account(balance=3)
-    msg = _tx(
+    msg = in_write(
         conversations.post_user_message,
-        _user(acc.id),
+        user_row(acc.id),
         None,
         "Hello, are you there?",
         "gpt-3.5-turbo",
     )
     with pytest.raises(InsufficientBalance):
-        _tx(answers.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+        in_write(answers.begin_answer, user_row(acc.id), msg.id, "gpt-3.5-turbo")
     assert fake.request_count == 0
     with read_session() as s:  # the prompt is kept for a retry
         assert s.get(Message, msg.id).content == "Hello, are you there?"
-    assert _user(acc.id).balance == 3 and _user(acc.id).reserved == 0
+    assert user_row(acc.id).balance == 3 and user_row(acc.id).reserved == 0
 
 
 def test_model_outside_the_role_is_refused(database: str, fake) -> None:
     acc = make_account(balance=2000)  # USER: gpt-3.5-turbo only
     with pytest.raises(Forbidden):
-        _tx(conversations.post_user_message, _user(acc.id), None, "Hi", "gpt-4")
+        in_write(conversations.post_user_message, user_row(acc.id), None, "Hi", "gpt-4")
     assert fake.request_count == 0
 
 
@@ -119,7 +118,7 @@ def test_stop_charges_only_what_was_used(database: str, fake) -> None:
     assert 10 <= len(outcome.text.split()) < 400
     expected = coefficients.cost(msg.prompt_tokens + msg.completion_tokens, "1")
     assert outcome.charged == expected
-    assert _user(acc.id).balance == 5000 - expected
+    assert user_row(acc.id).balance == 5000 - expected
     assert expected < coefficients.cost(msg.prompt_tokens + 400, "1")
 
 
@@ -143,7 +142,7 @@ def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake
     prompt_cost = coefficients.cost(p.prompt_tokens, "1")
     assert (outcome.status, outcome.text) == (MessageStatus.STOPPED, "")
     assert outcome.charged == prompt_cost > 0
-    assert _user(acc.id).balance == 5000 - prompt_cost and _user(acc.id).reserved == 0
+    assert user_row(acc.id).balance == 5000 - prompt_cost and user_row(acc.id).reserved == 0
     [charge] = _charges(acc.id)
     assert (charge.prompt_tokens, charge.completion_tokens) == (p.prompt_tokens, 0)
     with read_session() as s:
@@ -170,7 +169,7 @@ def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
     assert time.monotonic() - began < 3  # not the 8 s of retry waits
     # No request was open at the provider (each was refused): nothing is charged.
     assert (outcome.status, outcome.charged) == (MessageStatus.STOPPED, 0)
-    assert _user(acc.id).reserved == 0 and _charges(acc.id) == []
+    assert user_row(acc.id).reserved == 0 and _charges(acc.id) == []
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
         assert msg is not None and (msg.prompt_tokens, msg.charged) == (0, 0)
@@ -186,7 +185,7 @@ def test_provider_error_before_output_charges_nothing(database: str, fake) -> No
         "unavailable",
         0,
     )
-    assert _user(acc.id).balance == 2000 and _user(acc.id).reserved == 0
+    assert user_row(acc.id).balance == 2000 and user_row(acc.id).reserved == 0
     assert _charges(acc.id) == []
     with read_session() as s:
         assert s.get(Message, p.user_message_id).content == "Hello"
@@ -198,41 +197,41 @@ def test_cut_stream_charges_what_arrived(database: str, fake) -> None:
     outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hello", "gpt-3.5-turbo")))
     assert (outcome.status, outcome.error) == (MessageStatus.CUT, "cut")
     assert outcome.charged > 0
-    assert _user(acc.id).balance == 2000 - outcome.charged
+    assert user_row(acc.id).balance == 2000 - outcome.charged
     with read_session() as s:
         assert billing.reconcile(s) == []
 
 
 def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
     acc = make_account(balance=5000)
-    user = _user(acc.id)
+    user = user_row(acc.id)
     first = _ask(acc.id, "Question one", "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(first))
     # regenerate: a sibling answer under the same prompt
-    prompt = _tx(conversations.regenerate_from, user, first.assistant_message_id)
-    again = _tx(answers.begin_answer, user, prompt.id, "gpt-3.5-turbo")
+    prompt = in_write(conversations.regenerate_from, user, first.assistant_message_id)
+    again = in_write(answers.begin_answer, user, prompt.id, "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(again))
-    view = _tx(conversations.thread, user, first.conversation_id)
+    view = in_write(conversations.thread, user, first.conversation_id)
     assert [v.sibling_count for v in view] == [1, 2]
     assert view[1].id == again.assistant_message_id and view[1].sibling_index == 2
     # edit the question: a sibling prompt with its own answer
-    edited = _tx(
+    edited = in_write(
         conversations.edit_user_message, user, first.user_message_id, "Question one, edited"
     )
-    branch = _tx(answers.begin_answer, user, edited.id, "gpt-3.5-turbo")
+    branch = in_write(answers.begin_answer, user, edited.id, "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(branch))
-    view = _tx(conversations.thread, user, first.conversation_id)
+    view = in_write(conversations.thread, user, first.conversation_id)
     assert view[0].content == "Question one, edited" and view[0].sibling_count == 2
     # switch back to the first branch: its latest answer is shown
-    _tx(conversations.switch_branch, user, first.user_message_id)
-    view = _tx(conversations.thread, user, first.conversation_id)
+    in_write(conversations.switch_branch, user, first.user_message_id)
+    view = in_write(conversations.thread, user, first.conversation_id)
     assert [v.id for v in view] == [first.user_message_id, again.assistant_message_id]
 
 
 def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> None:
     acc = make_account(balance=2000)
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    _tx(answers.append_partials, {p.assistant_message_id: "partial answer text"})
+    in_write(answers.append_partials, {p.assistant_message_id: "partial answer text"})
     with write_session() as s:  # what the next start does
         assert answers.recover(s, timedelta(0)) == 1
     charges = _charges(acc.id)
@@ -241,7 +240,7 @@ def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> No
         msg = s.get(Message, p.assistant_message_id)
         assert msg is not None and msg.status == MessageStatus.CUT
         assert msg.content == "partial answer text" and msg.charged == -charges[0].amount
-    assert _user(acc.id).reserved == 0
+    assert user_row(acc.id).reserved == 0
     with read_session() as s:
         assert billing.reconcile(s) == []
 
@@ -253,8 +252,8 @@ def test_streamed_text_of_several_answers_is_saved_at_once_and_never_over_an_end
     one, two, ended = (_ask(acc.id, f"Question {n}", "gpt-3.5-turbo") for n in range(3))
     asyncio.run(relay.stream_answer(ended))
     texts = {one.assistant_message_id: "first ", two.assistant_message_id: "other \x00"}
-    _tx(answers.append_partials, {**texts, ended.assistant_message_id: "late text"})
-    _tx(answers.append_partials, {one.assistant_message_id: "and more"})
+    in_write(answers.append_partials, {**texts, ended.assistant_message_id: "late text"})
+    in_write(answers.append_partials, {one.assistant_message_id: "and more"})
     with read_session() as s:
         contents = [s.get(Message, p.assistant_message_id).content for p in (one, two, ended)]
     assert contents[:2] == ["first and more", "other \ufffd"]
@@ -263,31 +262,33 @@ def test_streamed_text_of_several_answers_is_saved_at_once_and_never_over_an_end
 
 def test_conversations_search_rename_delete(database: str, fake) -> None:
     acc = make_account(balance=5000)
-    user = _user(acc.id)
+    user = user_row(acc.id)
     p = _ask(acc.id, "Tell me about zebras", "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(p))
     _ask(acc.id, "Other topic", "gpt-3.5-turbo")
-    assert [c.id for c in _tx(conversations.listing, user, "zebra")] == [p.conversation_id]
-    assert [c.id for c in _tx(conversations.listing, user, "fake provider")] == [p.conversation_id]
-    _tx(conversations.rename, user, p.conversation_id, "Zoo")
-    assert _tx(conversations.get, user, p.conversation_id).title == "Zoo"
+    assert [c.id for c in in_write(conversations.listing, user, "zebra")] == [p.conversation_id]
+    assert [c.id for c in in_write(conversations.listing, user, "fake provider")] == [
+        p.conversation_id
+    ]
+    in_write(conversations.rename, user, p.conversation_id, "Zoo")
+    assert in_write(conversations.get, user, p.conversation_id).title == "Zoo"
     other = make_account()
     with pytest.raises(Exception, match="not found"):
-        _tx(conversations.get, _user(other.id), p.conversation_id)
-    _tx(conversations.remove, user, p.conversation_id)
-    assert len(_tx(conversations.listing, user)) == 1
+        in_write(conversations.get, user_row(other.id), p.conversation_id)
+    in_write(conversations.remove, user, p.conversation_id)
+    assert len(in_write(conversations.listing, user)) == 1
 
 
 def test_system_prompt_is_sent_first(database: str, fake) -> None:
     acc = make_account(balance=5000)
-    user = _user(acc.id)
+    user = user_row(acc.id)
     first = _ask(acc.id, "Hello", "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(first))
-    _tx(conversations.set_system_prompt, user, first.conversation_id, "Answer like a pirate.")
-    msg = _tx(
+    in_write(conversations.set_system_prompt, user, first.conversation_id, "Answer like a pirate.")
+    msg = in_write(
         conversations.post_user_message, user, first.conversation_id, "Again", "gpt-3.5-turbo"
     )
-    second = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
+    second = in_write(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(second))
     sent = fake.requests[-1]["body"]["messages"]
     assert sent[0] == {"role": "system", "content": "Answer like a pirate."}
@@ -297,11 +298,11 @@ def test_system_prompt_is_sent_first(database: str, fake) -> None:
 
 def test_nul_characters_never_reach_the_database(database: str, fake) -> None:
     acc = make_account(balance=5000)
-    user = _user(acc.id)
+    user = user_row(acc.id)
     with pytest.raises(InvalidInput):
-        _tx(conversations.post_user_message, user, None, "bad\x00text", "gpt-3.5-turbo")
+        in_write(conversations.post_user_message, user, None, "bad\x00text", "gpt-3.5-turbo")
     with pytest.raises(NotFound):
-        _tx(conversations.get, user, "abc\x00")
+        in_write(conversations.get, user, "abc\x00")
     fake.behavior = FakeBehavior(reply_text="odd \x00 reply")
     p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
     outcome = asyncio.run(relay.stream_answer(p))
@@ -327,12 +328,12 @@ def test_invisible_padding_is_paid_for_before_the_request_leaves(
     # Issue 12: "hi" + 99,998 blanks was estimated at ~1 token and sent on a 50-credit balance.
     acc = make_account(balance=50)
     prompt = "hi" + filler * 99_998
-    msg = _tx(conversations.post_user_message, _user(acc.id), None, prompt, "gpt-3.5-turbo")
+    msg = in_write(conversations.post_user_message, user_row(acc.id), None, prompt, "gpt-3.5-turbo")
     with pytest.raises(InsufficientBalance) as refused:
-        _tx(answers.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+        in_write(answers.begin_answer, user_row(acc.id), msg.id, "gpt-3.5-turbo")
     assert refused.value.details["needed"] > 700
     assert fake.request_count == 0
-    assert _user(acc.id).balance == 50 and _user(acc.id).reserved == 0
+    assert user_row(acc.id).balance == 50 and user_row(acc.id).reserved == 0
 
 
 @pytest.mark.parametrize("control", ["\x1c", "\x00", "\x7f", "\x85", "\x0b"])
@@ -340,18 +341,18 @@ def test_control_characters_are_refused_and_nothing_is_stored(
     database: str, fake, control: str
 ) -> None:
     acc = make_account(balance=5000)
-    user = _user(acc.id)
+    user = user_row(acc.id)
     with pytest.raises(InvalidInput) as refused:
-        _tx(conversations.post_user_message, user, None, "hi" + control * 3, "gpt-3.5-turbo")
+        in_write(conversations.post_user_message, user, None, "hi" + control * 3, "gpt-3.5-turbo")
     assert refused.value.code == "control_characters" and refused.value.status == 422
-    assert _tx(conversations.listing, user) == [] and fake.request_count == 0
+    assert in_write(conversations.listing, user) == [] and fake.request_count == 0
 
 
 def test_tabs_and_line_ends_are_kept_with_cr_folded_into_lf(database: str, fake) -> None:
     acc = make_account(balance=5000)
-    msg = _tx(
+    msg = in_write(
         conversations.post_user_message,
-        _user(acc.id),
+        user_row(acc.id),
         None,
         "a\tb\r\nc\rd\ne",
         "gpt-3.5-turbo",
@@ -392,7 +393,7 @@ def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
     p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
     hub = RedisHub(redis_url)
     on_screen = _kill_once_shown(p, hub, 30)
-    assert _user(acc.id).reserved > 0 and _charges(acc.id) == []  # left open
+    assert user_row(acc.id).reserved > 0 and _charges(acc.id) == []  # left open
     with write_session() as s:  # the next start
         assert answers.recover(s, timedelta(0), hub.recorded_text) == 1
     [charge] = _charges(acc.id)
@@ -434,7 +435,7 @@ def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: 
         for i in range(10):
             started.append(_ask(acc.id, f"Question number {i}", "gpt-3.5-turbo"))
     assert started  # the first answers began before one was refused (pytest.raises above)
-    held = _user(acc.id).reserved
+    held = user_row(acc.id).reserved
     assert refused.value.code == "balance_held"
     facts = refused.value.details
     assert (facts["answers"], facts["held"], facts["available"]) == (
@@ -449,14 +450,14 @@ def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: 
     )
     for answer in started:  # once they finish, the credits are free again
         asyncio.run(relay.stream_answer(answer))
-    assert _user(acc.id).reserved == 0
+    assert user_row(acc.id).reserved == 0
     _ask(acc.id, "One more", "gpt-3.5-turbo")
 
 
 def test_a_balance_too_small_by_itself_is_plain_insufficient(database: str, fake) -> None:
     acc = make_account(balance=30)
     _ask(acc.id, "Hi", "gpt-3.5-turbo")  # holds all 30 credits
-    assert _user(acc.id).reserved == 30
+    assert user_row(acc.id).reserved == 30
     with pytest.raises(InsufficientBalance) as refused:  # 30 would not pay for this anyway
         _ask(acc.id, "word " * 100, "gpt-3.5-turbo")
     assert refused.value.code == "insufficient_balance"
@@ -468,11 +469,13 @@ def test_oldest_turns_are_dropped_to_fit_and_the_reservation_counts_what_is_sent
     database: str, fake, model: str
 ) -> None:
     acc = make_account(role="PRO", balance=100_000)
-    user = _user(acc.id)
+    user = user_row(acc.id)
     first = _ask(acc.id, "word " * 4000, model)  # gpt-4: 8,192 tokens, 2,048 kept for answers
     asyncio.run(relay.stream_answer(first))
-    msg = _tx(conversations.post_user_message, user, first.conversation_id, "more " * 3000, model)
-    second = _tx(answers.begin_answer, user, msg.id, model)
+    msg = in_write(
+        conversations.post_user_message, user, first.conversation_id, "more " * 3000, model
+    )
+    second = in_write(answers.begin_answer, user, msg.id, model)
     sent = [m.content for m in second.messages]
     if model == "gpt-4":
         # the first question no longer fits; its (short) answer still does

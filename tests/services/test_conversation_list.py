@@ -14,55 +14,56 @@ from metogpt.services import conversations
 from metogpt.services.db import read_session
 from metogpt.services.errors import NotFound
 from tests.conftest import make_account
-from tests.support.calls import in_write as _tx
-from tests.support.calls import user_row as _user
+from tests.support.calls import in_write, user_row
 
 
 def _chat(user: User, text: str) -> str:
-    return _tx(conversations.post_user_message, user, None, text, "gpt-3.5-turbo").conversation_id
+    return in_write(
+        conversations.post_user_message, user, None, text, "gpt-3.5-turbo"
+    ).conversation_id
 
 
 def test_delete_hides_at_once_undo_restores_and_the_purge_removes_for_good(
     database: str,
 ) -> None:
-    user = _user(make_account().id)
+    user = user_row(make_account().id)
     kept, gone = _chat(user, "Keep me"), _chat(user, "Delete me")
-    _tx(conversations.remove, user, gone)
-    assert [c.id for c in _tx(conversations.listing, user)] == [kept]
-    assert [c.id for c in _tx(conversations.listing, user, "delete me")] == []
+    in_write(conversations.remove, user, gone)
+    assert [c.id for c in in_write(conversations.listing, user)] == [kept]
+    assert [c.id for c in in_write(conversations.listing, user, "delete me")] == []
     with pytest.raises(NotFound):
-        _tx(conversations.get, user, gone)
-    assert _tx(conversations.screen, user, gone).current is None
+        in_write(conversations.get, user, gone)
+    assert in_write(conversations.screen, user, gone).current is None
     with pytest.raises(NotFound):  # nothing can be added to it meanwhile
-        _tx(conversations.post_user_message, user, gone, "more", "gpt-3.5-turbo")
+        in_write(conversations.post_user_message, user, gone, "more", "gpt-3.5-turbo")
 
-    _tx(conversations.restore, user, gone)
-    assert [c.id for c in _tx(conversations.listing, user)] == [gone, kept]
-    assert _tx(conversations.get, user, gone).title == "Delete me"
+    in_write(conversations.restore, user, gone)
+    assert [c.id for c in in_write(conversations.listing, user)] == [gone, kept]
+    assert in_write(conversations.get, user, gone).title == "Delete me"
 
-    _tx(conversations.remove, user, gone)
-    assert _tx(conversations.purge) == 0  # within the undo window: still restorable
+    in_write(conversations.remove, user, gone)
+    assert in_write(conversations.purge) == 0  # within the undo window: still restorable
     later = datetime.now(UTC) + timedelta(seconds=conversations.UNDO_SECONDS + 1)
-    assert _tx(conversations.purge, later) == 1
+    assert in_write(conversations.purge, later) == 1
     with read_session() as s:
         assert s.get(Conversation, gone) is None
         assert s.exec(select(Message).where(Message.conversation_id == gone)).all() == []
         assert s.get(Conversation, kept) is not None
     with pytest.raises(NotFound):
-        _tx(conversations.restore, user, gone)
+        in_write(conversations.restore, user, gone)
 
 
 def test_only_the_owner_deletes_or_restores(database: str) -> None:
-    owner, other = _user(make_account().id), _user(make_account().id)
+    owner, other = user_row(make_account().id), user_row(make_account().id)
     conv = _chat(owner, "Mine")
     with pytest.raises(NotFound):
-        _tx(conversations.remove, other, conv)
-    _tx(conversations.remove, owner, conv)
+        in_write(conversations.remove, other, conv)
+    in_write(conversations.remove, owner, conv)
     with pytest.raises(NotFound):
-        _tx(conversations.restore, other, conv)
+        in_write(conversations.restore, other, conv)
     with pytest.raises(NotFound):  # a live conversation is not "restored" either
-        _tx(conversations.restore, owner, _chat(owner, "Live"))
-    _tx(conversations.restore, owner, conv)
+        in_write(conversations.restore, owner, _chat(owner, "Live"))
+    in_write(conversations.restore, owner, conv)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from metogpt.models import Attachment, Message, User, utcnow
+from metogpt.models import Attachment, Message, utcnow
 from metogpt.services import answers, conversations, files, setup
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import ErrorCode, ServiceError
@@ -29,10 +29,6 @@ def acc(database: str, storage: Storage) -> Account:
     return make_account("PRO", balance=100_000)
 
 
-def _user(acc: Account) -> User:
-    return user_row(acc.id)
-
-
 def _rows() -> list[Attachment]:
     with read_session() as session:
         return list(session.exec(select(Attachment).order_by(col(Attachment.position))).all())
@@ -41,13 +37,13 @@ def _rows() -> list[Attachment]:
 def _post(acc: Account, file_ids: list[str], text: str = "Compare these") -> Message:
     with write_session() as session:
         return conversations.post_user_message(
-            session, _user(acc), None, text, "gpt-4", file_ids=file_ids
+            session, user_row(acc.id), None, text, "gpt-4", file_ids=file_ids
         )
 
 
 def _edit(acc: Account, message_id: str, text: str) -> Message:
     with write_session() as session:
-        return conversations.edit_user_message(session, _user(acc), message_id, text)
+        return conversations.edit_user_message(session, user_row(acc.id), message_id, text)
 
 
 def test_an_edited_message_keeps_its_files(acc: Account, storage: Storage) -> None:
@@ -57,13 +53,13 @@ def test_an_edited_message_keeps_its_files(acc: Account, storage: Storage) -> No
     edited = _edit(acc, first.id, "Compare them, briefly")
     assert edited.id != first.id and edited.parent_id == first.parent_id
     with read_session() as session:
-        thread = conversations.thread(session, _user(acc), first.conversation_id)
+        thread = conversations.thread(session, user_row(acc.id), first.conversation_id)
     [shown] = [m for m in thread if m.id == edited.id]
     assert [(f.name, f.kind) for f in shown.files] == [("note.md", "text"), ("shot.png", "image")]
     assert all(f.id not in (note.id, shot.id) for f in shown.files)  # rows of its own
     # the answer to the edit is given the files: the text as a context block, the image
     with write_session() as session:
-        prepared = answers.begin_answer(session, _user(acc), edited.id, "gpt-4")
+        prepared = answers.begin_answer(session, user_row(acc.id), edited.id, "gpt-4")
     last = prepared.messages[-1]
     assert last.content == "Compare them, briefly"
     assert len(last.files) == 1 and "The budget is 42" in last.files[0]
@@ -92,7 +88,7 @@ def test_kept_files_are_stored_once_counted_once_and_deleted_with_the_conversati
     with write_session() as session:
         files.delete_unsent(session, acc.actor(), more.id)
     with write_session() as session:
-        conversations.remove(session, _user(acc), msg.conversation_id)
+        conversations.remove(session, user_row(acc.id), msg.conversation_id)
     with write_session() as session:
         later = utcnow() + timedelta(seconds=conversations.UNDO_SECONDS + 1)
         assert conversations.purge(session, now=later) == 1

@@ -21,7 +21,7 @@ from metogpt.services.live.core import End, Hub, MemoryHub
 from metogpt.services.live.streams import RedisHub
 from tests.conftest import Account, make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
-from tests.services.test_chat import _tx, _user
+from tests.support.calls import in_write, user_row
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 T = TypeVar("T")
@@ -192,10 +192,10 @@ def test_the_page_gets_the_whole_answer_while_it_streams_and_after(
 ) -> None:
     fake.behavior = FakeBehavior(reply_tokens=120, tokens_per_second=300)
     acc = make_account(balance=5000)
-    user = _user(acc.id)
+    user = user_row(acc.id)
     token = acc.token
-    msg = _tx(conversations.post_user_message, user, None, "Tell me", "gpt-3.5-turbo")
-    p = _tx(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
+    msg = in_write(conversations.post_user_message, user, None, "Tell me", "gpt-3.5-turbo")
+    p = in_write(answers.begin_answer, user, msg.id, "gpt-3.5-turbo")
 
     async def follow(offset: int) -> tuple[str, End]:
         text = ""
@@ -244,8 +244,10 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def _unstreamed() -> tuple[Account, answers.PreparedAnswer]:
     """An account and an answer that has begun (reserved, stored as streaming), no more."""
     acc = make_account(balance=5000)
-    msg = _tx(conversations.post_user_message, _user(acc.id), None, "Hello?", "gpt-3.5-turbo")
-    return acc, _tx(answers.begin_answer, _user(acc.id), msg.id, "gpt-3.5-turbo")
+    msg = in_write(
+        conversations.post_user_message, user_row(acc.id), None, "Hello?", "gpt-3.5-turbo"
+    )
+    return acc, in_write(answers.begin_answer, user_row(acc.id), msg.id, "gpt-3.5-turbo")
 
 
 @pytest.mark.usefixtures("configured")
@@ -277,7 +279,9 @@ def test_a_reader_whose_end_was_lost_finishes_from_the_database(
         async for event in await live.follow(acc.token, p.assistant_message_id):
             events.append(event)
             if len(events) == 1:  # stored whole; the hub is never told
-                _tx(answers.finish_answer, p, "Half of it, and the rest", None, MessageStatus.DONE)
+                in_write(
+                    answers.finish_answer, p, "Half of it, and the rest", None, MessageStatus.DONE
+                )
         return events
 
     assert _run(scenario) == [

@@ -18,7 +18,7 @@ from metogpt.services import analytics, billing, holds, me
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import InvalidInput
 from tests.conftest import Account, make_account
-from tests.support.calls import user_row as _user
+from tests.support.calls import user_row
 
 
 def _charge(user_id: str, model: str, coef: str, prompt: int, completion: int) -> int:
@@ -45,7 +45,7 @@ def test_profile_changes_name_language_and_theme(database: str) -> None:
     alice = make_account()
     with write_session() as s:
         me.update_profile(s, alice.actor(), "  Alice Liddell ", "ru", "dark")
-    user = _user(alice.id)
+    user = user_row(alice.id)
     assert (user.name, user.locale, user.theme) == ("Alice Liddell", "ru", "dark")
 
 
@@ -64,24 +64,24 @@ def test_a_bad_profile_changes_nothing(
     database: str, name: str, locale: str, theme: str | None
 ) -> None:
     alice = make_account()
-    before = _user(alice.id)
+    before = user_row(alice.id)
     with pytest.raises(InvalidInput), write_session() as s:
         me.update_profile(s, alice.actor(), name, locale, theme)
-    after = _user(alice.id)
+    after = user_row(alice.id)
     assert (after.name, after.locale, after.theme) == (before.name, before.locale, "system")
 
 
 def test_the_theme_is_remembered_per_user(database: str) -> None:
     alice, bob = make_account(), make_account()
-    assert _user(alice.id).theme == "system"  # the default: follow the device
+    assert user_row(alice.id).theme == "system"  # the default: follow the device
     for theme in ("dark", "light", "system", "dark"):
         with write_session() as s:
             me.set_theme(s, alice.actor(), theme)
-        assert _user(alice.id).theme == theme
-    assert _user(bob.id).theme == "system"
+        assert user_row(alice.id).theme == theme
+    assert user_row(bob.id).theme == "system"
     with pytest.raises(InvalidInput), write_session() as s:
         me.set_theme(s, alice.actor(), "DARK")
-    assert _user(alice.id).theme == "dark"
+    assert user_row(alice.id).theme == "dark"
 
 
 # ---- usage, ledger, CSV: one's own only ---------------------------------------------------

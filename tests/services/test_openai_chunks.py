@@ -1,7 +1,7 @@
 """The OpenAI stream read as plain server-sent events (services/llm/openai.py `_chunks`,
 which skips the SDK's typed chunks): the event framing providers use, and a failure
 reported inside the stream. The whole path, through the SDK against the fake provider, is
-in test_providers.py."""
+in providers/ (test_streaming.py, test_failures.py)."""
 
 from __future__ import annotations
 

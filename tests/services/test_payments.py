@@ -29,18 +29,12 @@ from metogpt.services.errors import (
 )
 from tests.conftest import Account, make_account
 from tests.fixtures.fake_payments import FakePaymentServer
+from tests.support.calls import user_row
 
 
 def _package(admin: Account, price: int = 19900, currency: str = "RUB", credits: int = 5000):
     with write_session() as s:
         return payments.create_package(s, admin.actor(), "Starter", price, currency, credits)
-
-
-def _user(acc: Account) -> User:
-    with read_session() as s:
-        user = s.get(User, acc.id)
-        assert user is not None
-        return user
 
 
 def _books(user_id: str) -> tuple[int, int, int, int]:
@@ -95,7 +89,7 @@ def test_yookassa_payment_credits_once_for_ten_parallel_webhooks(
 ) -> None:
     buyer = make_account(balance=100)
     package = _package(admin)
-    payment = payments.start_payment(_user(buyer), package.id, "yookassa", "http://app")
+    payment = payments.start_payment(user_row(buyer.id), package.id, "yookassa", "http://app")
     assert payment.status == "pending" and payment.confirmation_url
     assert payment.confirmation_url.startswith(providers.base_url + "/pay/yookassa/")
     created = providers.requests[-1]
@@ -120,7 +114,9 @@ def test_yookassa_cancel_credits_nothing(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     body, _ = providers.cancel("yookassa", payment.provider_payment_id or "")
     assert payments.yookassa_webhook(body, "127.0.0.1") == "canceled"
     assert _payment(payment.id).status == "canceled"
@@ -131,7 +127,9 @@ def test_a_notification_the_api_does_not_confirm_credits_nothing_and_is_logged(
     database: str, admin: Account, providers: FakePaymentServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     forged = json.dumps({
         "type": "notification", "event": "payment.succeeded",
         "object": {"id": payment.provider_payment_id, "status": "succeeded", "paid": True,
@@ -151,7 +149,9 @@ def test_notifications_from_untrusted_addresses_are_refused(
     database: str, admin: Account, providers: FakePaymentServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     body, _ = providers.pay("yookassa", payment.provider_payment_id or "")
     trusted = dataclasses.replace(
         gateways.settings, yookassa_trusted_ips=["yookassa", "10.1.0.0/16"]
@@ -169,7 +169,9 @@ def test_an_amount_that_does_not_match_the_package_credits_nothing(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     pid = payment.provider_payment_id or ""
     providers.objects[pid]["amount"] = {"value": "1.99", "currency": "RUB"}
     body, _ = providers.pay("yookassa", pid)
@@ -186,7 +188,9 @@ def test_a_yookassa_refund_reverses_exactly_even_before_the_success_arrives(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=700)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     pid = payment.provider_payment_id or ""
     success, _ = providers.pay("yookassa", pid)
     refund = yookassa.Refund.create(
@@ -211,7 +215,9 @@ def test_a_partial_refund_takes_back_its_share(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     pid = payment.provider_payment_id or ""
     payments.yookassa_webhook(providers.pay("yookassa", pid)[0], "127.0.0.1")
     for value in ("49.75", "49.75"):  # a quarter of 199.00, twice
@@ -229,7 +235,7 @@ def test_stripe_checkout_credits_once_for_ten_parallel_events(
 ) -> None:
     buyer = make_account(balance=0)
     package = _package(admin, price=999, currency="USD", credits=3000)
-    payment = payments.start_payment(_user(buyer), package.id, None, "http://app")
+    payment = payments.start_payment(user_row(buyer.id), package.id, None, "http://app")
     assert payment.provider == "stripe"  # the default for a currency other than rubles
     created = providers.requests[-1]["body"]
     assert created["line_items"][0]["price_data"] == {
@@ -248,7 +254,7 @@ def test_forged_stripe_events_credit_nothing_and_are_logged(
 ) -> None:
     buyer = make_account(balance=0)
     package = _package(admin, price=999, currency="USD", credits=3000)
-    payment = payments.start_payment(_user(buyer), package.id, "stripe", "http://app")
+    payment = payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
     session = dict(providers.objects[payment.provider_payment_id or ""])
     session.update(status="complete", payment_status="paid")
     body, headers = providers.stripe_event(
@@ -275,7 +281,7 @@ def test_a_stripe_refund_reverses_and_an_expired_session_cancels(
 ) -> None:
     buyer = make_account(balance=0)
     package = _package(admin, price=999, currency="USD", credits=3000)
-    paid = payments.start_payment(_user(buyer), package.id, "stripe", "http://app")
+    paid = payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
     body, headers = providers.pay("stripe", paid.provider_payment_id or "")
     payments.stripe_webhook(body, headers["stripe-signature"])
     session = _stripe(providers).v1.checkout.sessions.retrieve(paid.provider_payment_id or "")
@@ -286,7 +292,7 @@ def test_a_stripe_refund_reverses_and_an_expired_session_cancels(
     assert _books(buyer.id) == (0, 0, 0, 0)
     assert _kinds(buyer.id) == [("topup", 3000), ("refund", -3000)]
 
-    expired = payments.start_payment(_user(buyer), package.id, "stripe", "http://app")
+    expired = payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
     body, headers = providers.cancel("stripe", expired.provider_payment_id or "")
     assert payments.stripe_webhook(body, headers["stripe-signature"]) == "canceled"
     assert _books(buyer.id) == (0, 0, 0, 0)
@@ -299,7 +305,9 @@ def test_a_refund_takes_what_is_free_and_blocks_answers_until_the_rest_is_paid(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     pid = payment.provider_payment_id or ""
     payments.yookassa_webhook(providers.pay("yookassa", pid)[0], "127.0.0.1")
     with write_session() as s:  # an answer in progress holds 4000 of the 5000
@@ -332,7 +340,9 @@ def test_reconciliation_credits_a_payment_whose_webhook_was_lost(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(_user(buyer), _package(admin).id, "yookassa", "http://app")
+    payment = payments.start_payment(
+        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
+    )
     providers.pay("yookassa", payment.provider_payment_id or "")  # no webhook URL: lost
     with pytest.raises(Forbidden):
         payments.reconcile(buyer.actor(), payment.id)
@@ -350,7 +360,7 @@ def test_providers_are_off_until_configured_and_failures_are_recorded(
     buyer = make_account(balance=0)
     package = _package(admin)
     with pytest.raises(NotFound) as err:
-        payments.start_payment(_user(buyer), package.id, "stripe", "http://app")
+        payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
     assert err.value.code == "provider_off"
     with pytest.raises(NotFound):
         payments.stripe_webhook(b"{}", "t=1,v1=00")
@@ -359,7 +369,7 @@ def test_providers_are_off_until_configured_and_failures_are_recorded(
     )
     monkeypatch.setattr(gateways, "settings", unreachable)
     with pytest.raises(ProviderError):
-        payments.start_payment(_user(buyer), package.id, "stripe", "http://app")
+        payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
     with read_session() as s:
         failed = s.exec(select(Payment).where(Payment.user_id == buyer.id)).one()
     assert failed.status == "failed" and failed.problem

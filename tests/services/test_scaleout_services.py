@@ -16,8 +16,7 @@ from metogpt.models import LedgerEntry, Message, MessageStatus, Reservation
 from metogpt.services import answers, billing, conversations, setup
 from metogpt.services.db import read_session, write_session
 from tests.conftest import make_account
-from tests.support.calls import in_write as _tx
-from tests.support.calls import user_row as _user
+from tests.support.calls import in_write, user_row
 
 # --- recovery settings ---------------------------------------------------------------------
 
@@ -51,8 +50,8 @@ def test_a_bad_recovery_setting_falls_back_to_the_default(
 
 
 def _ask(user_id: str, text: str) -> answers.PreparedAnswer:
-    msg = _tx(conversations.post_user_message, _user(user_id), None, text, "gpt-3.5-turbo")
-    return _tx(answers.begin_answer, _user(user_id), msg.id, "gpt-3.5-turbo")
+    msg = in_write(conversations.post_user_message, user_row(user_id), None, text, "gpt-3.5-turbo")
+    return in_write(answers.begin_answer, user_row(user_id), msg.id, "gpt-3.5-turbo")
 
 
 def _age(reservation_id: str, by: timedelta) -> None:
@@ -72,7 +71,7 @@ def test_recovery_settles_only_reservations_older_than_the_threshold(
     monkeypatch.setenv("METOGPT_RECOVERY_STALE_SECONDS", "600")
     acc = make_account(balance=50_000)  # room for two reservations
     abandoned, live = _ask(acc.id, "left by a dead worker"), _ask(acc.id, "still streaming")
-    _tx(answers.append_partials, {abandoned.assistant_message_id: "some text that was shown"})
+    in_write(answers.append_partials, {abandoned.assistant_message_id: "some text that was shown"})
     _age(abandoned.reservation_id, timedelta(seconds=601))
 
     assert setup.recover_abandoned() == 1
@@ -86,7 +85,7 @@ def test_recovery_settles_only_reservations_older_than_the_threshold(
             select(LedgerEntry).where(LedgerEntry.message_id == abandoned.assistant_message_id)
         ).all()
         assert -charge.amount == math.ceil((cut.prompt_tokens or 0) + (cut.completion_tokens or 0))
-        assert _user(acc.id).reserved == kept.amount
+        assert user_row(acc.id).reserved == kept.amount
         assert billing.reconcile(s) == []
 
 
@@ -102,7 +101,7 @@ def test_an_answer_cut_before_any_saved_text_is_closed_and_costs_nothing(databas
         assert question is not None and question.content == "the worker died at once"
         assert s.exec(select(LedgerEntry).where(LedgerEntry.kind == "charge")).all() == []
         assert billing.reconcile(s) == []
-    assert _user(acc.id).balance == 2000 and _user(acc.id).reserved == 0
+    assert user_row(acc.id).balance == 2000 and user_row(acc.id).reserved == 0
 
 
 def test_bootstrap_settles_open_answers_unless_told_not_to(database: str) -> None:

@@ -14,15 +14,14 @@ from metogpt.services.db import read_session
 from metogpt.services.errors import InvalidInput
 from metogpt.services.travel.sampling import Sampling
 from tests.conftest import make_account
-from tests.support.calls import in_write as _tx
-from tests.support.calls import user_row as _user
+from tests.support.calls import in_write, user_row
 
 
 @pytest.mark.parametrize("model", ["gpt-4", "claude-3"])
 def test_preset_parameters_reach_the_provider(database: str, fake, model: str) -> None:
     acc = make_account("PRO", balance=50_000)
-    user = _user(acc.id)
-    msg = _tx(
+    user = user_row(acc.id)
+    msg = in_write(
         conversations.post_user_message,
         user,
         None,
@@ -31,7 +30,7 @@ def test_preset_parameters_reach_the_provider(database: str, fake, model: str) -
         system_prompt="Be brief.",
         sampling=Sampling(temperature=1.5, top_p=0.8, max_tokens=50),
     )
-    prepared = _tx(answers.begin_answer, user, msg.id, model)
+    prepared = in_write(answers.begin_answer, user, msg.id, model)
     assert prepared.max_tokens == 50
     with read_session() as s:
         held = s.exec(select(Reservation).where(Reservation.user_id == acc.id)).one()
@@ -47,9 +46,9 @@ def test_preset_parameters_reach_the_provider(database: str, fake, model: str) -
 
 def test_without_parameters_the_provider_defaults_apply(database: str, fake) -> None:
     acc = make_account("PRO", balance=50_000)
-    user = _user(acc.id)
-    msg = _tx(conversations.post_user_message, user, None, "Hello", "gpt-4")
-    asyncio.run(relay.stream_answer(_tx(answers.begin_answer, user, msg.id, "gpt-4")))
+    user = user_row(acc.id)
+    msg = in_write(conversations.post_user_message, user, None, "Hello", "gpt-4")
+    asyncio.run(relay.stream_answer(in_write(answers.begin_answer, user, msg.id, "gpt-4")))
     body = fake.requests[-1]["body"]
     assert "temperature" not in body and "top_p" not in body
 
@@ -66,4 +65,6 @@ def test_without_parameters_the_provider_defaults_apply(database: str, fake) -> 
 def test_out_of_range_parameters_are_refused(database: str, params: Sampling) -> None:
     acc = make_account("PRO", balance=50_000)
     with pytest.raises(InvalidInput):
-        _tx(conversations.post_user_message, _user(acc.id), None, "Hi", "gpt-4", sampling=params)
+        in_write(
+            conversations.post_user_message, user_row(acc.id), None, "Hi", "gpt-4", sampling=params
+        )

@@ -1,10 +1,13 @@
-"""Calling services from a test: each call in its own write transaction, rows read fresh."""
+"""Calling services from a test: each call in its own write transaction, rows read fresh,
+a whole chat turn."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from metogpt.models import User
+from metogpt.services import answers, conversations, relay
 from metogpt.services.db import read_session, write_session
 
 
@@ -20,3 +23,12 @@ def in_write(fn: Any, *args: Any, **kw: Any) -> Any:
     """`fn(session, *args, **kw)` in a write transaction of its own, committed on return."""
     with write_session() as s:
         return fn(s, *args, **kw)
+
+
+def answered_turn(user_id: str, conv: str | None, text: str, model: str = "gpt-3.5-turbo") -> str:
+    """The user asks `text` in `conv` (None: a new conversation) and the provider's answer is
+    streamed and billed; returns the conversation's id."""
+    msg = in_write(conversations.post_user_message, user_row(user_id), conv, text, model)
+    prepared = in_write(answers.begin_answer, user_row(user_id), msg.id, model)
+    asyncio.run(relay.stream_answer(prepared))
+    return prepared.conversation_id

@@ -3,7 +3,7 @@
 One module per area; the routers import the shared ones from here. The travelling
 conversations' shapes (list, imports, shares, presets) are in schemas/travel.py."""
 
-from metogpt.api.schemas.base import WHOLE, ErrorOut, Strict
+from metogpt.api.schemas.base import WHOLE, ErrorOut, Page, Strict, rows_named
 from metogpt.api.schemas.files import FileOut
 from metogpt.api.schemas.ledger import BalanceIn, BalanceOut, TransactionOut, TransactionsOut
 from metogpt.api.schemas.roles import (
@@ -40,6 +40,7 @@ __all__ = [
     "MeOut",
     "ModelOut",
     "ModelsOut",
+    "Page",
     "PasswordChangeIn",
     "PasswordResetIn",
     "RegisterIn",
@@ -56,4 +57,5 @@ __all__ = [
     "UserOut",
     "UsersOut",
     "grants_in",
+    "rows_named",
 ]

@@ -1,10 +1,13 @@
-"""What the request and answer shapes share: strict input, the error body, whole numbers."""
+"""What the request and answer shapes share: strict input, the error body, whole numbers,
+a page of a list."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+T = TypeVar("T")
 
 
 class Strict(BaseModel):
@@ -25,3 +28,21 @@ def _whole(value: Any) -> Any:
 # A StrictInt that takes 100.0 for 100: `Annotated[StrictInt, Field(ge=.., le=..), WHOLE]`
 # (after the constraints, so the schema documents them as minimum and maximum).
 WHOLE = BeforeValidator(_whole)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list (`limit`, `offset`) and how many rows the whole list has. On the
+    wire the rows are named after the list, `{users: [...], total}` (PRODUCT.md §4): a page
+    names them with `model_config = rows_named("users")`; in Python they are `rows`."""
+
+    rows: list[T]
+    total: int
+
+
+def rows_named(name: str) -> ConfigDict:
+    """The config of a page whose rows are `name` on the wire (and in its OpenAPI schema)."""
+    return ConfigDict(
+        alias_generator=lambda field: name if field == "rows" else field,
+        validate_by_name=True,
+        serialize_by_alias=True,
+    )

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from metogpt.api.schemas.base import Strict
+from metogpt.api.schemas.base import Page, Strict, rows_named
 from metogpt.api.schemas.users import UserOut
 from metogpt.models import LedgerEntry, iso
 from metogpt.services import coefficients
@@ -113,6 +113,5 @@ class BalanceOut(BaseModel):
     transaction: TransactionOut | None
 
 
-class TransactionsOut(BaseModel):
-    transactions: list[TransactionOut]
-    total: int
+class TransactionsOut(Page[TransactionOut]):
+    model_config = rows_named("transactions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from metogpt.api.schemas.base import Strict
+from metogpt.api.schemas.base import Page, Strict, rows_named
 from metogpt.models import Conversation, Share, iso
 from metogpt.services.travel.presets import PresetInput, PresetView
 
@@ -32,9 +32,8 @@ class ConversationOut(BaseModel):
         )
 
 
-class ConversationsOut(BaseModel):
-    conversations: list[ConversationOut]
-    total: int
+class ConversationsOut(Page[ConversationOut]):
+    model_config = rows_named("conversations")
 
 
 class SkippedOut(BaseModel):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from metogpt.api.schemas.base import Strict
+from metogpt.api.schemas.base import Page, Strict, rows_named
 from metogpt.api.schemas.roles import Matrix
 from metogpt.models import User, iso
 from metogpt.services import coefficients
@@ -96,9 +96,8 @@ class MeOut(BaseModel):
     models: list[ModelOut]
 
 
-class UsersOut(BaseModel):
-    users: list[UserOut]
-    total: int
+class UsersOut(Page[UserOut]):
+    model_config = rows_named("users")
 
 
 class ModelsOut(BaseModel):
