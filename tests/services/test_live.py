@@ -83,6 +83,29 @@ def test_a_reader_gets_every_delta_batched_and_the_end(pair: tuple[Hub, Hub]) ->
     assert len(deltas) < 40
 
 
+def test_a_reader_slower_than_the_writer_misses_nothing(pair: tuple[Hub, Hub]) -> None:
+    """More text handed out while the reader is still busy with the last delta (its client
+    is slow to take it) reaches it after that delta, none of it skipped."""
+    writer, reader = pair
+    answer = new_id()
+
+    async def scenario() -> list[live.Event]:
+        writer.open(answer, lambda: None)
+        writer.write(answer, "first ")
+        events = reader.follow(answer, 0)
+        got: list[live.Event] = [await anext(events)]  # the reader is suspended in its yield
+        for word in ("second ", "third "):
+            writer.write(answer, word)
+            await asyncio.sleep(core.FLUSH_SECONDS * 3)  # handed out meanwhile
+        await writer.close(answer, "done")
+        return got + [event async for event in events]
+
+    events = _run(scenario)
+    deltas = [event for event in events if isinstance(event, live.Delta)]
+    assert events == [*deltas, End("done")]
+    assert _text(deltas) == "first second third " and [d.offset for d in deltas] == [0, 6, 13]
+
+
 def test_a_reader_resumes_from_any_offset_even_after_the_end(pair: tuple[Hub, Hub]) -> None:
     writer, reader = pair
     answer = new_id()
