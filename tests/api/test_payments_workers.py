@@ -6,11 +6,7 @@ restart, is given once."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,44 +18,10 @@ from metogpt.services import db
 from tests.api.helpers import balance_of, ledger_of
 from tests.conftest import Account, make_account
 from tests.fixtures.fake_payments import FakePaymentServer
+from tests.support.workers import REQUEST_TIMEOUT, Workers
 
 
-class Workers:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.urls: list[str] = []
-
-    def start(self) -> None:
-        for _ in range(2):
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            self.procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "uvicorn", "--factory", "metogpt.api:build_api",
-                     "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                    env=self.env,
-                )
-            )  # fmt: skip
-            self.urls.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
-        for url in self.urls:
-            while True:
-                try:
-                    if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "a worker did not start"
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            proc.terminate()
-            proc.wait(timeout=30)
-        self.procs, self.urls = [], []
-
+class PaymentWorkers(Workers):
     def at_once(self, send: Callable[[str], httpx.Response], times: int = 10) -> list[Any]:
         """`send(worker_url)` from `times` threads at once, alternating between the workers."""
         gate = threading.Barrier(times)
@@ -75,7 +37,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(database: str, providers: FakePaymentServer) -> Iterator[Workers]:
+def workers(database: str, providers: FakePaymentServer) -> Iterator[PaymentWorkers]:
     env = os.environ | {
         "DATABASE_URL": db.engines().url,
         "METOGPT_YOOKASSA_SHOP_ID": providers.shop_id,
@@ -85,21 +47,26 @@ def workers(database: str, providers: FakePaymentServer) -> Iterator[Workers]:
         "METOGPT_STRIPE_WEBHOOK_SECRET": providers.stripe_webhook_secret,
         "METOGPT_STRIPE_API_BASE": providers.stripe_api_base,
     }
-    pool = Workers(env)
+    pool = PaymentWorkers(env)
     pool.start()
     yield pool
     pool.stop()
 
 
-def _buy(workers: Workers, admin: Account, buyer: Account, currency: str) -> str:
+def _buy(workers: PaymentWorkers, admin: Account, buyer: Account, currency: str) -> str:
     package = {"name": "Pack", "price": 19900, "currency": currency, "credits": 5000}
-    r = httpx.post(f"{workers.urls[0]}/api/admin/packages", json=package, headers=admin.headers)
+    r = httpx.post(
+        f"{workers.urls[0]}/api/admin/packages",
+        json=package,
+        headers=admin.headers,
+        timeout=REQUEST_TIMEOUT,
+    )
     assert r.status_code == 201, r.text
     r = httpx.post(
         f"{workers.urls[1]}/api/payments",
         json={"package_id": r.json()["id"]},
         headers=buyer.headers,
-        timeout=30,
+        timeout=REQUEST_TIMEOUT,
     )
     assert r.status_code == 201, r.text
     return r.json()["confirmation_url"].rsplit("/", 1)[1]
@@ -107,14 +74,17 @@ def _buy(workers: Workers, admin: Account, buyer: Account, currency: str) -> str
 
 @pytest.mark.parametrize("provider", ["yookassa", "stripe"])
 def test_one_webhook_ten_times_at_once_to_two_workers_credits_once(
-    workers: Workers, admin: Account, providers: FakePaymentServer, provider: str
+    workers: PaymentWorkers, admin: Account, providers: FakePaymentServer, provider: str
 ) -> None:
     buyer = make_account(balance=0)
     provider_id = _buy(workers, admin, buyer, "RUB" if provider == "yookassa" else "USD")
     body, headers = providers.pay(provider, provider_id)  # type: ignore[arg-type]
     results = workers.at_once(
         lambda url: httpx.post(
-            f"{url}/api/payments/{provider}/webhook", content=body, headers=headers, timeout=60
+            f"{url}/api/payments/{provider}/webhook",
+            content=body,
+            headers=headers,
+            timeout=REQUEST_TIMEOUT,
         )
     )
     assert results == [{"result": "succeeded"}] * 10
@@ -123,17 +93,20 @@ def test_one_webhook_ten_times_at_once_to_two_workers_credits_once(
 
 
 def test_a_grant_asked_for_through_two_workers_and_after_restarts_is_given_once(
-    workers: Workers, admin: Account
+    workers: PaymentWorkers, admin: Account
 ) -> None:
     grant = {"amount": 1000, "every": 1, "unit": "days", "mode": "add"}
     r = httpx.put(
-        f"{workers.urls[0]}/api/admin/roles/USER", json={"grant": grant}, headers=admin.headers
+        f"{workers.urls[0]}/api/admin/roles/USER",
+        json={"grant": grant},
+        headers=admin.headers,
+        timeout=REQUEST_TIMEOUT,
     )
     assert r.status_code == 200, r.text
     user = make_account(balance=0)
 
     def ask(url: str) -> httpx.Response:
-        return httpx.get(f"{url}/api/me/grant", headers=user.headers, timeout=60)
+        return httpx.get(f"{url}/api/me/grant", headers=user.headers, timeout=REQUEST_TIMEOUT)
 
     first = workers.at_once(ask)
     assert {r["nextGrantAt"] for r in first} == {first[0]["nextGrantAt"]}

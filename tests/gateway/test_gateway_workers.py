@@ -4,9 +4,6 @@ disabled user is refused on the very next request by both; the rate limit is sha
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,15 +17,10 @@ from metogpt.services.permissions import Actor
 from tests.conftest import Account, make_account
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.gateway.conftest import set_limits
+from tests.support.workers import REQUEST_TIMEOUT, Workers
 
 _SYSTEM = Actor("test-setup", "ADMIN", permissions.full_matrix())
 _ASK = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "hi"}]}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -43,42 +35,28 @@ def workers(database: str, fake_server: FakeProviderServer) -> Iterator[list[str
         "OPENAI_API_KEY": "sk-test",
         "OPENAI_BASE_URL": fake_server.openai_base_url,
     }
-    procs, urls = [], []
-    for _ in range(2):
-        port = _free_port()
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "metogpt.api:build_api",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                env=env,
-            )
-        )  # fmt: skip
-        urls.append(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 180  # a busy machine starts them slowly
-    for url in urls:
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "a worker did not start"
-            time.sleep(0.1)
-    yield urls
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=30)
+    pool = Workers(env)
+    pool.start()
+    yield pool.urls
+    pool.stop()
 
 
 def _create(url: str, owner: Account, **body: object) -> str:
-    r = httpx.post(f"{url}/api/me/keys", json={"name": "k", **body}, headers=owner.headers)
+    r = httpx.post(
+        f"{url}/api/me/keys",
+        json={"name": "k", **body},
+        headers=owner.headers,
+        timeout=REQUEST_TIMEOUT,
+    )
     assert r.status_code == 201, r.text
     return r.json()["secret"]
 
 
 def _ask(url: str, secret: str) -> httpx.Response:
     headers = {"Authorization": f"Bearer {secret}"}
-    return httpx.post(f"{url}/v1/chat/completions", json=_ASK, headers=headers, timeout=30)
+    return httpx.post(
+        f"{url}/v1/chat/completions", json=_ASK, headers=headers, timeout=REQUEST_TIMEOUT
+    )
 
 
 def _statuses(urls: list[str], secret: str) -> list[int]:
@@ -91,8 +69,11 @@ def test_revoked_expired_and_disabled_keys_stop_on_every_worker_at_once(
     owner = make_account("USER", balance=10_000)
     revoked = _create(workers[0], owner)
     assert _statuses(workers, revoked) == [200, 200]
-    key_id = httpx.get(f"{workers[1]}/api/me/keys", headers=owner.headers).json()["keys"][0]["id"]
-    r = httpx.delete(f"{workers[1]}/api/me/keys/{key_id}", headers=owner.headers)
+    listed = httpx.get(f"{workers[1]}/api/me/keys", headers=owner.headers, timeout=REQUEST_TIMEOUT)
+    key_id = listed.json()["keys"][0]["id"]
+    r = httpx.delete(
+        f"{workers[1]}/api/me/keys/{key_id}", headers=owner.headers, timeout=REQUEST_TIMEOUT
+    )
     assert r.status_code == 200
     assert _statuses(workers, revoked) == [401, 401]
 

@@ -262,13 +262,16 @@ class MemoryHub(Hub):
                     return  # the caller asks the database again
                 continue
             news = recorded.news
-            for delta in recorded.deltas[seen:]:
+            # One delta at a time: while this reader is suspended in a yield (its client is
+            # slow to take the text), the hand-out may append more, which it must not skip.
+            while seen < len(recorded.deltas):
+                delta = recorded.deltas[seen]
+                seen += 1
                 if delta.end_offset > offset:
                     cut = max(offset - delta.offset, 0)
                     yield Delta(delta.offset + cut, delta.text[cut:])
                     offset = delta.end_offset
                     silence.heard()
-            seen = len(recorded.deltas)
             if recorded.end is not None:
                 yield End(recorded.end)
                 return
