@@ -18,7 +18,7 @@ def _respawn_failed_workers() -> None:
     module is imported by the reflex CLI before it starts the server). Granian's
     GRANIAN_RESPAWN_FAILED_WORKERS=false turns it off again. A worker that keeps dying
     within seconds still stops the server (granian's crash-loop guard).
-    tests/e2e/test_scaleout.py kills a worker and fails if this stops working."""
+    tests/e2e/scaleout/test_worker_killed.py kills a worker and fails if this stops working."""
     if not settings.respawn_failed_workers:
         return
     try:

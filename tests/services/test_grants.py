@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from metogpt.models import LedgerEntry, Role, User
 from metogpt.services import billing, grants, roles
@@ -18,6 +18,7 @@ from metogpt.services.errors import Forbidden, InvalidInput
 from metogpt.services.grants import Policy
 from metogpt.services.permissions import Actor
 from tests.conftest import Account, make_account
+from tests.support.calls import with_ledger_sum
 
 DAY1 = datetime(2026, 12, 3, 0, 0, 5, tzinfo=UTC)
 
@@ -32,15 +33,8 @@ def _set_grant(role: str, **policy: object) -> None:
 
 def _balance(user_id: str) -> int:
     """The balance, checked against the ledger's sum."""
-    with read_session() as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        total = s.exec(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                LedgerEntry.user_id == user_id
-            )
-        ).one()
-    assert user.balance == int(total)
+    user, total = with_ledger_sum(user_id)
+    assert user.balance == total
     return user.balance
 
 

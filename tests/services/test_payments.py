@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import stripe
 import yookassa
-from sqlmodel import func, select
+from sqlmodel import select
 
-from metogpt.models import LedgerEntry, Payment, User
+from metogpt.models import LedgerEntry, Payment
 from metogpt.services import billing, gateways, holds, payments, topups
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import (
@@ -29,7 +29,7 @@ from metogpt.services.errors import (
 )
 from tests.conftest import Account, make_account
 from tests.fixtures.fake_payments import FakePaymentServer
-from tests.support.calls import user_row
+from tests.support.calls import user_row, with_ledger_sum
 
 
 def _package(admin: Account, price: int = 19900, currency: str = "RUB", credits: int = 5000):
@@ -37,18 +37,24 @@ def _package(admin: Account, price: int = 19900, currency: str = "RUB", credits:
         return payments.create_package(s, admin.actor(), "Starter", price, currency, credits)
 
 
+def _started(buyer: Account, package_id: str, provider: str | None) -> Payment:
+    """The buyer's payment for the package, started (None: the provider by currency)."""
+    return payments.start_payment(user_row(buyer.id), package_id, provider, "http://app")
+
+
+def _paying(admin: Account, balance: int) -> tuple[Account, Payment, str]:
+    """A buyer holding `balance`, their YooKassa payment for a new package (not paid yet),
+    and the payment's id at YooKassa."""
+    buyer = make_account(balance=balance)
+    payment = _started(buyer, _package(admin).id, "yookassa")
+    return buyer, payment, payment.provider_payment_id or ""
+
+
 def _books(user_id: str) -> tuple[int, int, int, int]:
     """balance, reserved, owed and the ledger's sum; the first always equals the last."""
-    with read_session() as s:
-        user = s.get(User, user_id)
-        assert user is not None
-        total = s.exec(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                LedgerEntry.user_id == user_id
-            )
-        ).one()
-    assert user.balance == int(total), (user.balance, total)
-    return user.balance, user.reserved, user.owed, int(total)
+    user, total = with_ledger_sum(user_id)
+    assert user.balance == total, (user.balance, total)
+    return user.balance, user.reserved, user.owed, total
 
 
 def _kinds(user_id: str) -> list[tuple[str, int]]:
@@ -89,7 +95,7 @@ def test_yookassa_payment_credits_once_for_ten_parallel_webhooks(
 ) -> None:
     buyer = make_account(balance=100)
     package = _package(admin)
-    payment = payments.start_payment(user_row(buyer.id), package.id, "yookassa", "http://app")
+    payment = _started(buyer, package.id, "yookassa")
     assert payment.status == "pending" and payment.confirmation_url
     assert payment.confirmation_url.startswith(providers.base_url + "/pay/yookassa/")
     created = providers.requests[-1]
@@ -114,9 +120,7 @@ def test_yookassa_cancel_credits_nothing(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
+    payment = _started(buyer, _package(admin).id, "yookassa")
     body, _ = providers.cancel("yookassa", payment.provider_payment_id or "")
     assert payments.yookassa_webhook(body, "127.0.0.1") == "canceled"
     assert _payment(payment.id).status == "canceled"
@@ -127,9 +131,7 @@ def test_a_notification_the_api_does_not_confirm_credits_nothing_and_is_logged(
     database: str, admin: Account, providers: FakePaymentServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
+    payment = _started(buyer, _package(admin).id, "yookassa")
     forged = json.dumps({
         "type": "notification", "event": "payment.succeeded",
         "object": {"id": payment.provider_payment_id, "status": "succeeded", "paid": True,
@@ -149,9 +151,7 @@ def test_notifications_from_untrusted_addresses_are_refused(
     database: str, admin: Account, providers: FakePaymentServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
+    payment = _started(buyer, _package(admin).id, "yookassa")
     body, _ = providers.pay("yookassa", payment.provider_payment_id or "")
     trusted = dataclasses.replace(
         gateways.settings, yookassa_trusted_ips=["yookassa", "10.1.0.0/16"]
@@ -168,11 +168,7 @@ def test_notifications_from_untrusted_addresses_are_refused(
 def test_an_amount_that_does_not_match_the_package_credits_nothing(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
-    buyer = make_account(balance=0)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
-    pid = payment.provider_payment_id or ""
+    buyer, payment, pid = _paying(admin, balance=0)
     providers.objects[pid]["amount"] = {"value": "1.99", "currency": "RUB"}
     body, _ = providers.pay("yookassa", pid)
     assert payments.yookassa_webhook(body, "127.0.0.1") == "unconfirmed"
@@ -187,11 +183,7 @@ def test_an_amount_that_does_not_match_the_package_credits_nothing(
 def test_a_yookassa_refund_reverses_exactly_even_before_the_success_arrives(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
-    buyer = make_account(balance=700)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
-    pid = payment.provider_payment_id or ""
+    buyer, payment, pid = _paying(admin, balance=700)
     success, _ = providers.pay("yookassa", pid)
     refund = yookassa.Refund.create(
         {"payment_id": pid, "amount": {"value": "199.00", "currency": "RUB"}}
@@ -214,11 +206,7 @@ def test_a_yookassa_refund_reverses_exactly_even_before_the_success_arrives(
 def test_a_partial_refund_takes_back_its_share(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
-    buyer = make_account(balance=0)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
-    pid = payment.provider_payment_id or ""
+    buyer, payment, pid = _paying(admin, balance=0)
     payments.yookassa_webhook(providers.pay("yookassa", pid)[0], "127.0.0.1")
     for value in ("49.75", "49.75"):  # a quarter of 199.00, twice
         yookassa.Refund.create({"payment_id": pid, "amount": {"value": value, "currency": "RUB"}})
@@ -235,7 +223,7 @@ def test_stripe_checkout_credits_once_for_ten_parallel_events(
 ) -> None:
     buyer = make_account(balance=0)
     package = _package(admin, price=999, currency="USD", credits=3000)
-    payment = payments.start_payment(user_row(buyer.id), package.id, None, "http://app")
+    payment = _started(buyer, package.id, None)
     assert payment.provider == "stripe"  # the default for a currency other than rubles
     created = providers.requests[-1]["body"]
     assert created["line_items"][0]["price_data"] == {
@@ -254,7 +242,7 @@ def test_forged_stripe_events_credit_nothing_and_are_logged(
 ) -> None:
     buyer = make_account(balance=0)
     package = _package(admin, price=999, currency="USD", credits=3000)
-    payment = payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
+    payment = _started(buyer, package.id, "stripe")
     session = dict(providers.objects[payment.provider_payment_id or ""])
     session.update(status="complete", payment_status="paid")
     body, headers = providers.stripe_event(
@@ -281,7 +269,7 @@ def test_a_stripe_refund_reverses_and_an_expired_session_cancels(
 ) -> None:
     buyer = make_account(balance=0)
     package = _package(admin, price=999, currency="USD", credits=3000)
-    paid = payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
+    paid = _started(buyer, package.id, "stripe")
     body, headers = providers.pay("stripe", paid.provider_payment_id or "")
     payments.stripe_webhook(body, headers["stripe-signature"])
     session = _stripe(providers).v1.checkout.sessions.retrieve(paid.provider_payment_id or "")
@@ -292,7 +280,7 @@ def test_a_stripe_refund_reverses_and_an_expired_session_cancels(
     assert _books(buyer.id) == (0, 0, 0, 0)
     assert _kinds(buyer.id) == [("topup", 3000), ("refund", -3000)]
 
-    expired = payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
+    expired = _started(buyer, package.id, "stripe")
     body, headers = providers.cancel("stripe", expired.provider_payment_id or "")
     assert payments.stripe_webhook(body, headers["stripe-signature"]) == "canceled"
     assert _books(buyer.id) == (0, 0, 0, 0)
@@ -304,11 +292,7 @@ def test_a_stripe_refund_reverses_and_an_expired_session_cancels(
 def test_a_refund_takes_what_is_free_and_blocks_answers_until_the_rest_is_paid(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
-    buyer = make_account(balance=0)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
-    pid = payment.provider_payment_id or ""
+    buyer, _, pid = _paying(admin, balance=0)
     payments.yookassa_webhook(providers.pay("yookassa", pid)[0], "127.0.0.1")
     with write_session() as s:  # an answer in progress holds 4000 of the 5000
         hold = holds.reserve(
@@ -340,9 +324,7 @@ def test_reconciliation_credits_a_payment_whose_webhook_was_lost(
     database: str, admin: Account, providers: FakePaymentServer
 ) -> None:
     buyer = make_account(balance=0)
-    payment = payments.start_payment(
-        user_row(buyer.id), _package(admin).id, "yookassa", "http://app"
-    )
+    payment = _started(buyer, _package(admin).id, "yookassa")
     providers.pay("yookassa", payment.provider_payment_id or "")  # no webhook URL: lost
     with pytest.raises(Forbidden):
         payments.reconcile(buyer.actor(), payment.id)
@@ -360,7 +342,7 @@ def test_providers_are_off_until_configured_and_failures_are_recorded(
     buyer = make_account(balance=0)
     package = _package(admin)
     with pytest.raises(NotFound) as err:
-        payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
+        _started(buyer, package.id, "stripe")
     assert err.value.code == "provider_off"
     with pytest.raises(NotFound):
         payments.stripe_webhook(b"{}", "t=1,v1=00")
@@ -369,7 +351,7 @@ def test_providers_are_off_until_configured_and_failures_are_recorded(
     )
     monkeypatch.setattr(gateways, "settings", unreachable)
     with pytest.raises(ProviderError):
-        payments.start_payment(user_row(buyer.id), package.id, "stripe", "http://app")
+        _started(buyer, package.id, "stripe")
     with read_session() as s:
         failed = s.exec(select(Payment).where(Payment.user_id == buyer.id)).one()
     assert failed.status == "failed" and failed.problem

@@ -1,12 +1,14 @@
-"""Calling services from a test: each call in its own write transaction, rows read fresh,
-a whole chat turn."""
+"""Calling services from a test: each call in its own write transaction, rows read fresh
+(a user, with their ledger's sum), a whole chat turn."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from metogpt.models import User
+from sqlmodel import func, select
+
+from metogpt.models import LedgerEntry, User
 from metogpt.services import answers, conversations, relay
 from metogpt.services.db import read_session, write_session
 
@@ -17,6 +19,20 @@ def user_row(user_id: str) -> User:
         user = s.get(User, user_id)
         assert user is not None
         return user
+
+
+def with_ledger_sum(user_id: str) -> tuple[User, int]:
+    """The user as stored now and the sum of their ledger, read in one session: the books
+    are right when the balance equals the sum."""
+    with read_session() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        total = s.exec(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                LedgerEntry.user_id == user_id
+            )
+        ).one()
+        return user, int(total)
 
 
 def in_write(fn: Any, *args: Any, **kw: Any) -> Any:

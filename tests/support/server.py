@@ -1,7 +1,7 @@
 """The real app under test: `reflex run --env prod` in its own process group, on a free
 port, with a fresh SQLite database in a temp dir (or the PostgreSQL database and Redis it is
 given, with several workers). Used by the e2e fixtures (tests/e2e/conftest.py),
-tests/e2e/test_scaleout.py and the browser and load benchmarks in bench/."""
+tests/e2e/scaleout/ and the browser and load benchmarks in bench/."""
 
 from __future__ import annotations
 
