@@ -45,7 +45,13 @@ from metogpt.services.llm.tokens import count_text_tokens
 from tests.e2e.helpers import Person, in_thread, sign_in
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, CHAT, SESSION, ReflexTab
-from tests.support.server import ARTIFACTS, AppServer, free_port, fresh_postgres_database
+from tests.support.server import (
+    ARTIFACTS,
+    START_TIMEOUT,
+    AppServer,
+    free_port,
+    fresh_postgres_database,
+)
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -282,6 +288,16 @@ def follow_answer(
     return reader, asyncio.ensure_future(reader.run())
 
 
+async def all_read(readers: list[tuple[LiveReader, asyncio.Task]], text: str) -> None:
+    """Until every reader has read `text` (a reader that fails is reported at once)."""
+    async with asyncio.timeout(120):
+        while not all(text in reader.text for reader, _ in readers):
+            for _, task in readers:
+                if task.done() and task.exception():
+                    task.result()
+            await asyncio.sleep(0.05)
+
+
 async def started_answer(tab: ReflexTab) -> str:
     """The id of the answer the tab's turn has started (the page reads its stream)."""
     state = await tab.wait_for(lambda s: bool(s.get(CHAT, {}).get("stream_message_id")))
@@ -298,7 +314,11 @@ def test_chats_stream_on_both_workers_and_every_balance_reconciles(
     sockets: redis.Redis,
     fake_provider: FakeProviderServer,
 ) -> None:
-    fake_provider.behavior = FakeBehavior(reply_tokens=30, prompt_tokens=12, tokens_per_second=30)
+    # Each answer waits after its first token until every page reads its stream: a page
+    # that came late (a loaded machine) would get the finished answer in one piece.
+    fake_provider.behavior = FakeBehavior(
+        reply_tokens=30, prompt_tokens=12, tokens_per_second=30, hold_after_tokens=1
+    )
     members = [new_member(http, "multi") for _ in range(6)]
 
     async def scenario() -> tuple[list[dict[str, Any]], list[LiveReader]]:
@@ -310,6 +330,8 @@ def test_chats_stream_on_both_workers_and_every_balance_reconciles(
                 follow_answer(scale_server.base_url, member, await started_answer(tab))
                 for member, tab in zip(members, tabs, strict=True)
             ]
+            await all_read(following, "tok0")
+            fake_provider.release()
             for tab in tabs:
                 await tab.wait_for(answered)
             await asyncio.wait_for(asyncio.gather(*(task for _, task in following)), 60)
@@ -454,14 +476,19 @@ def test_a_page_reloaded_mid_answer_shows_it_again_from_its_start_as_it_goes_on(
     page: Page, http: httpx.Client, fake_provider: FakeProviderServer
 ) -> None:
     member = new_member(http, "reloader")
-    fake_provider.behavior = FakeBehavior(reply_tokens=600, prompt_tokens=5, tokens_per_second=40)
+    # The answer waits after tok40 until the reloaded page shows it: still in flight then,
+    # however long the reload took.
+    fake_provider.behavior = FakeBehavior(
+        reply_tokens=600, prompt_tokens=5, tokens_per_second=40, hold_after_tokens=41
+    )
     streaming = ask(page, member, "Tell me a long story")
     expect(streaming).to_contain_text("tok20")
     page.reload()
     # The tab keeps its state (the answer is in flight); the page reads the answer's
     # stream again from its start, on whichever worker, and follows it as it grows.
-    shown = streamed_tokens(page)
-    expect(streaming).to_contain_text(f"tok{shown + 40}")
+    expect(streaming).to_contain_text("tok40")
+    fake_provider.release()
+    expect(streaming).to_contain_text("tok80")
     numbers = [int(n) for n in re.findall(r"tok(\d+)", streaming.inner_text())]
     assert numbers == list(range(len(numbers)))  # from the start, nothing twice
     done = page.locator(".msg-assistant[data-status=done]")
@@ -483,7 +510,11 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
     # Long enough that every answer is still streaming when the worker dies. Each page
     # reads its answer's stream (an HTTP request to either worker, resumed from its offset
     # when it breaks): what it had shown is in the hub (Redis), for the recovery to charge.
-    fake_provider.behavior = FakeBehavior(reply_tokens=400, prompt_tokens=7, tokens_per_second=40)
+    # Every answer waits after tok100 until the worker is dead, so each is still streaming
+    # then however slowly the machine got there.
+    fake_provider.behavior = FakeBehavior(
+        reply_tokens=400, prompt_tokens=7, tokens_per_second=40, hold_after_tokens=101
+    )
     members = [new_member(http, "crash") for _ in range(6)]
     prompts = {m.user_id: f"Keep this question {uuid.uuid4().hex[:6]}" for m in members}
     victim = scale_server.worker_pids()[0]
@@ -499,11 +530,9 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
                 follow_answer(scale_server.base_url, m, await started_answer(tab))
                 for m, tab in zip(members, tabs, strict=True)
             ]
-            async with asyncio.timeout(60):
-                while not all("tok100" in reader.text for reader, _ in readers):
-                    assert not any(task.done() and task.exception() for _, task in readers)
-                    await asyncio.sleep(0.05)
+            await all_read(readers, "tok100")
             os.kill(victim, 9)  # SIGKILL: no clean-up of any kind in that worker
+            fake_provider.release()
             # The dead worker's answers end as "lost" for their pages (its heartbeat in
             # Redis lapses), the others' go on to their end.
             await asyncio.wait_for(asyncio.gather(*(task for _, task in readers)), 90)
@@ -535,7 +564,7 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
         lambda: (
             victim not in scale_server.worker_pids() and len(scale_server.worker_pids()) == WORKERS
         ),
-        60,
+        START_TIMEOUT,  # a new worker imports the app: minutes on a loaded machine
         "the killed worker replaced",
     )
     assert httpx.get(f"{scale_server.base_url}/api/health", timeout=10).status_code == 200
