@@ -42,8 +42,9 @@ def user_row(db: Engine, email: str) -> tuple[User, list[LedgerEntry]]:
         return user, list(ledger)
 
 
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """For effects outside the page (database writes), which `expect` cannot wait on."""
+def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """For effects outside the page (database writes), which `expect` cannot wait on; as
+    long as `expect` waits (conftest.py)."""
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"

@@ -177,7 +177,7 @@ def test_attachments_on_a_phone_in_russian_and_dark(
         pending.locator(".file-chip"),
     ):
         inside_viewport(page, part)
-    assert page.locator(".file-remove").first.get_attribute("title") == "Убрать этот файл"
+    expect(page.locator(".file-remove").first).to_have_attribute("title", "Убрать этот файл")
     # the long name ends in an ellipsis on one line, and the message keeps most of the width
     chip = pending.locator(".file-chip")
     assert chip.get_attribute("title") == long_name

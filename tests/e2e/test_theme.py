@@ -58,6 +58,7 @@ def pick_theme(page: Page, theme: str, label: str | None = None) -> None:
     if label is not None:
         expect(item).to_have_text(label)
     item.click()
+    expect(item).to_be_hidden()  # the menu has closed: the next click is not swallowed by it
 
 
 def _html(page: Page):

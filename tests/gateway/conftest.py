@@ -3,6 +3,7 @@ fake OpenAI and Anthropic servers behind it, and personal keys made for a test."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -77,6 +78,14 @@ def v1_stream(server: AppServer, secret: str, body: dict) -> AbstractContextMana
         headers={"Authorization": f"Bearer {secret}"},
         timeout=30,
     )
+
+
+def minute_to_spare(seconds: float = 15.0) -> None:
+    """The limits count in whole-minute windows: requests a test counts together must not
+    straddle two. Called right before them, it waits for the next minute when fewer than
+    `seconds` of this one are left."""
+    if time.time() % 60 > 60 - seconds:
+        time.sleep(61 - time.time() % 60)
 
 
 def set_limits(role: str, api_limits: dict[str, int] | None) -> None:

@@ -26,6 +26,7 @@ from tests.gateway.conftest import (
     AppServer,
     keyed,
     make_key,
+    minute_to_spare,
     role_models,
     set_limits,
     v1,
@@ -145,11 +146,9 @@ def test_rate_limits_answer_429_with_retry_after(
         if not url:
             pytest.skip("no Redis: TEST_REDIS_URL is unset")
         limits.configure(url)
-    # The windows are whole minutes: a minute ending mid-test would start the counts over.
-    if time.time() % 60 > 45:
-        time.sleep(61 - time.time() % 60)
     set_limits("USER", {"key_rpm": 3})
     key = keyed("USER")
+    minute_to_spare()
     for _ in range(3):
         assert v1(app_server, key.secret, "/chat/completions", _ASK).status_code == 200
     seen = fake.request_count
@@ -164,6 +163,7 @@ def test_rate_limits_answer_429_with_retry_after(
     # tokens per user: the first request spends the minute's 5 tokens, the next waits
     set_limits("USER", {"user_tpm": 5})
     fresh = keyed("USER")
+    minute_to_spare()
     assert v1(app_server, fresh.secret, "/chat/completions", _ASK).status_code == 200
     r = v1(app_server, fresh.secret, "/chat/completions", _ASK)
     assert r.status_code == 429 and "tokens" in r.json()["error"]["message"]
@@ -184,7 +184,7 @@ def test_client_gone_mid_stream_pays_for_what_was_streamed(
             seen += line.startswith("data:")
             if seen >= 10:
                 break
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # settled at once; a loaded machine is slow to get there
     while not _charges(key.account.id):
         assert time.monotonic() < deadline, "the abandoned stream was not settled"
         time.sleep(0.05)

@@ -8,7 +8,7 @@ import time
 from metogpt.services.turns import FairTurn
 
 
-def _wait_until(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_until(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
@@ -38,7 +38,7 @@ def test_the_turn_goes_to_the_waiters_in_arrival_order() -> None:
         with turn:
             order.append("holder again")
         for thread in threads:
-            thread.join(timeout=5)
+            thread.join(timeout=30)
         assert order == ["a", "b", "c", "holder again"]
 
 
@@ -54,7 +54,7 @@ def test_the_holder_may_take_it_again() -> None:
 
     thread = threading.Thread(target=other)
     thread.start()
-    thread.join(timeout=5)
+    thread.join(timeout=30)
     assert done.is_set()  # released as often as taken: free again
 
 

@@ -230,7 +230,7 @@ class AppServer:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                timeout=120,
+                timeout=START_TIMEOUT,  # imports the app: minutes on a loaded machine
                 check=False,
             )
         if done.returncode != 0:

@@ -45,6 +45,13 @@ class Workers:
                 )
             )  # fmt: skip
             self.urls.append(f"http://127.0.0.1:{port}")
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()  # a fixture that fails before its yield is not torn down
+            raise
+
+    def _wait_until_up(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         for proc, url in zip(self.procs, self.urls, strict=True):
             while not _healthy(url):

@@ -18,6 +18,7 @@ from tests.e2e.scaleout.workers import (
     SCALE_OUT,
     START_BALANCE,
     LiveReader,
+    all_read,
     answered,
     books_balanced,
     follow_answer,
@@ -40,7 +41,11 @@ def test_chats_stream_on_both_workers_and_every_balance_reconciles(
     sockets: redis.Redis,
     fake_provider: FakeProviderServer,
 ) -> None:
-    fake_provider.behavior = FakeBehavior(reply_tokens=30, prompt_tokens=12, tokens_per_second=30)
+    # Each answer waits after its first token until every page reads its stream: a page
+    # that came late (a loaded machine) would get the finished answer in one piece.
+    fake_provider.behavior = FakeBehavior(
+        reply_tokens=30, prompt_tokens=12, tokens_per_second=30, hold_after_tokens=1
+    )
     members = [new_member(http, "multi") for _ in range(6)]
 
     async def scenario() -> tuple[list[dict[str, Any]], list[LiveReader]]:
@@ -52,6 +57,8 @@ def test_chats_stream_on_both_workers_and_every_balance_reconciles(
                 follow_answer(scale_server.base_url, member, await started_answer(tab))
                 for member, tab in zip(members, tabs, strict=True)
             ]
+            await all_read(following, "tok0")
+            fake_provider.release()
             for tab in tabs:
                 await tab.wait_for(answered)
             await asyncio.wait_for(asyncio.gather(*(task for _, task in following)), 60)

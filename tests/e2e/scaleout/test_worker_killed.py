@@ -22,6 +22,7 @@ from tests.e2e.scaleout.workers import (
     RECOVERY_WAIT,
     SCALE_OUT,
     WORKERS,
+    all_read,
     books_balanced,
     follow_answer,
     last_answer,
@@ -33,7 +34,7 @@ from tests.e2e.scaleout.workers import (
 )
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, CHAT, SESSION, ReflexTab
-from tests.support.server import AppServer
+from tests.support.server import START_TIMEOUT, AppServer
 
 pytestmark = SCALE_OUT
 
@@ -48,7 +49,11 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
     # Long enough that every answer is still streaming when the worker dies. Each page
     # reads its answer's stream (an HTTP request to either worker, resumed from its offset
     # when it breaks): what it had shown is in the hub (Redis), for the recovery to charge.
-    fake_provider.behavior = FakeBehavior(reply_tokens=400, prompt_tokens=7, tokens_per_second=40)
+    # Every answer waits after tok100 until the worker is dead, so each is still streaming
+    # then however slowly the machine got there.
+    fake_provider.behavior = FakeBehavior(
+        reply_tokens=400, prompt_tokens=7, tokens_per_second=40, hold_after_tokens=101
+    )
     members = [new_member(http, "crash") for _ in range(6)]
     prompts = {m.user_id: f"Keep this question {uuid.uuid4().hex[:6]}" for m in members}
     victim = scale_server.worker_pids()[0]
@@ -64,11 +69,9 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
                 follow_answer(scale_server.base_url, m, await started_answer(tab))
                 for m, tab in zip(members, tabs, strict=True)
             ]
-            async with asyncio.timeout(60):
-                while not all("tok100" in reader.text for reader, _ in readers):
-                    assert not any(task.done() and task.exception() for _, task in readers)
-                    await asyncio.sleep(0.05)
+            await all_read(readers, "tok100")
             os.kill(victim, 9)  # SIGKILL: no clean-up of any kind in that worker
+            fake_provider.release()
             # The dead worker's answers end as "lost" for their pages (its heartbeat in
             # Redis lapses), the others' go on to their end.
             await asyncio.wait_for(asyncio.gather(*(task for _, task in readers)), 90)
@@ -100,7 +103,7 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
         lambda: (
             victim not in scale_server.worker_pids() and len(scale_server.worker_pids()) == WORKERS
         ),
-        60,
+        START_TIMEOUT,  # a new worker imports the app: minutes on a loaded machine
         "the killed worker replaced",
     )
     assert httpx.get(f"{scale_server.base_url}/api/health", timeout=10).status_code == 200

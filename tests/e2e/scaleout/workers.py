@@ -179,6 +179,16 @@ def follow_answer(
     return reader, asyncio.ensure_future(reader.run())
 
 
+async def all_read(readers: list[tuple[LiveReader, asyncio.Task]], text: str) -> None:
+    """Until every reader has read `text` (a reader that fails is reported at once)."""
+    async with asyncio.timeout(120):
+        while not all(text in reader.text for reader, _ in readers):
+            for _, task in readers:
+                if task.done() and task.exception():
+                    task.result()
+            await asyncio.sleep(0.05)
+
+
 async def started_answer(tab: ReflexTab) -> str:
     """The id of the answer the tab's turn has started (the page reads its stream)."""
     state = await tab.wait_for(lambda s: bool(s.get(CHAT, {}).get("stream_message_id")))

@@ -26,19 +26,19 @@ async def opened(
     model: str,
     max_tokens: int,
     messages: list[ChatMessage] = MESSAGES,
-    timeout: float = 60.0,
 ) -> ChatStream:
-    """The stream of `model`'s answer to `messages`, as the chat opens it."""
+    """The stream of `model`'s answer to `messages`, as the chat opens it (with the
+    product's provider timeout: a loaded machine may be slow to reach the fake)."""
     spec = catalog.get(model)
     assert spec is not None
-    return await open_stream(spec, messages, max_tokens, catalog=catalog, timeout=timeout)
+    return await open_stream(spec, messages, max_tokens, catalog=catalog)
 
 
 async def collect(
     catalog: Catalog, model: str, max_tokens: int = 100, messages: list[ChatMessage] = MESSAGES
 ) -> tuple[str, Usage | None, str | None]:
     """The whole answer read to its end: its text, usage and finish reason."""
-    stream = await opened(catalog, model, max_tokens, messages, timeout=5)
+    stream = await opened(catalog, model, max_tokens, messages)
     text = "".join([delta async for delta in stream])
     return text, stream.usage, stream.finish_reason
 
@@ -63,7 +63,8 @@ async def reading(stream: ChatStream) -> tuple[list[str], asyncio.Task[None]]:
     return received, reader
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
+async def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Until `condition` holds (False after `timeout`: a loaded machine may take seconds)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
