@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlmodel import func, select
@@ -15,6 +15,11 @@ from metogpt.models import ApiKey, LedgerEntry, Package, Payment, Role, Throttle
 from metogpt.services import permissions, roles
 from metogpt.services.db import read_session, write_session
 from metogpt.services.permissions import Actor
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import Account
 
 USERS = "/api/admin/users"
 USER_KEYS = {"_id", "email", "username", "name", "role", "balance", "createdAt"}
@@ -147,3 +152,26 @@ def each(cases: Iterable[Any], check: Callable[[Any], None]) -> None:
         except AssertionError as exc:
             failures.append(f"{case!r}: {exc}")
     assert not failures, "\n".join(failures)
+
+
+def granted(role: dict) -> set[str]:
+    """The role JSON's granted permissions as "TARGET.ACTION" strings."""
+    return {f"{t}.{a}" for t, acts in role["permissions"].items() for a, v in acts.items() if v}
+
+
+def refused(
+    api: TestClient,
+    who: Account,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+    code: str | None = None,
+) -> dict:
+    """Send the request as `who`; assert it fails with `status` (and `code`) and that the
+    database is as it was."""
+    before = snapshot()
+    r = api.request(method, path, json=body, headers=who.headers)
+    error = assert_error(r, status, code)
+    assert snapshot() == before
+    return error
