@@ -149,6 +149,29 @@ async def stream_answer(p: PreparedAnswer, *, hub: live.Hub | None = None) -> Ou
     return Outcome(text, status, error, msg.charged or 0 if msg else 0)
 
 
+@dataclass(frozen=True)
+class Answering:
+    """An answer on its way (start_answer): what was prepared, and the task that streams
+    and settles it."""
+
+    prepared: PreparedAnswer
+    task: asyncio.Task[Outcome]
+
+
+_answering: set[asyncio.Task[Outcome]] = set()
+
+
+def start_answer(p: PreparedAnswer) -> Answering:
+    """`stream_answer` as a task of its own, started now: the provider is asked at once,
+    while the caller shows the turn (the screen is read and written during the provider's
+    first-token delay instead of before it). The task runs to its settlement even if the
+    caller goes away; it is held here until it ends."""
+    task = asyncio.ensure_future(stream_answer(p))
+    _answering.add(task)
+    task.add_done_callback(_answering.discard)
+    return Answering(p, task)
+
+
 def _broken(relay: _Relay) -> MessageStatus:
     return MessageStatus.CUT if relay.parts else MessageStatus.ERROR
 

@@ -230,14 +230,14 @@ class ChatState(SessionState):
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        prepared = await self._begin(user, msg, model, saved_draft=True, opening=not conv_id)
+        answering = await self._begin(user, msg, model, saved_draft=True, opening=not conv_id)
         if not conv_id:  # the first message created the conversation: go to its address
             async with self:
                 arrived = self._holds(user) and self.current_id == msg.conversation_id
             if arrived:
                 yield rx.redirect(routes.conversation(msg.conversation_id))
-        if prepared is not None:
-            await self._stream(user, prepared)
+        if answering is not None:
+            await self._stream(user, answering)
 
     @rx.event(background=True)
     async def regenerate(self, message_id: str):
@@ -324,9 +324,9 @@ class ChatState(SessionState):
         return user is None or self._user_id == user.id
 
     async def _answer(self, user: User, prompt: Message, model: str) -> None:
-        prepared = await self._begin(user, prompt, model)
-        if prepared is not None:
-            await self._stream(user, prepared)
+        answering = await self._begin(user, prompt, model)
+        if answering is not None:
+            await self._stream(user, answering)
 
     async def _begin(
         self,
@@ -336,10 +336,10 @@ class ChatState(SessionState):
         *,
         saved_draft: bool = False,
         opening: bool = False,
-    ) -> answers.PreparedAnswer | None:
-        """Reserve and show the empty answer (None if refused); `opening`: the prompt has
-        just created its conversation. One state update before the provider is called:
-        every database read happens outside the state lock."""
+    ) -> relay.Answering | None:
+        """Reserve, ask the provider and show the empty answer while the request is on its
+        way (None if refused); `opening`: the prompt has just created its conversation.
+        Every database read happens outside the state lock."""
         try:
             prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
@@ -351,6 +351,7 @@ class ChatState(SessionState):
                 opening=opening,
             )
             return None
+        answering = relay.start_answer(prepared)
         view = await self._screen(user, prepared.conversation_id)
         answer_id = prepared.assistant_message_id
         async with self:
@@ -363,13 +364,14 @@ class ChatState(SessionState):
                 self.stream_message_id = self._live_id = answer_id
         if stop:  # pressed while the answer was being prepared, or the tab changed hands
             await live.hub().request_stop(answer_id)
-        return prepared
+        return answering
 
-    async def _stream(self, user: User, prepared: answers.PreparedAnswer) -> None:
-        """Stream the answer (its text goes to the page through the hub, not this state)
-        and settle; then the tab's state is written once: the stored answer, the balance.
-        If the tab changes hands meanwhile, the answer stops and shows nowhere."""
-        await relay.stream_answer(prepared)
+    async def _stream(self, user: User, answering: relay.Answering) -> None:
+        """Wait for the answer (its text goes to the page through the hub, not this state)
+        and its settlement; then the tab's state is written once: the stored answer, the
+        balance. If the tab changes hands meanwhile, the answer stops and shows nowhere."""
+        prepared = answering.prepared
+        await answering.task
         view = await self._screen(user, prepared.conversation_id)
         fresh = await in_read(users.get, user.id)
         async with self:
