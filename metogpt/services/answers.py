@@ -28,10 +28,16 @@ from metogpt.models import (
     new_id,
     utcnow,
 )
-from metogpt.services import files, holds
+from metogpt.services import auth, files, holds
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
-from metogpt.services.conversations import branch, model_for, own_message, storable
-from metogpt.services.errors import ErrorCode, InvalidInput, NotFound
+from metogpt.services.conversations import (
+    branch,
+    model_for,
+    own_message,
+    post_user_message,
+    storable,
+)
+from metogpt.services.errors import ErrorCode, InvalidInput, NotFound, ServiceError
 from metogpt.services.files.inspect import IMAGE
 from metogpt.services.files.prompt import parts as prompt_parts
 from metogpt.services.llm import ChatMessage, Usage
@@ -215,6 +221,33 @@ def begin_answer(session: Session, user: User, user_message_id: str, model: Any)
         conv.temperature,
         conv.top_p,
     )
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A prompt sent by post_and_begin: who sent it, the stored prompt, and either its
+    answer begun or why the answer was refused (the prompt is kept either way)."""
+
+    user: User
+    prompt: Message
+    answer: PreparedAnswer | ServiceError
+
+
+def post_and_begin(
+    session: Session, token: str, conversation_id: str | None, text: Any, model: Any, **post: Any
+) -> Posted:
+    """The chat's send in one transaction (one thread hop and one commit before the provider
+    is asked): authenticate the tab's token, save the prompt (conversations.post_user_message
+    with `post`'s keywords) and begin its answer. A refused answer (the balance, the model)
+    is rolled back to a savepoint: the prompt stays in the conversation."""
+    user, _ = auth.authenticate(session, token)
+    prompt = post_user_message(session, user, conversation_id, text, model, **post)
+    try:
+        with session.begin_nested():
+            answer = begin_answer(session, user, prompt.id, model)
+    except ServiceError as exc:
+        return Posted(user, prompt, exc)
+    return Posted(user, prompt, answer)
 
 
 def append_partials(session: Session, texts: dict[str, str]) -> None:

@@ -216,10 +216,9 @@ class ChatState(SessionState):
             )
             sampling = Sampling(*self._sampling)
         try:
-            user = await self._signed_in(token)
-            msg = await in_write(
-                conversations.post_user_message,
-                user,
+            posted = await in_write(
+                answers.post_and_begin,
+                token,
                 conv_id or None,
                 text,
                 model,
@@ -230,7 +229,18 @@ class ChatState(SessionState):
         except ServiceError as exc:
             await self._fail_turn(exc)
             return
-        answering = await self._begin(user, msg, model, saved_draft=True, opening=not conv_id)
+        user, msg, opening = posted.user, posted.prompt, not conv_id
+        answering = None
+        if isinstance(posted.answer, ServiceError):  # refused: the prompt stays, with why
+            await self._fail_turn(
+                posted.answer,
+                user=user,
+                saved_draft=True,
+                conversation_id=msg.conversation_id,
+                opening=opening,
+            )
+        else:
+            answering = await self._begun(user, posted.answer, saved_draft=True, opening=opening)
         if not conv_id:  # the first message created the conversation: go to its address
             async with self:
                 arrived = self._holds(user) and self.current_id == msg.conversation_id
@@ -328,29 +338,26 @@ class ChatState(SessionState):
         if answering is not None:
             await self._stream(user, answering)
 
-    async def _begin(
-        self,
-        user: User,
-        prompt: Message,
-        model: str,
-        *,
-        saved_draft: bool = False,
-        opening: bool = False,
-    ) -> relay.Answering | None:
-        """Reserve, ask the provider and show the empty answer while the request is on its
-        way (None if refused); `opening`: the prompt has just created its conversation.
-        Every database read happens outside the state lock."""
+    async def _begin(self, user: User, prompt: Message, model: str) -> relay.Answering | None:
+        """Reserve and begin the answer to `prompt` (None if refused, and the tab says why)."""
         try:
             prepared = await in_write(answers.begin_answer, user, prompt.id, model)
         except ServiceError as exc:
-            await self._fail_turn(
-                exc,
-                user=user,
-                saved_draft=saved_draft,
-                conversation_id=prompt.conversation_id,
-                opening=opening,
-            )
+            await self._fail_turn(exc, user=user, conversation_id=prompt.conversation_id)
             return None
+        return await self._begun(user, prepared)
+
+    async def _begun(
+        self,
+        user: User,
+        prepared: answers.PreparedAnswer,
+        *,
+        saved_draft: bool = False,
+        opening: bool = False,
+    ) -> relay.Answering:
+        """Ask the provider, and show the empty answer while the request is on its way;
+        `opening`: the prompt has just created its conversation. Every database read
+        happens outside the state lock."""
         answering = relay.start_answer(prepared)
         view = await self._screen(user, prepared.conversation_id)
         answer_id = prepared.assistant_message_id
