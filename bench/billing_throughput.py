@@ -63,9 +63,9 @@ def _worker(
     user_ids: list[str], until: float, seed: int, max_output: int, session: bool, tally: Tally
 ) -> None:
     from metogpt.services import holds
-    from metogpt.services.db import write_session, write_tx
+    from metogpt.services.db import statement_tx, write_session
 
-    transaction = write_session if session else write_tx
+    transaction = write_session if session else statement_tx
     from metogpt.services.errors import InsufficientBalance
 
     rng = random.Random(seed)

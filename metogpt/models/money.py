@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     text,
 )
@@ -74,7 +75,9 @@ def _total() -> Any:
 class UsageDaily(SQLModel, table=True):
     """The `charge` rows of the ledger summed per UTC day and model, written in the same
     transaction as each charge (services/analytics.record_charge). The usage charts read
-    these few rows instead of the ledger."""
+    these few rows instead of the ledger. A day and model is spread over `slot`s (on
+    PostgreSQL a settle adds to one at random, so parallel settles of one model do not
+    queue on one row lock: migration 0017); readers sum them."""
 
     __tablename__: ClassVar[str] = "usage_daily"
     __table_args__ = _CLUSTERED
@@ -84,6 +87,10 @@ class UsageDaily(SQLModel, table=True):
     tokens: int = _total()
     credits: int = _total()
     answers: int = _total()
+    slot: int = Field(
+        default=0,
+        sa_column=Column(SmallInteger, primary_key=True, autoincrement=False, default=0),
+    )
 
 
 class UsageUserDaily(SQLModel, table=True):

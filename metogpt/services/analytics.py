@@ -65,17 +65,33 @@ def first_day(days: int) -> date:
 # ---- writing -----------------------------------------------------------------------------
 
 
-def _rollup(table: str, key: str) -> Sql:
-    return Sql(
-        f"INSERT INTO {table} (day, {key}, tokens, credits, answers) "
-        f"VALUES (:day, :{key}, :tokens, :credits, 1) "
-        f"ON CONFLICT (day, {key}) DO UPDATE SET tokens = {table}.tokens + excluded.tokens, "
-        f"credits = {table}.credits + excluded.credits, answers = {table}.answers + 1"
+# A day and model is spread over this many `usage_daily` rows (migration 0017): on
+# PostgreSQL each settle adds to one at random (services/holds_sql.py), so parallel
+# settles of one model do not queue on one row lock until their COMMITs. Readers sum them.
+SLOTS = 16
+
+
+def rollup_upsert(table: str, key: str, rows: str, *, slotted: bool = False) -> str:
+    """Add charges to a rollup (SQLite and PostgreSQL spell the upsert alike). `rows`: a
+    VALUES or SELECT of (day, key[, slot], tokens, credits, answers)."""
+    keys = f"day, {key}, slot" if slotted else f"day, {key}"
+    return (
+        f"INSERT INTO {table} ({keys}, tokens, credits, answers) {rows} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET tokens = {table}.tokens + excluded.tokens, "
+        f"credits = {table}.credits + excluded.credits, "
+        f"answers = {table}.answers + excluded.answers"
     )
 
 
-# SQLite and PostgreSQL spell the upsert alike.
-_PER_MODEL, _PER_USER = _rollup("usage_daily", "model"), _rollup("usage_user_daily", "user_id")
+# One transaction writes at a time on SQLite: one slot (0) is enough there.
+_PER_MODEL = Sql(
+    rollup_upsert(
+        "usage_daily", "model", "VALUES (:day, :model, 0, :tokens, :credits, 1)", slotted=True
+    )
+)
+_PER_USER = Sql(
+    rollup_upsert("usage_user_daily", "user_id", "VALUES (:day, :user_id, :tokens, :credits, 1)")
+)
 
 
 def record_charge(
@@ -110,9 +126,9 @@ def rebuild_usage(session: Session) -> None:
         (UsageUserDaily, col(LedgerEntry.user_id)),
     ):
         session.exec(delete(table))
-        names = [c.name for c in inspect(table).columns]  # day, key, tokens, credits, answers
+        names = ["day", inspect(table).columns[1].name, "tokens", "credits", "answers"]
         rows = sa_select(day, key, *sums).where(charges).group_by(day, key)
-        session.exec(insert(table).from_select(names, rows))
+        session.exec(insert(table).from_select(names, rows))  # usage_daily: slot 0
 
 
 # ---- reading -----------------------------------------------------------------------------

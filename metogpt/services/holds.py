@@ -14,14 +14,16 @@ writes of the same use case) or a Tx of their own (`db.write_tx()`).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from metogpt.models import CHARGE, Reservation, new_id, utcnow
-from metogpt.services import analytics, coefficients
+from metogpt.services import analytics, coefficients, holds_sql
 from metogpt.services.db import Sql, Tx, as_tx, is_key
 from metogpt.services.errors import Conflict, ErrorCode, InsufficientBalance, NotFound
 
@@ -89,6 +91,20 @@ def reserve(
     pay for the prompt plus one answer token. `api_key_id`: the personal key of an API
     request (services/gateway), carried to the `charge` row."""
     tx = as_tx(session)
+    if not tx.sqlite:
+        return _reserve_in_one(
+            tx,
+            {
+                "user_id": user_id,
+                "model": model,
+                "coefficient": coefficient,
+                "prompt_tokens": prompt_tokens,
+                "max_output": max_output,
+                "conversation_id": conversation_id,
+                "message_id": message_id,
+                "api_key_id": api_key_id,
+            },
+        )
     for _ in range(20):
         row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone() if is_key(user_id) else None
         if row is None:
@@ -130,6 +146,36 @@ def reserve(
     raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
 
 
+def _reserve_in_one(tx: Tx, params: dict[str, Any]) -> Hold:
+    """PostgreSQL: one statement (holds_sql.RESERVE). When it holds nothing, the user's row
+    says why; if it now could pay (a settle returned credits meanwhile), try again."""
+    user_id, coefficient = params["user_id"], params["coefficient"]
+    for _ in range(20):
+        if not is_key(user_id):
+            break
+        hold_id = new_id()
+        params = {**params, "id": hold_id, "created_at": utcnow()}
+        row = tx.run(holds_sql.RESERVE, params).fetchone()
+        if row is not None:
+            return Hold(hold_id, row[0], row[1], coefficient)
+        row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone()
+        if row is None:
+            break
+        if row[2]:
+            raise Conflict(
+                f"{row[2]} credits of a refunded payment are still owed",
+                code=ErrorCode.CREDITS_OWED,
+            )
+        affordable = coefficients.affordable_tokens(row[0] - row[1], coefficient)
+        prompt_tokens = params["prompt_tokens"]
+        if min(params["max_output"], affordable - prompt_tokens) < 1:
+            needed = coefficients.cost(prompt_tokens + 1, coefficient)
+            raise _refusal(tx, user_id, row[0], row[1], needed)
+    else:
+        raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
+    raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
+
+
 _OPEN_HOLDS = Sql("SELECT count(*) FROM reservation WHERE user_id = :user_id")
 
 
@@ -165,6 +211,8 @@ def settle(
     if prompt_tokens < 0 or completion_tokens < 0:
         raise ValueError("token counts cannot be negative")
     tx = as_tx(session)
+    if not tx.sqlite:
+        return _settle_in_one(tx, reservation_id, prompt_tokens, completion_tokens)
     claimed = tx.run(_CLAIM, {"reservation_id": reservation_id}).fetchone()
     if claimed is None:
         return None
@@ -209,6 +257,28 @@ def settle(
         credits=charge,
     )
     return Charge(-charge, after)
+
+
+def _settle_in_one(
+    tx: Tx, reservation_id: str, prompt_tokens: int, completion_tokens: int
+) -> Charge | None:
+    """PostgreSQL: one statement (holds_sql.SETTLE)."""
+    if not is_key(reservation_id):
+        return None
+    now = utcnow()
+    params = {
+        "reservation_id": reservation_id,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "tokens": prompt_tokens + completion_tokens,
+        "created_at": now,
+        "day": now.date(),
+        "slot": random.randrange(analytics.SLOTS),
+    }
+    row = tx.run(holds_sql.SETTLE, params).fetchone()
+    if row is None or row[1] == 0:
+        return None
+    return Charge(-row[1], row[0])
 
 
 def _release_and_charge(tx: Tx, user_id: str, held: int, charge: int) -> int | None:

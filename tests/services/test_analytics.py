@@ -49,11 +49,16 @@ def _from_ledger() -> tuple[Sums, Sums]:
 
 
 def _rollups() -> tuple[Sums, Sums]:
+    """The rollups, usage_daily's slots summed (migration 0017)."""
     with read_session() as s:
         models = s.exec(select(UsageDaily)).all()
         people = s.exec(select(UsageUserDaily)).all()
+    per_model: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in models:
+        for i, value in enumerate((r.tokens, r.credits, r.answers)):
+            per_model[(r.day.isoformat(), r.model)][i] += value
     return (
-        {(r.day.isoformat(), r.model): (r.tokens, r.credits, r.answers) for r in models},
+        {k: (t, c, n) for k, (t, c, n) in per_model.items()},
         {(r.day.isoformat(), r.user_id): (r.tokens, r.credits, r.answers) for r in people},
     )
 

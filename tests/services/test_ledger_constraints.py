@@ -147,11 +147,15 @@ def test_0007_keeps_the_rows_and_the_search_index(database: str, tmp_path: Path)
 
 
 def _books() -> tuple[list[tuple[object, ...]], ...]:
+    """The open holds and the rollups (usage_daily's slots summed: migration 0017)."""
+    sums = "SUM(tokens), SUM(credits), SUM(answers)"
+    queries = (
+        "SELECT * FROM reservation ORDER BY 1, 2",
+        f"SELECT day, model, {sums} FROM usage_daily GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT * FROM usage_user_daily ORDER BY 1, 2",
+    )
     with read_session() as s:
-        return tuple(
-            [tuple(row) for row in s.exec(text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
-            for table in ("reservation", "usage_daily", "usage_user_daily")
-        )
+        return tuple([tuple(row) for row in s.exec(text(query))] for query in queries)
 
 
 def test_0016_keeps_the_holds_and_the_rollups(database: str, tmp_path: Path) -> None:
