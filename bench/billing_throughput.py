@@ -1,15 +1,15 @@
 """Reserve + settle pairs per second on the large database, in one process.
 
-How: a pair is what one answer does to the books. `holds.reserve` holds credits in its
-own transaction (`db.write_tx()`: the driver's connection, SQLite: BEGIN IMMEDIATE), then
-`holds.settle` charges the tokens used and returns the rest in another, as an answer does
-around the provider call (the message rows the chat also writes are left out: this
-measures billing). `--session` runs them in ORM sessions (`db.write_session()`) instead,
-as the chat's answer path does today.
+How: a pair is what one answer does to the books. `holds.reserve` holds credits in its own
+transaction (`db.statement_tx()`: the driver's connection; SQLite: BEGIN IMMEDIATE,
+PostgreSQL: one statement on an autocommit connection), then `holds.settle` charges the
+tokens used and returns the rest in another, as an answer does around the provider call (the
+message rows the chat also writes are left out: this measures billing). `--session` runs
+them in ORM sessions (`db.write_session()`) instead, as the chat's answer path does today.
 Each pair picks a random user among those with credits, a prompt of 20-600 tokens and an
 answer of 1-500 tokens, at the seeded USER coefficient. The loop runs for a fixed time,
-first on one thread, then on four threads sharing the process (and its engines). A
-refusal for lack of credits still counts as a reserve, not as a pair. At the end
+first on one thread, then on four threads sharing the process (and its engines). A refusal
+for lack of credits still counts as a reserve, not as a pair. At the end
 `billing.reconcile()` must be empty and no reservation may be left open.
 
 Usage: python -m bench.billing_throughput [DB_PATH] [--seconds S] [--threads N] [--session]
@@ -168,7 +168,7 @@ def run(db_path: Path, seconds: float, threads: int, session: bool) -> dict[str,
     if mismatches or open_holds:
         raise SystemExit("the books do not reconcile after the run")
     return {
-        "path": "session" if session else "write_tx",
+        "path": "session" if session else "statement_tx",
         "runs": runs,
         "users_sampled": len(user_ids),
         "ledger_rows_before": ledger_before,

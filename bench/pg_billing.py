@@ -3,9 +3,10 @@
 How: a fresh database on the server (`--postgres-url`, else BENCH_POSTGRES_URL, else
 TEST_POSTGRES_URL), migrated, with `--users` users (default 10,000) who each got 1,000,000
 credits by one grant row. Then bench.billing_throughput's loop: each pair reserves in one
-transaction and settles in another, on the driver's connection (`db.write_tx()`), first on
-one thread, then on `--threads` threads (default 8; the pool holds 10 connections plus 20
-of overflow). The books must reconcile at the end. The database is dropped afterwards.
+transaction and settles in another, each one statement on an autocommit connection
+(`db.statement_tx()`, services/holds_sql.py), first on one thread, then on `--threads`
+threads (default 8; the pool holds 10 connections plus 20 of overflow). The books must
+reconcile at the end. The database is dropped afterwards.
 
 Usage: python -m bench.pg_billing [--postgres-url URL] [--users N] [--seconds S]
        [--threads N] [--session] [--json F] [--no-results]
@@ -90,7 +91,7 @@ def measure(
     return {
         "postgres": version,
         "users": count,
-        "path": "session" if session else "write_tx",
+        "path": "session" if session else "statement_tx",
         "runs": runs,
         "reconcile_mismatches": mismatches,
         "open_reservations": open_holds,

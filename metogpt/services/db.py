@@ -295,19 +295,19 @@ def write_tx() -> Iterator[Tx]:
             raise
 
 
-@contextmanager
-def statement_tx() -> Iterator[Tx]:
+def statement_tx() -> AbstractContextManager[Tx]:
     """For a use case that PostgreSQL runs as ONE statement (holds.reserve, holds.settle:
     services/holds_sql.py): there a pooled connection in autocommit mode, the statement
     its own transaction: one round trip, no BEGIN, no COMMIT (the commit still waits for
     its WAL flush: synchronous_commit stays on). Never run two writes that belong together
     in it. SQLite: write_tx()."""
     current = engines()
-    if current.write_turn is not None:
-        with write_tx() as tx:
-            yield tx
-        return
-    pooled = current.write.raw_connection()
+    return write_tx() if current.write_turn is not None else _autocommit_tx(current.write)
+
+
+@contextmanager
+def _autocommit_tx(engine: Engine) -> Iterator[Tx]:
+    pooled = engine.raw_connection()
     try:
         raw = pooled.dbapi_connection
         assert raw is not None  # a pooled connection that is checked out is open

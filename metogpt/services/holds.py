@@ -8,8 +8,12 @@ the database itself, so parallel answers (tabs, workers, the API) cannot overdra
 
 They run on every answer, so their statements are written once in SQL and executed on the
 driver's connection (services/db.Tx): through SQLAlchemy they cost five times as much CPU
-(bench/billing_throughput.py). They take a Session (its transaction, alongside the ORM
-writes of the same use case) or a Tx of their own (`db.write_tx()`).
+(bench/billing_throughput.py). On PostgreSQL each is ONE statement (services/holds_sql.py:
+one round trip; the price computed in SQL, exactly as here), so a caller with nothing else
+to write runs it on `db.statement_tx()`, an autocommit connection: no BEGIN, no COMMIT.
+On SQLite they are the few statements below, in the caller's transaction. They take a
+Session (its transaction, alongside the ORM writes of the same use case) or a Tx
+(`db.write_tx()`, `db.statement_tx()`).
 """
 
 from __future__ import annotations
@@ -246,7 +250,6 @@ def settle(
         "api_key_id": api_key_id,
         "created_at": tx.moment(now),
     }
-    # Nothing below is read back: on PostgreSQL the COMMIT's round trip covers them (db.write_tx).
     tx.run(_ADD_ENTRY, entry)
     analytics.record_charge(
         tx,
