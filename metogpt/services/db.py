@@ -306,52 +306,48 @@ def statement_tx() -> AbstractContextManager[Tx]:
 
 
 @contextmanager
-def _autocommit_tx(engine: Engine) -> Iterator[Tx]:
+def _checked_out(engine: Engine) -> Iterator[Any]:
+    """A pooled connection's driver connection, handed back to the pool afterwards."""
     pooled = engine.raw_connection()
     try:
         raw = pooled.dbapi_connection
         assert raw is not None  # a pooled connection that is checked out is open
+        yield raw
+    finally:
+        pooled.close()
+
+
+@contextmanager
+def _autocommit_tx(engine: Engine) -> Iterator[Tx]:
+    with _checked_out(engine) as raw:
         raw.autocommit = True
         try:
             yield Tx(raw, sqlite=False)
         finally:
             if not raw.closed:
                 raw.autocommit = False
-    finally:
-        pooled.close()
 
 
 @contextmanager
 def _pipelined_tx(engine: Engine) -> Iterator[Tx]:
-    pooled = engine.raw_connection()
-    try:
-        raw = pooled.dbapi_connection
-        assert raw is not None  # a pooled connection that is checked out is open
-        with raw.pipeline():
-            try:
-                yield Tx(raw, sqlite=False)
-                raw.commit()
-            except BaseException:
-                raw.rollback()
-                raise
-    finally:
-        pooled.close()
+    with _checked_out(engine) as raw, raw.pipeline():
+        try:
+            yield Tx(raw, sqlite=False)
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
 
 
 @contextmanager
 def read_tx() -> Iterator[Tx]:
     """A driver connection for one read of the hot path (no transaction kept open)."""
     current = engines()
-    pooled = current.read.raw_connection()
-    try:
-        raw = pooled.dbapi_connection
-        assert raw is not None
+    with _checked_out(current.read) as raw:
         try:
             yield Tx(raw, is_sqlite(current.url))
         finally:
             raw.rollback()
-    finally:
-        pooled.close()
 
 
 def is_key(value: object, max_len: int = 32) -> bool:
