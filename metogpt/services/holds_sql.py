@@ -8,10 +8,13 @@ statement is its own transaction. The price is computed in the statement, in exa
 integer arithmetic on NUMERIC, the same as services/coefficients (tests/services/
 test_holds_sql.py compares them).
 
-The user's row is read `FOR UPDATE` before it is changed: under READ COMMITTED that
-returns its newest version and keeps it until the end, so what the statement computes
-from it (the largest answer the balance pays for, whether a charge fits) holds when it
-is written, however many answers run at once; no retry.
+Every change to the user's row is a conditional UPDATE whose condition is what keeps the
+books right (the held credits fit in the balance; a charge fits in what is not held by
+other answers): under READ COMMITTED PostgreSQL checks it again on the newest version of
+the row when another answer changed it meanwhile, as the SQLite path's UPDATEs do. What a
+statement computes from its snapshot (the largest answer the balance pays for) is only a
+proposal: when the condition no longer holds, nothing is written and holds.reserve tries
+again, as before.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ RESERVE = Sql(
     SELECT id, CAST(LEAST({_int("max_output")},
         {affordable_sql("balance - reserved", _COEFFICIENT)} - {_int("prompt_tokens")}) AS bigint)
         AS max_tokens
-    FROM "user" WHERE id = CAST(:user_id AS text) AND owed = 0 FOR UPDATE
+    FROM "user" WHERE id = CAST(:user_id AS text) AND owed = 0
 ), hold AS (
     SELECT id, max_tokens, {cost_sql(_int("prompt_tokens") + " + max_tokens", _COEFFICIENT)}
         AS amount
@@ -76,23 +79,27 @@ RETURNING amount, max_tokens"""
 CAPPED = "charge capped at the reserved amount"
 
 # Claims the reservation (the DELETE: of two concurrent settles one gets the row), charges
-# ceil(tokens × coefficient), or what was held when the balance cannot pay more (the
-# provider used more than was held), returns the rest of the hold, writes the `charge`
-# ledger row and adds it to the usage rollups (usage_daily: the slot :slot). Returns
+# ceil(tokens × coefficient) when the balance pays it beside what other answers hold, else
+# what was held (the provider used more than was held and the balance is spent: charging
+# the hold always fits), returns the rest of the hold, writes the `charge` ledger row and
+# adds it to the usage rollups (usage_daily: the slot :slot). Exactly one of the two
+# UPDATEs writes the user's row (the second only when the first did not). Returns
 # (balance after, credits charged), or no row when the reservation was not there.
 SETTLE = Sql(
     f"""WITH claimed AS (
     DELETE FROM reservation WHERE id = CAST(:reservation_id AS text)
     RETURNING user_id, amount AS held, model, coefficient, conversation_id, message_id,
         api_key_id, {cost_sql(_int("tokens"), "coefficient")} AS cost
-), owner AS (
-    SELECT c.*, CASE WHEN u.balance - c.cost >= u.reserved - c.held THEN c.cost ELSE c.held END
-        AS charge
-    FROM claimed c JOIN "user" u ON u.id = c.user_id FOR UPDATE OF u
+), in_full AS (
+    UPDATE "user" u SET balance = u.balance - c.cost, reserved = u.reserved - c.held
+    FROM claimed c WHERE u.id = c.user_id AND u.balance - c.cost >= u.reserved - c.held
+    RETURNING u.balance, c.*, c.cost AS charge
+), capped AS (
+    UPDATE "user" u SET balance = u.balance - c.held, reserved = u.reserved - c.held
+    FROM claimed c WHERE u.id = c.user_id AND NOT EXISTS (SELECT FROM in_full)
+    RETURNING u.balance, c.*, c.held AS charge
 ), charged AS (
-    UPDATE "user" u SET balance = u.balance - o.charge, reserved = u.reserved - o.held
-    FROM owner o WHERE u.id = o.user_id
-    RETURNING u.balance, o.*
+    SELECT * FROM in_full UNION ALL SELECT * FROM capped
 ), entry AS (
     INSERT INTO ledger_entry (user_id, kind, amount, balance_after, model, prompt_tokens,
         completion_tokens, coefficient, conversation_id, message_id, reason, actor_id,
