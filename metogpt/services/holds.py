@@ -110,22 +110,7 @@ def reserve(
             },
         )
     for _ in range(20):
-        row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone() if is_key(user_id) else None
-        if row is None:
-            raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
-        if row[2]:
-            raise Conflict(
-                f"{row[2]} credits of a refunded payment are still owed",
-                code=ErrorCode.CREDITS_OWED,
-            )
-        available = row[0] - row[1]
-        max_tokens = min(
-            max_output, coefficients.affordable_tokens(available, coefficient) - prompt_tokens
-        )
-        if max_tokens < 1:
-            raise _refusal(
-                tx, user_id, row[0], row[1], coefficients.cost(prompt_tokens + 1, coefficient)
-            )
+        max_tokens = _payable(tx, user_id, coefficient, prompt_tokens, max_output)
         amount = coefficients.cost(prompt_tokens + max_tokens, coefficient)
         if tx.run(_HOLD, {"user_id": user_id, "amount": amount}).fetchone() is not None:
             hold_id = new_id()
@@ -150,34 +135,47 @@ def reserve(
     raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
 
 
+def _payable(tx: Tx, user_id: str, coefficient: str, prompt_tokens: int, max_output: int) -> int:
+    """The largest answer the user's balance pays for now (capped at `max_output`), or why
+    there is none: NotFound, credits owed, or the refusal (`_refusal`)."""
+    row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone() if is_key(user_id) else None
+    if row is None:
+        raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
+    if row[2]:
+        raise Conflict(
+            f"{row[2]} credits of a refunded payment are still owed",
+            code=ErrorCode.CREDITS_OWED,
+        )
+    available = row[0] - row[1]
+    max_tokens = min(
+        max_output, coefficients.affordable_tokens(available, coefficient) - prompt_tokens
+    )
+    if max_tokens < 1:
+        raise _refusal(
+            tx, user_id, row[0], row[1], coefficients.cost(prompt_tokens + 1, coefficient)
+        )
+    return max_tokens
+
+
 def _reserve_in_one(tx: Tx, params: dict[str, Any]) -> Hold:
     """PostgreSQL: one statement (holds_sql.RESERVE). When it holds nothing, the user's row
-    says why; if it now could pay (a settle returned credits meanwhile), try again."""
-    user_id, coefficient = params["user_id"], params["coefficient"]
+    says why (`_payable`); if it now could pay (a settle returned credits meanwhile), try
+    again."""
     for _ in range(20):
-        if not is_key(user_id):
-            break
-        hold_id = new_id()
-        params = {**params, "id": hold_id, "created_at": utcnow()}
-        row = tx.run(holds_sql.RESERVE, params).fetchone()
-        if row is not None:
-            return Hold(hold_id, row[0], row[1], coefficient)
-        row = tx.run(_AVAILABLE, {"user_id": user_id}).fetchone()
-        if row is None:
-            break
-        if row[2]:
-            raise Conflict(
-                f"{row[2]} credits of a refunded payment are still owed",
-                code=ErrorCode.CREDITS_OWED,
-            )
-        affordable = coefficients.affordable_tokens(row[0] - row[1], coefficient)
-        prompt_tokens = params["prompt_tokens"]
-        if min(params["max_output"], affordable - prompt_tokens) < 1:
-            needed = coefficients.cost(prompt_tokens + 1, coefficient)
-            raise _refusal(tx, user_id, row[0], row[1], needed)
-    else:
-        raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
-    raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
+        if is_key(params["user_id"]):
+            hold_id = new_id()
+            params = {**params, "id": hold_id, "created_at": utcnow()}
+            row = tx.run(holds_sql.RESERVE, params).fetchone()
+            if row is not None:
+                return Hold(hold_id, row[0], row[1], params["coefficient"])
+        _payable(
+            tx,
+            params["user_id"],
+            params["coefficient"],
+            params["prompt_tokens"],
+            params["max_output"],
+        )
+    raise Conflict("the balance kept changing; try again", code=ErrorCode.BUSY)
 
 
 _OPEN_HOLDS = Sql("SELECT count(*) FROM reservation WHERE user_id = :user_id")
