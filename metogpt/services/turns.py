@@ -30,6 +30,16 @@ class FairTurn:
             self._waiting.append((me, gate))
         gate.acquire()  # released by the holder when it hands the turn over
 
+    def try_enter(self) -> bool:
+        """Take the turn only if it is free (no holder, nobody waiting): for a caller that
+        must not wait (the event loop), which then leaves it with `__exit__`."""
+        with self._mutex:
+            if self._owner is not None or self._waiting:
+                return False
+            self._owner = threading.get_ident()
+            self._depth = 1
+            return True
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,

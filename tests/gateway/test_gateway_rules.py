@@ -1,21 +1,24 @@
 """Who may call the API and how much: keys revoked, expired or of a disabled user, role
 changes, rate limits (database and Redis), a client gone mid-stream, a crashed worker's
-reservation, and 200 parallel streams of one user that cannot overdraw."""
+reservation, 200 parallel streams of one user that cannot overdraw, and an admission that
+waits for the database in a thread, not on the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import httpx2
 import openai
 import pytest
 from sqlmodel import select
 
 from metogpt.models import ApiKey, LedgerEntry, Reservation, User
-from metogpt.services import answers, billing, coefficients, permissions, users
+from metogpt.services import answers, billing, coefficients, db, permissions, users
 from metogpt.services.db import read_session, write_session
 from metogpt.services.gateway import limits, tickets
 from metogpt.services.gateway.calls import parse
@@ -285,3 +288,47 @@ def test_no_reservation_is_left_behind(app_server: AppServer, fake: FakeProvider
         v1(app_server, key.secret, "/chat/completions", _ASK)
     with read_session() as s:
         assert s.exec(select(Reservation)).first() is None
+
+
+def test_an_admission_that_would_wait_waits_in_a_thread(
+    database: str, app_server: AppServer, fake: FakeProviderServer
+) -> None:
+    """SQLite: a request is admitted on the event loop only if the write turn is free
+    (tickets.admit_now). While another thread holds it, the admission waits for it in a
+    thread: the worker answers meanwhile, and the request goes through, billed once, when
+    the turn is free."""
+    if database != "sqlite":
+        pytest.skip("PostgreSQL's admissions always run in a thread")
+    key = keyed("PRO")
+    turn = db.engines().write_turn
+    assert turn is not None
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.write_tx():
+            held.set()
+            release.wait(60)
+
+    answers_: list[httpx.Response] = []
+    holder = threading.Thread(target=hold)
+    asking = threading.Thread(
+        target=lambda: answers_.append(v1(app_server, key.secret, "/chat/completions", _ASK))
+    )
+    holder.start()
+    try:
+        held.wait(30)
+        asking.start()
+        deadline = time.monotonic() + 60
+        while turn.waiting() < 1:
+            assert time.monotonic() < deadline, "the admission did not queue for the turn"
+            time.sleep(0.01)
+        assert httpx.get(f"{app_server.base_url}/api/health", timeout=30).status_code == 200
+        assert fake.request_count == 0 and not _charges(key.account.id)
+    finally:
+        release.set()
+        holder.join(timeout=60)
+        asking.join(timeout=60)
+    [answer] = answers_
+    assert answer.status_code == 200, answer.text
+    assert len(_charges(key.account.id)) == 1
+    _books_balance(key.account.id)

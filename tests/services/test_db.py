@@ -119,3 +119,78 @@ def test_a_postgresql_connection_closed_while_idle_is_replaced(
     else:
         with pytest.raises(psycopg.OperationalError):
             reserve()
+
+
+def test_write_tx_now_begins_only_without_waiting(database: str) -> None:
+    """On SQLite it begins when the write turn is free and no other process writes, else
+    yields None having taken nothing (the turn free, the busy timeout as it was);
+    PostgreSQL's is always None."""
+    account = make_account(balance=1000)
+
+    def reserve(tx: db.Tx) -> None:
+        holds.reserve(
+            tx, account.id, model="gpt-4", coefficient="1", prompt_tokens=10, max_output=40
+        )
+
+    def reservations() -> int:
+        with db.read_session() as s:
+            return len(s.exec(select(Reservation)).all())
+
+    if database != "sqlite":
+        with db.write_tx_now() as tx:
+            assert tx is None
+        return
+    turn = db.engines().write_turn
+    assert turn is not None
+
+    def turn_is_free() -> bool:
+        if not turn.try_enter():
+            return False
+        turn.__exit__(None, None, None)
+        return True
+
+    with db.write_tx_now() as tx:
+        assert tx is not None
+        reserve(tx)
+    assert reservations() == 1 and turn_is_free()
+    with pytest.raises(ValueError), db.write_tx_now() as tx:
+        assert tx is not None
+        reserve(tx)
+        raise ValueError
+    assert reservations() == 1 and turn_is_free()  # rolled back
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.write_tx():
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(30)
+    try:
+        with db.write_tx_now() as tx:
+            assert tx is None  # another thread's turn
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert turn_is_free()
+
+    path = make_url(db.engines().url).database
+    assert path
+    other = sqlite3.connect(path, isolation_level=None)  # another process's writer
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with db.write_tx_now() as tx:
+            assert tx is None
+        assert turn_is_free()
+    finally:
+        other.rollback()
+        other.close()
+    with db.write_tx() as tx:
+        assert tx.dbapi.execute("PRAGMA busy_timeout").fetchone()[0] == db.BUSY_TIMEOUT_MS
+    with db.write_tx_now() as tx:
+        assert tx is not None
+        reserve(tx)
+    assert reservations() == 2

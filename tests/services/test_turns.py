@@ -78,3 +78,52 @@ def test_one_holder_at_a_time() -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert most == 1 and inside == 0
+
+
+def test_try_enter_takes_only_a_free_turn() -> None:
+    turn = FairTurn()
+    assert turn.try_enter()
+    turn.__exit__(None, None, None)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with turn:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(30)
+    assert not turn.try_enter()  # held by another thread
+    waiter = threading.Thread(target=lambda: turn.__enter__() or turn.__exit__(None, None, None))
+    waiter.start()
+    _wait_until(lambda: turn.waiting() == 1)
+    release.set()
+    holder.join(timeout=30)
+    waiter.join(timeout=30)
+    assert turn.try_enter()  # free again: the waiter had its turn and let go
+    turn.__exit__(None, None, None)
+
+
+def test_try_enter_does_not_jump_the_queue() -> None:
+    """Even at the moment the turn is handed over, someone waiting keeps try_enter out."""
+    turn = FairTurn()
+    turn.__enter__()
+    inside, release = threading.Event(), threading.Event()
+
+    def wait_then_hold() -> None:
+        with turn:
+            inside.set()
+            release.wait(30)
+
+    waiter = threading.Thread(target=wait_then_hold)
+    waiter.start()
+    _wait_until(lambda: turn.waiting() == 1)
+    assert not turn.try_enter()
+    turn.__exit__(None, None, None)  # handed to the waiter
+    inside.wait(30)
+    assert not turn.try_enter()
+    release.set()
+    waiter.join(timeout=30)
+    assert turn.try_enter()
+    turn.__exit__(None, None, None)

@@ -69,6 +69,12 @@ def _client() -> _Redis | None:
     return _redis
 
 
+def remote(limits: Mapping[str, int]) -> bool:
+    """Whether counting against these limits takes a round trip to Redis (not something
+    to do on the event loop)."""
+    return any(name in limits for name in NAMES) and _client() is not None
+
+
 def parse(raw: Any) -> dict[str, int] | None:
     """A role's limits as given by an admin: {name: positive int} of NAMES (null: none)."""
     if raw is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from metogpt.services import holds, keys
 from metogpt.services.catalog import ModelSpec, ProviderKind, get_catalog
-from metogpt.services.db import Sql, read_tx, write_tx
+from metogpt.services.db import Sql, Tx, read_tx, write_tx, write_tx_now
 from metogpt.services.errors import ErrorCode, Forbidden
 from metogpt.services.gateway import limits
 from metogpt.services.gateway.calls import Call
@@ -43,43 +43,75 @@ def admit(secret: str | None, call: Call | GatewayError) -> Ticket:
     request, the model, the rate limits and reserve its credits. Raises ServiceError or
     GatewayError; nothing is kept when it does."""
     with write_tx() as tx:
-        grant = keys.authenticate(tx, secret)
-        if isinstance(call, GatewayError):
-            raise call
-        coefficient = grant.models.get(call.model)
-        spec = get_catalog().get(call.model)
-        if coefficient is None or spec is None:
-            raise Forbidden(
-                f"the model {call.model[:64]!r} does not exist or this key may not use it",
-                code=ErrorCode.MODEL_NOT_ALLOWED,
-            )
-        limits.admit(tx, grant.limits, grant.user_id, grant.key_id)
-        kind = get_catalog().provider_for(spec.name).kind
-        prompt = with_margin(call.prompt_tokens, kind)
-        cap = min(call.max_tokens or spec.max_output, spec.max_output)
-        hold = holds.reserve(
-            tx,
-            grant.user_id,
-            model=spec.name,
-            coefficient=coefficient,
-            prompt_tokens=prompt,
-            max_output=cap,
-            api_key_id=grant.key_id,
+        return _admit(tx, secret, call)
+
+
+class _NotHere(Exception):
+    """The key's rate limits are counted in Redis: a round trip, not for the event loop."""
+
+
+def admit_now(secret: str | None, call: Call | GatewayError) -> Ticket | None:
+    """admit() if it can be done at once on the event loop, else None (nothing kept): the
+    database lets a transaction begin without waiting (db.write_tx_now) and the key's
+    limits, if any, are counted in the database. The loop then runs admit() in a thread."""
+    try:
+        with write_tx_now() as tx:
+            return None if tx is None else _admit(tx, secret, call, on_loop=True)
+    except _NotHere:
+        return None
+
+
+def _admit(tx: Tx, secret: str | None, call: Call | GatewayError, on_loop: bool = False) -> Ticket:
+    grant = keys.authenticate(tx, secret)
+    if isinstance(call, GatewayError):
+        raise call
+    if on_loop and limits.remote(grant.limits):
+        raise _NotHere
+    coefficient = grant.models.get(call.model)
+    spec = get_catalog().get(call.model)
+    if coefficient is None or spec is None:
+        raise Forbidden(
+            f"the model {call.model[:64]!r} does not exist or this key may not use it",
+            code=ErrorCode.MODEL_NOT_ALLOWED,
         )
-        return Ticket(grant, spec, kind, hold.reservation_id, hold.max_tokens, prompt)
+    limits.admit(tx, grant.limits, grant.user_id, grant.key_id)
+    kind = get_catalog().provider_for(spec.name).kind
+    prompt = with_margin(call.prompt_tokens, kind)
+    cap = min(call.max_tokens or spec.max_output, spec.max_output)
+    hold = holds.reserve(
+        tx,
+        grant.user_id,
+        model=spec.name,
+        coefficient=coefficient,
+        prompt_tokens=prompt,
+        max_output=cap,
+        api_key_id=grant.key_id,
+    )
+    return Ticket(grant, spec, kind, hold.reservation_id, hold.max_tokens, prompt)
 
 
 def settle(ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int:
     """Charge what was used, return the rest of the hold; the credits charged."""
     with write_tx() as tx:
-        charge = holds.settle(tx, ticket.reservation_id, prompt_tokens, completion_tokens)
-        spent = -charge.amount if charge else 0
-        grant = ticket.grant
-        keys.record_use(tx, grant.key_id, spent)
-        limits.spend(
-            tx, grant.limits, grant.user_id, grant.key_id, prompt_tokens + completion_tokens
-        )
-        return spent
+        return _settle(tx, ticket, prompt_tokens, completion_tokens)
+
+
+def settle_now(ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int | None:
+    """settle() if it can be done at once on the event loop (as admit_now), else None
+    (nothing done)."""
+    if limits.remote(ticket.grant.limits):
+        return None
+    with write_tx_now() as tx:
+        return None if tx is None else _settle(tx, ticket, prompt_tokens, completion_tokens)
+
+
+def _settle(tx: Tx, ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int:
+    charge = holds.settle(tx, ticket.reservation_id, prompt_tokens, completion_tokens)
+    spent = -charge.amount if charge else 0
+    grant = ticket.grant
+    keys.record_use(tx, grant.key_id, spent)
+    limits.spend(tx, grant.limits, grant.user_id, grant.key_id, prompt_tokens + completion_tokens)
+    return spent
 
 
 _PROGRESS = Sql("UPDATE reservation SET streamed_tokens = :tokens WHERE id = :id")
