@@ -34,11 +34,12 @@ from metogpt.services.gateway.upstream import Meter, Upstream, event
 from metogpt.services.llm.tokens import count_text_tokens
 
 PROGRESS_SECONDS = 1.0
-# A body this small is read and counted on the event loop (~0.1 ms), and admitted there
-# too when the database lets a transaction begin at once (tickets.admit_now): the two hops
-# to a thread and back cost more, and at 20 streams at a time ~1-2 ms of waiting for the
-# loop and the GIL before the first token. A larger one is parsed in the thread.
-INLINE_BODY = 2048
+# A body this small is read and its prompt counted on the event loop (up to ~0.1-0.2 ms),
+# and admitted there too when the database lets a transaction begin at once
+# (tickets.admit_now): the two hops to a thread and back cost more, and at 20 streams at a
+# time milliseconds of waiting for the loop and the GIL before the first token. A larger
+# one is parsed in the thread (tiktoken lets the GIL go), as before.
+INLINE_BODY = 1024
 DONE = b"data: [DONE]\n\n"
 
 Admitted = tuple[Call, Ticket]
