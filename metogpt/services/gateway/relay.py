@@ -118,9 +118,10 @@ def used(ticket: Ticket, meter: Meter, failed: bool) -> tuple[int, int]:
 
 async def _finish(ticket: Ticket, upstream: Upstream, failed: bool) -> None:
     await upstream.aclose()
-    prompt, completion = used(ticket, upstream.meter, failed)
-    if tickets.settle_now(ticket, prompt, completion) is None:
-        await asyncio.to_thread(tickets.settle, ticket, prompt, completion)
+    # In a thread even when the database is free (unlike the admission): after the first
+    # token its latency matters less than the loop's time, and SQLite runs its statements
+    # there beside the loop, without the GIL (bench/README.md, session 8).
+    await asyncio.to_thread(tickets.settle, ticket, *used(ticket, upstream.meter, failed))
 
 
 async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncGenerator[bytes, None]:

@@ -93,25 +93,14 @@ def _admit(tx: Tx, secret: str | None, call: Call | GatewayError, on_loop: bool 
 def settle(ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int:
     """Charge what was used, return the rest of the hold; the credits charged."""
     with write_tx() as tx:
-        return _settle(tx, ticket, prompt_tokens, completion_tokens)
-
-
-def settle_now(ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int | None:
-    """settle() if it can be done at once on the event loop (as admit_now), else None
-    (nothing done)."""
-    if limits.remote(ticket.grant.limits):
-        return None
-    with write_tx_now() as tx:
-        return None if tx is None else _settle(tx, ticket, prompt_tokens, completion_tokens)
-
-
-def _settle(tx: Tx, ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int:
-    charge = holds.settle(tx, ticket.reservation_id, prompt_tokens, completion_tokens)
-    spent = -charge.amount if charge else 0
-    grant = ticket.grant
-    keys.record_use(tx, grant.key_id, spent)
-    limits.spend(tx, grant.limits, grant.user_id, grant.key_id, prompt_tokens + completion_tokens)
-    return spent
+        charge = holds.settle(tx, ticket.reservation_id, prompt_tokens, completion_tokens)
+        spent = -charge.amount if charge else 0
+        grant = ticket.grant
+        keys.record_use(tx, grant.key_id, spent)
+        limits.spend(
+            tx, grant.limits, grant.user_id, grant.key_id, prompt_tokens + completion_tokens
+        )
+        return spent
 
 
 _PROGRESS = Sql("UPDATE reservation SET streamed_tokens = :tokens WHERE id = :id")
