@@ -308,20 +308,25 @@ def _committed(raw: Any, sqlite: bool) -> Iterator[Tx]:
 
 @contextmanager
 def write_tx_now() -> Iterator[Tx | None]:
-    """write_tx() if it can begin at once, else None (nothing begun): for a caller on the
-    event loop, which must not wait, and then runs its write_tx() in a thread instead.
-
-    SQLite only: the write turn free (nobody holds it or waits for it) and no other
-    process in a write transaction (`BEGIN IMMEDIATE` with no busy wait). A transaction
-    of the hot path is ~60 µs of statements there, less than its hops to a thread and
-    back. PostgreSQL: always None (a round trip over the network per transaction)."""
+    """write_tx() if it can begin without waiting, else None (nothing begun): for the
+    event loop, which then runs its write_tx() in a thread. SQLite only (PostgreSQL: None,
+    a round trip per transaction): the write turn free (nobody holds or waits for it) and
+    no other process writing (`BEGIN IMMEDIATE` without the busy wait)."""
     current = engines()
     turn = current.write_turn
-    raw = _begin_now(current) if turn is not None and turn.try_enter() else None
-    if raw is None:
+    if turn is None or not turn.try_enter():
         yield None
         return
-    assert turn is not None
+    try:
+        raw = current.writer()
+        began = _begin_at_once(raw)
+    except BaseException:
+        turn.__exit__(None, None, None)
+        raise
+    if not began:
+        turn.__exit__(None, None, None)
+        yield None
+        return
     try:
         with _committed(raw, sqlite=True) as tx:
             yield tx
@@ -329,27 +334,16 @@ def write_tx_now() -> Iterator[Tx | None]:
         turn.__exit__(None, None, None)
 
 
-def _begin_now(current: _Engines) -> sqlite3.Connection | None:
-    """Under the write turn just taken: the writer in `BEGIN IMMEDIATE`, or None (the
-    turn let go) if another process holds SQLite's write lock."""
-    turn = current.write_turn
-    assert turn is not None
-    raw: sqlite3.Connection | None = None
+def _begin_at_once(raw: sqlite3.Connection) -> bool:
+    """`BEGIN IMMEDIATE`, or False if another process holds SQLite's write lock."""
+    raw.execute("PRAGMA busy_timeout=0")
     try:
-        raw = current.writer()
-        raw.execute("PRAGMA busy_timeout=0")
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-        finally:
-            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        return raw
-    except BaseException as exc:
-        if raw is not None and raw.in_transaction:
-            raw.rollback()
-        turn.__exit__(None, None, None)
-        if isinstance(exc, sqlite3.OperationalError):  # busy: another process writes
-            return None
-        raise
+        raw.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def statement_tx() -> AbstractContextManager[Tx]:
