@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 import metogpt.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from alembic import context
-from metogpt.services import db
+from metogpt.services import db, setup
 
 target_metadata = SQLModel.metadata
 
@@ -24,7 +24,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_name=db.in_models,
+        include_name=setup.in_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -26,7 +26,7 @@ depends_on: str | Sequence[str] | None = None
 
 log = logging.getLogger("alembic.runtime.migration")
 
-# Index name -> the indexed expression; metogpt.services.db.in_models knows the prefix.
+# Index name -> the indexed expression; metogpt.services.setup.in_models knows the prefix.
 INDEXES = {
     "ix_user_trgm_email": "email",
     "ix_user_trgm_username": "lower(username)",

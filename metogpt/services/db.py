@@ -400,14 +400,3 @@ def is_key(value: object, max_len: int = 32) -> bool:
     """Could `value` be one of our string primary keys? Anything else is simply not found
     (and PostgreSQL would refuse a NUL inside a query parameter with an error)."""
     return isinstance(value, str) and 0 < len(value) <= max_len and "\x00" not in value
-
-
-def in_models(name: str | None, type_: str, _parents: object = None) -> bool:
-    """For Alembic's comparisons: the user search indexes are not described by the models
-    (SQLite: the user_search table and those FTS5 keeps for it, migration 0005;
-    PostgreSQL: the ix_user_trgm_* trigram indexes, migration 0006)."""
-    if name is None:
-        return True
-    if type_ == "table":
-        return not name.startswith("user_search")
-    return not (type_ == "index" and name.startswith("ix_user_trgm_"))

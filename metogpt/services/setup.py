@@ -25,6 +25,17 @@ def alembic_config() -> Config:
     return cfg
 
 
+def in_models(name: str | None, type_: str, _parents: object = None) -> bool:
+    """For Alembic's comparisons: the user search indexes are not described by the models
+    (SQLite: the user_search table and those FTS5 keeps for it, migration 0005;
+    PostgreSQL: the ix_user_trgm_* trigram indexes, migration 0006)."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith("user_search")
+    return not (type_ == "index" and name.startswith("ix_user_trgm_"))
+
+
 def migrate(revision: str = "head", *, down: bool = False) -> None:
     """Upgrade the database to `revision`, the latest unless a test asks for an older one
     (or with `down`, downgrade it to that revision).

@@ -9,14 +9,14 @@ from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 
 from metogpt.models import User
-from metogpt.services import db, users
+from metogpt.services import db, setup, users
 from tests.conftest import make_account
 
 
 def test_models_match_migrations(database: str) -> None:
     # `database` ran every migration on a fresh schema; autogenerate must find nothing left.
     with db.engines().write.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"include_name": db.in_models})
+        context = MigrationContext.configure(conn, opts={"include_name": setup.in_models})
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
