@@ -1,4 +1,4 @@
-"""CPU per streamed token of the answer path alone, in one process: the OpenAI SDK reading
+"""CPU per streamed token of the answer path alone, in one process: the OpenAI provider reading
 the fake provider, the relay, the hub of answers in flight, the text saved every second,
 and one reader per answer following it as the page's GET /api/answers/{id}/stream does
 (services/live.follow). No Reflex, no browser: what the app pays per token before the

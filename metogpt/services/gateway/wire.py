@@ -62,6 +62,7 @@ class _Connection(asyncio.Protocol):
         self.eof = False
         self.waiter: asyncio.Future[None] | None = None
         self.idle_since = 0.0
+        self.read_timeout = 0.0  # set by each request
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport's subclasses, but have its methods
@@ -97,12 +98,12 @@ class _Connection(asyncio.Protocol):
         )
 
     async def more(self) -> None:
-        """Wait for more bytes (or the end); WireTimeout after READ_TIMEOUT."""
+        """Wait for more bytes (or the end); WireTimeout after `read_timeout`."""
         if self.eof:
             raise WireError("the connection was closed")
         loop = asyncio.get_running_loop()
         waiter = self.waiter = loop.create_future()
-        timer = loop.call_later(READ_TIMEOUT, _expire, waiter)
+        timer = loop.call_later(self.read_timeout, _expire, waiter)
         try:
             await waiter
         finally:
@@ -168,10 +169,15 @@ class _Stale(WireError):
 
 
 async def post(
-    url: str, headers: list[tuple[str, str]], body: bytes, context: ssl.SSLContext
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    context: ssl.SSLContext,
+    timeout: float | None = None,
 ) -> Response:
     """Send a POST (head and body in one write) and read the answer's head; WireError if
-    the provider cannot be reached or does not answer."""
+    the provider cannot be reached or does not answer (`timeout` between two reads:
+    READ_TIMEOUT if None)."""
     origin, target, host = endpoint(url)
     if any("\r" in part or "\n" in part for header in headers for part in header):
         raise WireError("a header holds a line break")
@@ -186,13 +192,14 @@ async def post(
     conn = _idle(origin)
     if conn is not None:
         try:
-            return await _ask(conn, request)
+            return await _ask(conn, request, timeout)
         except _Stale:  # closed while idle: once more on a new connection
             pass
-    return await _ask(await _connect(origin, context), request)
+    return await _ask(await _connect(origin, context), request, timeout)
 
 
-async def _ask(conn: _Connection, request: bytes) -> Response:
+async def _ask(conn: _Connection, request: bytes, timeout: float | None) -> Response:
+    conn.read_timeout = READ_TIMEOUT if timeout is None else timeout
     try:
         assert conn.transport is not None
         conn.transport.write(request)

@@ -8,17 +8,41 @@ from __future__ import annotations
 import email.utils
 import re
 import time
+from collections.abc import Mapping
 
 import anthropic
 import httpx2
 import openai
 
+from metogpt.services.gateway.wire import WireError, WireTimeout
 from metogpt.services.llm.types import ErrorKind
+
+
+class StatusError(Exception):
+    """The provider refused the request (`status` >= 400), or failed inside a 200 stream
+    (`status` 200): what the providers spoken to over gateway/wire.py raise."""
+
+    def __init__(self, status: int, headers: Mapping[str, str]) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status, self.headers = status, headers
+
 
 # Failures of the network or of the provider, as opposed to bugs in our code, which propagate.
 # Anthropic's stream lets transport errors through unwrapped, hence httpx2 and OSError.
-UPSTREAM_ERRORS = (openai.APIError, anthropic.APIError, httpx2.HTTPError, OSError)
-_TIMEOUT_ERRORS = (openai.APITimeoutError, anthropic.APITimeoutError, httpx2.TimeoutException)
+UPSTREAM_ERRORS = (
+    openai.APIError,
+    anthropic.APIError,
+    httpx2.HTTPError,
+    OSError,
+    WireError,
+    StatusError,
+)
+_TIMEOUT_ERRORS = (
+    openai.APITimeoutError,
+    anthropic.APITimeoutError,
+    httpx2.TimeoutException,
+    WireTimeout,
+)
 
 
 class ProviderError(Exception):
@@ -49,12 +73,16 @@ def to_provider_error(exc: BaseException) -> ProviderError:
         return ProviderError("timeout", "The provider did not answer in time.")
     if isinstance(exc, openai.APIStatusError | anthropic.APIStatusError):
         return _status_error(exc.status_code, exc.response.headers)
-    if isinstance(exc, openai.APIConnectionError | anthropic.APIConnectionError | OSError):
+    if isinstance(exc, StatusError):
+        return _status_error(exc.status, exc.headers)
+    if isinstance(
+        exc, openai.APIConnectionError | anthropic.APIConnectionError | OSError | WireError
+    ):
         return ProviderError("unavailable", "Could not reach the provider.")
     return ProviderError("unavailable", "The provider failed while answering.")
 
 
-def _status_error(status: int, headers: httpx2.Headers) -> ProviderError:
+def _status_error(status: int, headers: Mapping[str, str]) -> ProviderError:
     if status < 400:
         # An error event inside a 200 stream (e.g. Anthropic's overloaded_error).
         return ProviderError("unavailable", "The provider failed while answering.")
@@ -83,7 +111,7 @@ def _status_error(status: int, headers: httpx2.Headers) -> ProviderError:
     )
 
 
-def _retry_after(headers: httpx2.Headers) -> float | None:
+def _retry_after(headers: Mapping[str, str]) -> float | None:
     """The retry-after hint in seconds: retry-after-ms (OpenAI), seconds, or an HTTP date."""
     try:
         if (millis := headers.get("retry-after-ms")) is not None:
