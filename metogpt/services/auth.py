@@ -119,13 +119,21 @@ def authenticate(session: Session, token: str | None) -> tuple[User, Actor]:
     password change deletes it), and a role or enabled change bumps `token_version`,
     which kills every older token of the user."""
     claims = _token_claims(token)
-    row = session.get(AuthSession, claims["jti"])
-    user = session.get(User, claims["sub"]) if row and row.user_id == claims["sub"] else None
-    if user is None or claims["ver"] != user.token_version:
+    # One indexed read (the session's primary key, the user's, the role's) for the three:
+    # it runs for every request, every chat turn and every answer's live stream.
+    found = session.exec(
+        select(User, Role.permissions)
+        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+        .outerjoin(Role, col(Role.name) == col(User.role))
+        .where(col(AuthSession.id) == claims["jti"], col(User.id) == claims["sub"])
+    ).first()
+    if found is None or claims["ver"] != found[0].token_version:
         raise _revoked()
+    user, matrix = found
     if not user.enabled:
         raise Unauthorized("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
-    return user, actor_for(session, user)
+    matrix = permissions.normalize(matrix) if matrix is not None else permissions.empty_matrix()
+    return user, Actor(user_id=user.id, role=user.role, permissions=matrix)
 
 
 def own_balance(session: Session, token: str | None) -> int:
