@@ -304,16 +304,24 @@ async def chat_client(
 
     tab.on_delta = on_delta
     sent = stats.sent.setdefault(account.user_id, [])
-    await tab.connect()
-    await tab.wait_for(lambda s: bool(s.get(CHAT, {}).get("model")))
     http = httpx.AsyncClient(base_url=base_url, timeout=ANSWER_TIMEOUT)
     try:
+        try:  # the page opened: a tab that cannot is a failed turn, not the run's end
+            await tab.connect()
+            await tab.wait_for(lambda s: bool(s.get(CHAT, {}).get("model")), ANSWER_TIMEOUT)
+        except (TimeoutError, RuntimeError, OSError) as exc:
+            stats.chat_failures.append(f"{account.email} opening the chat: {exc!r}")
+            return
         for turn in itertools.count():
             if time.monotonic() >= deadline:
                 break
             if turn and turn % TURNS_PER_CONVERSATION == 0:
-                await tab.emit(f"{CHAT}.new_chat")
-                await tab.wait_for(lambda s: not s[CHAT].get("messages"))
+                try:
+                    await tab.emit(f"{CHAT}.new_chat")
+                    await tab.wait_for(lambda s: not s[CHAT].get("messages"), ANSWER_TIMEOUT)
+                except (TimeoutError, RuntimeError) as exc:
+                    stats.chat_failures.append(f"{account.email} new chat: {exc!r}")
+                    return
             prompt = f"load {account.email} turn {turn}: tell me something about {uuid.uuid4()}"
             answer_ids.clear()
             started = time.perf_counter()

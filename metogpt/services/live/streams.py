@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator
 import redis
 import redis.asyncio as aioredis
 
+from metogpt.services import redis_version  # noqa: F401  (its version read once per process)
 from metogpt.services.live.core import (
     KEEP_SECONDS,
     POLL_SECONDS,
