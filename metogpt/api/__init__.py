@@ -219,5 +219,6 @@ def build_api() -> FastAPI:
     api.add_middleware(BodyLimit)
     api.add_middleware(ImmutableAssets)
     api.add_middleware(ShareGate)
-    api.add_middleware(v1.V1Front)  # the outermost of ours: /v1 skips the others
+    api.add_middleware(v1.V1Front)  # /v1 skips the others
+    api.add_middleware(answers.StreamFront)  # the outermost: an answer's stream skips them too
     return api

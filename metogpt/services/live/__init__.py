@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from sqlmodel import Session
 
@@ -49,7 +49,9 @@ def hub() -> Hub:
     return _hub
 
 
-async def follow(token: str | None, message_id: str, offset: int = 0) -> AsyncIterator[Event]:
+async def follow(
+    token: str | None, message_id: str, offset: int = 0
+) -> AsyncGenerator[Event, None]:
     """The answer of the user `token` names, from `offset`: while it streams, its deltas
     as they come; once ended, the rest of its saved text; then its End. Raises (here,
     before any event) Unauthorized for a token that does not authenticate, NotFound for a
@@ -66,7 +68,7 @@ def _open(session: Session, token: str | None, message_id: str) -> tuple[User, M
 
 async def _events(
     user: User, message_id: str, offset: int, status: MessageStatus, text: str
-) -> AsyncIterator[Event]:
+) -> AsyncGenerator[Event, None]:
     missing_since: float | None = None
 
     async def ended() -> bool:
