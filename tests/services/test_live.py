@@ -16,7 +16,7 @@ from metogpt.models import MessageStatus, new_id
 from metogpt.services import answers, conversations, live, relay
 from metogpt.services.catalog import reset_catalog_cache
 from metogpt.services.errors import NotFound, Unauthorized
-from metogpt.services.live import core, streams
+from metogpt.services.live import core
 from metogpt.services.live.core import End, Hub, MemoryHub
 from metogpt.services.live.streams import RedisHub
 from tests.conftest import Account, make_account
@@ -265,9 +265,8 @@ def test_the_page_gets_the_whole_answer_while_it_streams_and_after(
 
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """Readers wait 0.2 s for news, not 2 s."""
+    """Readers wait 0.2 s for news, not 2 s (both hubs' readers wait in core.read_record)."""
     monkeypatch.setattr(core, "WAIT_SECONDS", 0.2)
-    monkeypatch.setattr(streams, "WAIT_SECONDS", 0.2)
     return monkeypatch
 
 

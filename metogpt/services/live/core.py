@@ -194,7 +194,7 @@ class Hub:
 
 
 @dataclass
-class _Recorded:
+class Recorded:
     """An answer as a MemoryHub keeps it for its readers."""
 
     deltas: list[Delta] = field(default_factory=list)
@@ -207,18 +207,48 @@ class _Recorded:
         self.news = asyncio.Event()
 
 
+async def read_record(
+    recorded: Recorded, offset: int, quiet: Ended, silence: Silence
+) -> AsyncIterator[Event]:
+    """An answer's record from `offset`: its deltas as they are added, then its End.
+    Returns without an End when `quiet()`, asked after each WAIT_SECONDS without news,
+    says to (the writer is gone, or the answer ended without the hub saying so)."""
+    seen = 0
+    while True:
+        news = recorded.news
+        # One delta at a time: while this reader is suspended in a yield (its client is
+        # slow to take the text), the hand-out may append more, which it must not skip.
+        while seen < len(recorded.deltas):
+            delta = recorded.deltas[seen]
+            seen += 1
+            if delta.end_offset > offset:
+                cut = max(offset - delta.offset, 0)
+                yield Delta(delta.offset + cut, delta.text[cut:])
+                offset = delta.end_offset
+                silence.heard()
+        if recorded.end is not None:
+            yield End(recorded.end)
+            return
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                await news.wait()
+        except TimeoutError:
+            if await quiet():
+                return
+
+
 class MemoryHub(Hub):
     """One process: writers and readers share this object (the app without Redis)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._answers: dict[str, _Recorded] = {}
+        self._answers: dict[str, Recorded] = {}
         self._stops: dict[str, float] = {}  # asked before their answer opened: when
-        self._opening = _Recorded()  # its news: an answer opened
+        self._opening = Recorded()  # its news: an answer opened
 
     def open(self, message_id: str, on_stop: Callable[[], None]) -> None:
         self._forget_old()
-        self._answers[message_id] = _Recorded()
+        self._answers[message_id] = Recorded()
         self._opening.tell()
         super().open(message_id, on_stop)
         if self._stops.pop(message_id, None) is not None:
@@ -249,38 +279,20 @@ class MemoryHub(Hub):
     async def follow(
         self, message_id: str, offset: int, ended: Ended = not_known
     ) -> AsyncIterator[Event]:
-        seen, silence = 0, Silence(ended)
         while True:
             recorded = self._answers.get(message_id)
-            if recorded is None:
-                # Not opened (yet): wait a little for it, as XREAD BLOCK does in Redis.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(WAIT_SECONDS):
-                        while message_id not in self._answers:
-                            await self._opening.news.wait()
-                if message_id not in self._answers:
-                    return  # the caller asks the database again
-                continue
-            news = recorded.news
-            # One delta at a time: while this reader is suspended in a yield (its client is
-            # slow to take the text), the hand-out may append more, which it must not skip.
-            while seen < len(recorded.deltas):
-                delta = recorded.deltas[seen]
-                seen += 1
-                if delta.end_offset > offset:
-                    cut = max(offset - delta.offset, 0)
-                    yield Delta(delta.offset + cut, delta.text[cut:])
-                    offset = delta.end_offset
-                    silence.heard()
-            if recorded.end is not None:
-                yield End(recorded.end)
-                return
-            try:
+            if recorded is not None:
+                break
+            # Not opened (yet): wait a little for it, as XREAD BLOCK does in Redis.
+            with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(WAIT_SECONDS):
-                    await news.wait()
-            except TimeoutError:
-                if await silence.over():
-                    return
+                    while message_id not in self._answers:
+                        await self._opening.news.wait()
+            if message_id not in self._answers:
+                return  # the caller asks the database again
+        silence = Silence(ended)
+        async for event in read_record(recorded, offset, silence.over, silence):
+            yield event
 
     async def request_stop(self, message_id: str) -> None:
         if not self._stop_local(message_id):

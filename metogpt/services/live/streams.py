@@ -2,9 +2,11 @@
 
 One Redis stream per answer, `metogpt:answer:<id>`: a first entry naming the worker that
 writes it (`w`), then the deltas (`o`: their offset, `t`: their text), then the end
-(`end`: the status). A reader follows it with XREAD BLOCK from wherever it is, so a
-browser whose request lands on another worker than the answer, or comes back after a
-reload, gets every delta. The stream expires KEEP_SECONDS after its end (an hour after its
+(`end`: the status). A worker's readers of answers written elsewhere are served by one
+task (`_read_remote`): every FLUSH_SECONDS one XREAD over all those streams, each from
+where it is, so a browser whose request lands on another worker than the answer, or comes
+back after a reload, gets every delta, for one round trip per hand-out, not one per
+reader and delta. The stream expires KEEP_SECONDS after its end (an hour after its
 start if its worker died: the crash recovery reads the text from it).
 
 A stop is a key (`metogpt:answer:<id>:stop`) that the writing worker looks for every
@@ -24,22 +26,24 @@ import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import redis
 import redis.asyncio as aioredis
 
 from metogpt.services import redis_version  # noqa: F401  (its version read once per process)
 from metogpt.services.live.core import (
+    FLUSH_SECONDS,
     KEEP_SECONDS,
     POLL_SECONDS,
-    WAIT_SECONDS,
     Delta,
-    End,
     Ended,
     Event,
     MemoryHub,
+    Recorded,
     Silence,
     not_known,
+    read_record,
 )
 
 WRITING_TTL = 3600  # seconds an answer's stream outlives a worker that died writing it
@@ -61,6 +65,15 @@ def _writer_key(writer: str) -> str:
     return f"metogpt:writer:{writer}"
 
 
+@dataclass
+class _Remote(Recorded):
+    """An answer written on another worker, as this one's readers follow it."""
+
+    last: bytes | str = "0-0"  # the last stream entry read
+    writer: str | None = None
+    followers: int = 0
+
+
 class RedisHub(MemoryHub):
     poll_seconds = POLL_SECONDS
 
@@ -73,6 +86,8 @@ class RedisHub(MemoryHub):
         self._sync: redis.Redis | None = None
         self._me: tuple[int, str] | None = None
         self._beat = self._looked = -float("inf")  # the last heartbeat, look for stops
+        self._remote: dict[str, _Remote] = {}  # followed here, written elsewhere
+        self._reader: asyncio.Task[None] | None = None
 
     def _client(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
@@ -122,30 +137,60 @@ class RedisHub(MemoryHub):
             async for event in super().follow(message_id, offset, ended):
                 yield event
             return
-        client, key = self._client(), _key(message_id)
-        last, writer, silence = "0-0", None, Silence(ended)
-        while True:
-            got = await client.xread({key: last}, count=1000, block=int(WAIT_SECONDS * 1000))
-            if not got:
-                if writer is None or not await client.exists(_writer_key(writer)):
-                    return  # not opened (yet), or its worker died: ask the database
-                if await silence.over():
-                    return
-                continue
-            silence.heard()
-            for entry_id, fields in got[0][1]:
-                last = entry_id
-                if b"w" in fields:
-                    writer = fields[b"w"].decode()
-                elif b"end" in fields:
-                    yield End(fields[b"end"].decode())
-                    return
-                else:
-                    delta = Delta(int(fields[b"o"]), fields[b"t"].decode())
-                    if delta.end_offset > offset:
-                        cut = max(offset - delta.offset, 0)
-                        yield Delta(delta.offset + cut, delta.text[cut:])
-                        offset = delta.end_offset
+        remote = self._remote.get(message_id)
+        if remote is None:
+            remote = self._remote[message_id] = _Remote()
+            self._read_remote_soon()
+        remote.followers += 1
+        silence = Silence(ended)
+
+        async def quiet() -> bool:
+            """Nothing for WAIT_SECONDS: not opened (yet), or its worker died (ask the
+            database), or ended without the hub saying so."""
+            writer = remote.writer
+            if writer is None or not await self._client().exists(_writer_key(writer)):
+                return True
+            return await silence.over()
+
+        try:
+            async for event in read_record(remote, offset, quiet, silence):
+                yield event
+        finally:
+            remote.followers -= 1
+            if not remote.followers and self._remote.get(message_id) is remote:
+                del self._remote[message_id]
+
+    def _read_remote_soon(self) -> None:
+        loop = asyncio.get_running_loop()
+        task = self._reader
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._reader = loop.create_task(self._read_remote())
+
+    async def _read_remote(self) -> None:
+        """One reader for every answer this worker follows but does not write: every
+        FLUSH_SECONDS one XREAD over all their streams (not a blocking XREAD per reader
+        and per delta), the entries added to their records."""
+        client = self._client()
+        while self._remote:
+            streams = {_key(m): r for m, r in self._remote.items() if r.end is None}
+            got = []
+            try:
+                if streams:
+                    got = await client.xread({k: r.last for k, r in streams.items()}, count=1000)
+            except redis.RedisError:  # the readers' quiet() finds out what became of them
+                log.exception("answers in flight could not be read from Redis")
+            for key, entries in got or []:
+                remote = streams[key.decode()]
+                for entry_id, fields in entries:
+                    remote.last = entry_id
+                    if b"w" in fields:
+                        remote.writer = fields[b"w"].decode()
+                    elif b"end" in fields:
+                        remote.end = fields[b"end"].decode()
+                    elif remote.end is None:
+                        remote.deltas.append(Delta(int(fields[b"o"]), fields[b"t"].decode()))
+                remote.tell()
+            await asyncio.sleep(FLUSH_SECONDS)
 
     async def request_stop(self, message_id: str) -> None:
         await self._client().set(_stop_key(message_id), 1, ex=WRITING_TTL)
