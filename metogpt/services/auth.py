@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -77,20 +78,28 @@ def issue_token(session: Session, user: User) -> tuple[str, int]:
     return jwt.encode(claims, settings.jwt_secret, algorithm=_ALGORITHM), ttl
 
 
-def _claims(token: str) -> dict[str, Any]:
+@functools.lru_cache(maxsize=4096)
+def _signed(token: str, secret: str) -> dict[str, Any] | None:
+    """The claims of a token whose signature is good (None: forged or malformed), its
+    expiry not checked. Kept for the token's next uses: a tab's token is checked on each
+    of its events and requests, and a signature stays good (~50 µs of CPU each time)."""
     try:
-        return jwt.decode(
-            token,
-            settings.jwt_secret,
-            algorithms=[_ALGORITHM],
-            options={"require": ["sub", "exp", "ver", "jti"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized(
-            "the session has expired; sign in again", code=ErrorCode.TOKEN_EXPIRED
-        ) from None
+        return jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"verify_exp": False})
     except jwt.PyJWTError:
+        return None
+
+
+def _claims(token: str) -> dict[str, Any]:
+    claims = _signed(token, settings.jwt_secret)
+    try:
+        if claims is None or any(name not in claims for name in ("sub", "ver", "jti")):
+            raise ValueError
+        expires = int(claims["exp"])
+    except (KeyError, ValueError, TypeError, OverflowError):
         raise Unauthorized("invalid token", code=ErrorCode.INVALID_TOKEN) from None
+    if expires <= time.time():  # as PyJWT checks it (its leeway is 0)
+        raise Unauthorized("the session has expired; sign in again", code=ErrorCode.TOKEN_EXPIRED)
+    return claims
 
 
 def _revoked() -> Unauthorized:
@@ -228,11 +237,6 @@ def subject(token: str | None) -> str:
     or revoked or not: it names whose data a browser tab may hold, not who may act."""
     if not token or len(token) > 4096:
         return ""
-    try:
-        claims = jwt.decode(
-            token, settings.jwt_secret, algorithms=[_ALGORITHM], options={"verify_exp": False}
-        )
-    except jwt.PyJWTError:
-        return ""
-    sub = claims.get("sub")
+    claims = _signed(token, settings.jwt_secret)
+    sub = claims.get("sub") if claims is not None else None
     return sub if isinstance(sub, str) else ""
