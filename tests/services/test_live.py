@@ -318,3 +318,10 @@ def test_a_reader_whose_end_was_lost_finishes_from_the_database(
         live.Delta(10, ", and the rest"),
         End("done"),
     ]
+
+
+def test_the_hand_out_interval_grows_with_the_answers_in_flight() -> None:
+    intervals = [core.flush_seconds(n) for n in (0, core.BUSY_ANSWERS, 150, core.FULL_ANSWERS)]
+    assert intervals[0] == intervals[1] == core.FLUSH_SECONDS
+    assert core.FLUSH_SECONDS < intervals[2] < core.MAX_FLUSH_SECONDS
+    assert intervals[3] == core.flush_seconds(10 * core.FULL_ANSWERS) == core.MAX_FLUSH_SECONDS

@@ -3,9 +3,9 @@
 One Redis stream per answer, `metogpt:answer:<id>`: a first entry naming the worker that
 writes it (`w`), then the deltas (`o`: their offset, `t`: their text), then the end
 (`end`: the status). A worker's readers of answers written elsewhere are served by one
-task (`_read_remote`): every FLUSH_SECONDS one XREAD over all those streams, each from
-where it is, so a browser whose request lands on another worker than the answer, or comes
-back after a reload, gets every delta, for one round trip per hand-out, not one per
+task (`_read_remote`): at each hand-out interval, one XREAD over all those streams, each
+from where it is, so a browser whose request lands on another worker than the answer, or
+comes back after a reload, gets every delta, for one round trip per hand-out, not one per
 reader and delta. The stream expires KEEP_SECONDS after its end (an hour after its
 start if its worker died: the crash recovery reads the text from it).
 
@@ -33,7 +33,6 @@ import redis.asyncio as aioredis
 
 from metogpt.services import redis_version  # noqa: F401  (its version read once per process)
 from metogpt.services.live.core import (
-    FLUSH_SECONDS,
     KEEP_SECONDS,
     POLL_SECONDS,
     Delta,
@@ -42,6 +41,7 @@ from metogpt.services.live.core import (
     MemoryHub,
     Recorded,
     Silence,
+    flush_seconds,
     not_known,
     read_record,
 )
@@ -167,9 +167,9 @@ class RedisHub(MemoryHub):
             self._reader = loop.create_task(self._read_remote())
 
     async def _read_remote(self) -> None:
-        """One reader for every answer this worker follows but does not write: every
-        FLUSH_SECONDS one XREAD over all their streams (not a blocking XREAD per reader
-        and per delta), the entries added to their records."""
+        """One reader for every answer this worker follows but does not write: at each
+        hand-out interval (core.flush_seconds), one XREAD over all their streams (not a
+        blocking XREAD per reader and per delta), the entries added to their records."""
         client = self._client()
         while self._remote:
             streams = {_key(m): r for m, r in self._remote.items() if r.end is None}
@@ -190,7 +190,7 @@ class RedisHub(MemoryHub):
                     elif remote.end is None:
                         remote.deltas.append(Delta(int(fields[b"o"]), fields[b"t"].decode()))
                 remote.tell()
-            await asyncio.sleep(FLUSH_SECONDS)
+            await asyncio.sleep(flush_seconds(len(self._remote) + len(self._writing)))
 
     async def request_stop(self, message_id: str) -> None:
         await self._client().set(_stop_key(message_id), 1, ex=WRITING_TTL)
