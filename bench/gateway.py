@@ -1,7 +1,7 @@
 """The OpenAI-compatible API against LiteLLM's proxy, side by side in one run.
 
 Three targets stream the same chat completion (20 tokens, no delay) from the same fake
-OpenAI server (tests/fixtures/fake_providers.py, a process of its own):
+OpenAI server (tests/fixtures/fake_providers/, a process of its own):
 
 - direct: the fake server itself;
 - metogpt: MetoGPT's /v1 (granian, as `reflex run --env prod` serves it; the REST app

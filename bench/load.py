@@ -1,7 +1,7 @@
 """Load: many streaming chats over Reflex's websocket plus many REST clients at once, against
 the production stack (PostgreSQL + Redis + several granian workers on one port).
 
-What runs: the fake provider server (tests/fixtures/fake_providers.py, a process of its
+What runs: the fake provider server (tests/fixtures/fake_providers/, a process of its
 own) answers every model with a streamed, token-paced reply; the real app starts as in
 the e2e tests (`reflex run --env prod`, tests/support/server.py) on a fresh PostgreSQL
 database created for the run (dropped afterwards) and Redis, with `--workers` workers and

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
-from sqlmodel import select
 
 from metogpt import i18n
-from metogpt.models import Conversation, LedgerEntry, Message, MessageStatus, Reservation, User
+from metogpt.models import Conversation, Message, MessageStatus, Reservation, User
 from metogpt.services import answers, auth, billing, coefficients, conversations, live, relay
 from metogpt.services.db import read_session, write_session
 from metogpt.services.errors import Forbidden, InsufficientBalance, InvalidInput, NotFound
-from metogpt.services.live.core import MemoryHub
-from metogpt.services.live.streams import RedisHub
-from metogpt.services.llm.tokens import count_prompt_tokens, count_text_tokens
+from metogpt.services.llm.tokens import count_prompt_tokens
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior
-from tests.support.calls import in_write, user_row
-
-
-def _ask(user_id: str, text: str, model: str, conv: str | None = None) -> answers.PreparedAnswer:
-    msg = in_write(conversations.post_user_message, user_row(user_id), conv, text, model)
-    return in_write(answers.begin_answer, user_row(user_id), msg.id, model)
+from tests.support.calls import asked, charges_of, in_write, user_row
 
 
 async def _stop_when(p: answers.PreparedAnswer, enough: Callable[[str], bool]) -> relay.Outcome:
@@ -54,30 +44,19 @@ def _token_of(p: answers.PreparedAnswer) -> str:
         return auth.issue_token(s, user)[0]
 
 
-def _charges(user_id: str) -> list[LedgerEntry]:
-    with read_session() as s:
-        return list(
-            s.exec(
-                select(LedgerEntry).where(
-                    LedgerEntry.user_id == user_id, LedgerEntry.kind == "charge"
-                )
-            ).all()
-        )
-
-
 def test_answer_is_billed_by_reported_usage_and_coefficient(database: str, fake) -> None:
     acc = make_account(role="PRO", balance=2000)
     fake.behavior = FakeBehavior(reply_tokens=40, prompt_tokens=25)
-    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hi there", "gpt-4")))
+    outcome = asyncio.run(relay.stream_answer(asked(acc.id, "Hi there", "gpt-4")))
     assert outcome.status == MessageStatus.DONE and outcome.text.startswith("tok0")
     expected = coefficients.cost(25 + 40, "1.5")  # ceil(65 × 1.5) = 98
     assert outcome.charged == expected == 98
     assert user_row(acc.id).balance == 2000 - 98
-    [entry] = _charges(acc.id)
+    [entry] = charges_of(acc.id)
     assert (entry.prompt_tokens, entry.completion_tokens, entry.coefficient) == (25, 40, "1.5")
     # a second model with its own coefficient bills with its own
     fake.behavior = FakeBehavior(reply_tokens=10, prompt_tokens=10)
-    claude = asyncio.run(relay.stream_answer(_ask(acc.id, "Again", "claude-3")))
+    claude = asyncio.run(relay.stream_answer(asked(acc.id, "Again", "claude-3")))
     assert claude.charged == coefficients.cost(20, "1.8") == 36
     assert fake.request_count == 2
 
@@ -109,7 +88,7 @@ def test_model_outside_the_role_is_refused(database: str, fake) -> None:
 def test_stop_charges_only_what_was_used(database: str, fake) -> None:
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=200)
-    p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
+    p = asked(acc.id, "Tell me a long story", "gpt-3.5-turbo")
     outcome = asyncio.run(_stop_when(p, lambda shown: len(shown.split()) >= 10))
     assert outcome.status == MessageStatus.STOPPED
     with read_session() as s:
@@ -125,7 +104,7 @@ def test_stop_charges_only_what_was_used(database: str, fake) -> None:
 def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake) -> None:
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(first_token_delay=30)  # a provider that thinks for long
-    p = _ask(acc.id, "Think hard", "gpt-3.5-turbo")
+    p = asked(acc.id, "Think hard", "gpt-3.5-turbo")
 
     async def stop_while_thinking() -> relay.Outcome:
         answer = asyncio.ensure_future(relay.stream_answer(p))
@@ -143,7 +122,7 @@ def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake
     assert (outcome.status, outcome.text) == (MessageStatus.STOPPED, "")
     assert outcome.charged == prompt_cost > 0
     assert user_row(acc.id).balance == 5000 - prompt_cost and user_row(acc.id).reserved == 0
-    [charge] = _charges(acc.id)
+    [charge] = charges_of(acc.id)
     assert (charge.prompt_tokens, charge.completion_tokens) == (p.prompt_tokens, 0)
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
@@ -155,7 +134,7 @@ def test_stop_before_the_first_token_ends_the_answer_at_once(database: str, fake
 def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
     acc = make_account(balance=5000)
     fake.behavior = FakeBehavior(status=429, retry_after=4)  # open_stream waits 2 x 4 s
-    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    p = asked(acc.id, "Hello", "gpt-3.5-turbo")
 
     async def stop_while_connecting() -> relay.Outcome:
         answer = asyncio.ensure_future(relay.stream_answer(p))
@@ -169,7 +148,7 @@ def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
     assert time.monotonic() - began < 3  # not the 8 s of retry waits
     # No request was open at the provider (each was refused): nothing is charged.
     assert (outcome.status, outcome.charged) == (MessageStatus.STOPPED, 0)
-    assert user_row(acc.id).reserved == 0 and _charges(acc.id) == []
+    assert user_row(acc.id).reserved == 0 and charges_of(acc.id) == []
     with read_session() as s:
         msg = s.get(Message, p.assistant_message_id)
         assert msg is not None and (msg.prompt_tokens, msg.charged) == (0, 0)
@@ -178,7 +157,7 @@ def test_stop_while_connecting_cancels_the_request(database: str, fake) -> None:
 def test_provider_error_before_output_charges_nothing(database: str, fake) -> None:
     acc = make_account(balance=2000)
     fake.behavior = FakeBehavior(status=500)
-    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    p = asked(acc.id, "Hello", "gpt-3.5-turbo")
     outcome = asyncio.run(relay.stream_answer(p))
     assert (outcome.status, outcome.error, outcome.charged) == (
         MessageStatus.ERROR,
@@ -186,7 +165,7 @@ def test_provider_error_before_output_charges_nothing(database: str, fake) -> No
         0,
     )
     assert user_row(acc.id).balance == 2000 and user_row(acc.id).reserved == 0
-    assert _charges(acc.id) == []
+    assert charges_of(acc.id) == []
     with read_session() as s:
         assert s.get(Message, p.user_message_id).content == "Hello"
 
@@ -194,7 +173,7 @@ def test_provider_error_before_output_charges_nothing(database: str, fake) -> No
 def test_cut_stream_charges_what_arrived(database: str, fake) -> None:
     acc = make_account(balance=2000)
     fake.behavior = FakeBehavior(reply_tokens=50, cut_after_tokens=12)
-    outcome = asyncio.run(relay.stream_answer(_ask(acc.id, "Hello", "gpt-3.5-turbo")))
+    outcome = asyncio.run(relay.stream_answer(asked(acc.id, "Hello", "gpt-3.5-turbo")))
     assert (outcome.status, outcome.error) == (MessageStatus.CUT, "cut")
     assert outcome.charged > 0
     assert user_row(acc.id).balance == 2000 - outcome.charged
@@ -205,7 +184,7 @@ def test_cut_stream_charges_what_arrived(database: str, fake) -> None:
 def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = user_row(acc.id)
-    first = _ask(acc.id, "Question one", "gpt-3.5-turbo")
+    first = asked(acc.id, "Question one", "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(first))
     # regenerate: a sibling answer under the same prompt
     prompt = in_write(conversations.regenerate_from, user, first.assistant_message_id)
@@ -228,44 +207,12 @@ def test_edit_and_regenerate_keep_branches(database: str, fake) -> None:
     assert [v.id for v in view] == [first.user_message_id, again.assistant_message_id]
 
 
-def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> None:
-    acc = make_account(balance=2000)
-    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
-    in_write(answers.append_partials, {p.assistant_message_id: "partial answer text"})
-    with write_session() as s:  # what the next start does
-        assert answers.recover(s, timedelta(0)) == 1
-    charges = _charges(acc.id)
-    assert len(charges) == 1 and charges[0].completion_tokens and charges[0].amount < 0
-    with read_session() as s:  # the answer keeps its text and shows what it cost
-        msg = s.get(Message, p.assistant_message_id)
-        assert msg is not None and msg.status == MessageStatus.CUT
-        assert msg.content == "partial answer text" and msg.charged == -charges[0].amount
-    assert user_row(acc.id).reserved == 0
-    with read_session() as s:
-        assert billing.reconcile(s) == []
-
-
-def test_streamed_text_of_several_answers_is_saved_at_once_and_never_over_an_ended_one(
-    database: str, fake
-) -> None:
-    acc = make_account(balance=9000)
-    one, two, ended = (_ask(acc.id, f"Question {n}", "gpt-3.5-turbo") for n in range(3))
-    asyncio.run(relay.stream_answer(ended))
-    texts = {one.assistant_message_id: "first ", two.assistant_message_id: "other \x00"}
-    in_write(answers.append_partials, {**texts, ended.assistant_message_id: "late text"})
-    in_write(answers.append_partials, {one.assistant_message_id: "and more"})
-    with read_session() as s:
-        contents = [s.get(Message, p.assistant_message_id).content for p in (one, two, ended)]
-    assert contents[:2] == ["first and more", "other \ufffd"]
-    assert contents[2] == "Hello! This is the fake provider."  # stored whole at its end
-
-
 def test_conversations_search_rename_delete(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = user_row(acc.id)
-    p = _ask(acc.id, "Tell me about zebras", "gpt-3.5-turbo")
+    p = asked(acc.id, "Tell me about zebras", "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(p))
-    _ask(acc.id, "Other topic", "gpt-3.5-turbo")
+    asked(acc.id, "Other topic", "gpt-3.5-turbo")
     assert [c.id for c in in_write(conversations.listing, user, "zebra")] == [p.conversation_id]
     assert [c.id for c in in_write(conversations.listing, user, "fake provider")] == [
         p.conversation_id
@@ -282,7 +229,7 @@ def test_conversations_search_rename_delete(database: str, fake) -> None:
 def test_system_prompt_is_sent_first(database: str, fake) -> None:
     acc = make_account(balance=5000)
     user = user_row(acc.id)
-    first = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    first = asked(acc.id, "Hello", "gpt-3.5-turbo")
     asyncio.run(relay.stream_answer(first))
     in_write(conversations.set_system_prompt, user, first.conversation_id, "Answer like a pirate.")
     msg = in_write(
@@ -304,7 +251,7 @@ def test_nul_characters_never_reach_the_database(database: str, fake) -> None:
     with pytest.raises(NotFound):
         in_write(conversations.get, user, "abc\x00")
     fake.behavior = FakeBehavior(reply_text="odd \x00 reply")
-    p = _ask(acc.id, "Hello", "gpt-3.5-turbo")
+    p = asked(acc.id, "Hello", "gpt-3.5-turbo")
     outcome = asyncio.run(relay.stream_answer(p))
     assert outcome.status == MessageStatus.DONE and outcome.charged > 0
     with read_session() as s:
@@ -360,80 +307,13 @@ def test_tabs_and_line_ends_are_kept_with_cr_folded_into_lf(database: str, fake)
     assert msg.content == "a\tb\nc\nd\ne"
 
 
-def _kill_once_shown(p: answers.PreparedAnswer, hub: live.Hub, words: int) -> str:
-    """Stream `p` while a reader follows it through `hub`; once the reader has `words`
-    words, the worker "dies": the answer is cancelled, with no settlement (what a kill -9
-    leaves). Returns what the reader had shown."""
-
-    async def run() -> str:
-        answer = asyncio.ensure_future(relay.stream_answer(p, hub=hub))
-        shown = ""
-        async for event in hub.follow(p.assistant_message_id, 0):
-            assert isinstance(event, live.Delta)
-            shown += event.text
-            if len(shown.split()) >= words:
-                break
-        answer.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await answer
-        return shown
-
-    return asyncio.run(run())
-
-
-def test_recovery_charges_at_least_what_was_shown(database: str, fake) -> None:
-    # Issue 12: a worker killed mid-stream; the next start charged 266 saved characters
-    # where 358-366 had been on screen. The text is saved every second; what readers were
-    # handed after that is in Redis, which outlives the worker: the recovery charges it.
-    redis_url = os.environ.get("TEST_REDIS_URL")
-    if not redis_url:
-        pytest.skip("needs TEST_REDIS_URL (the hub that outlives a worker)")
-    acc = make_account(balance=5000)
-    fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100)
-    p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
-    hub = RedisHub(redis_url)
-    on_screen = _kill_once_shown(p, hub, 30)
-    assert user_row(acc.id).reserved > 0 and _charges(acc.id) == []  # left open
-    with write_session() as s:  # the next start
-        assert answers.recover(s, timedelta(0), hub.recorded_text) == 1
-    [charge] = _charges(acc.id)
-    assert charge.completion_tokens is not None
-    assert charge.completion_tokens >= count_text_tokens(on_screen) >= 30
-    assert -charge.amount >= coefficients.cost(p.prompt_tokens + count_text_tokens(on_screen), "1")
-    with read_session() as s:
-        msg = s.get(Message, p.assistant_message_id)
-        assert msg is not None and msg.status == MessageStatus.CUT
-        assert msg.content.startswith(on_screen)
-        assert billing.reconcile(s) == []
-
-
-def test_without_redis_the_recovery_charges_the_text_saved_each_moment(database: str, fake) -> None:
-    # One process: the hub dies with the worker; what was saved (every SAVE_SECONDS) is
-    # charged, and it is what the reader had, but for the last moment.
-    acc = make_account(balance=5000)
-    fake.behavior = FakeBehavior(reply_tokens=400, tokens_per_second=100)
-    p = _ask(acc.id, "Tell me a long story", "gpt-3.5-turbo")
-    on_screen = _kill_once_shown(p, MemoryHub(), 250)
-    with read_session() as s:
-        msg = s.get(Message, p.assistant_message_id)
-        assert msg is not None
-        saved = msg.content
-    assert saved and on_screen.startswith(saved)
-    with write_session() as s:
-        assert answers.recover(s, timedelta(0)) == 1
-    [charge] = _charges(acc.id)
-    assert charge.completion_tokens == count_text_tokens(saved) > 0
-    with read_session() as s:
-        assert billing.reconcile(s) == []
-
-
 def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: str, fake) -> None:
     # Issue 12: a 10,000-credit user with answers in flight was told "0 credits available".
     acc = make_account(balance=10_000)
     started: list[answers.PreparedAnswer] = []
     with pytest.raises(InsufficientBalance) as refused:
         for i in range(10):
-            started.append(_ask(acc.id, f"Question number {i}", "gpt-3.5-turbo"))
+            started.append(asked(acc.id, f"Question number {i}", "gpt-3.5-turbo"))
     assert started  # the first answers began before one was refused (pytest.raises above)
     held = user_row(acc.id).reserved
     assert refused.value.code == "balance_held"
@@ -451,15 +331,15 @@ def test_credits_held_by_answers_in_progress_are_named_in_the_refusal(database: 
     for answer in started:  # once they finish, the credits are free again
         asyncio.run(relay.stream_answer(answer))
     assert user_row(acc.id).reserved == 0
-    _ask(acc.id, "One more", "gpt-3.5-turbo")
+    asked(acc.id, "One more", "gpt-3.5-turbo")
 
 
 def test_a_balance_too_small_by_itself_is_plain_insufficient(database: str, fake) -> None:
     acc = make_account(balance=30)
-    _ask(acc.id, "Hi", "gpt-3.5-turbo")  # holds all 30 credits
+    asked(acc.id, "Hi", "gpt-3.5-turbo")  # holds all 30 credits
     assert user_row(acc.id).reserved == 30
     with pytest.raises(InsufficientBalance) as refused:  # 30 would not pay for this anyway
-        _ask(acc.id, "word " * 100, "gpt-3.5-turbo")
+        asked(acc.id, "word " * 100, "gpt-3.5-turbo")
     assert refused.value.code == "insufficient_balance"
     assert refused.value.details["needed"] > 30
 
@@ -470,7 +350,7 @@ def test_oldest_turns_are_dropped_to_fit_and_the_reservation_counts_what_is_sent
 ) -> None:
     acc = make_account(role="PRO", balance=100_000)
     user = user_row(acc.id)
-    first = _ask(acc.id, "word " * 4000, model)  # gpt-4: 8,192 tokens, 2,048 kept for answers
+    first = asked(acc.id, "word " * 4000, model)  # gpt-4: 8,192 tokens, 2,048 kept for answers
     asyncio.run(relay.stream_answer(first))
     msg = in_write(
         conversations.post_user_message, user, first.conversation_id, "more " * 3000, model

@@ -41,10 +41,25 @@ def in_write(fn: Any, *args: Any, **kw: Any) -> Any:
         return fn(s, *args, **kw)
 
 
+def asked(user_id: str, text: str, model: str, conv: str | None = None) -> answers.PreparedAnswer:
+    """The user asks `text` in `conv` (None: a new conversation): the prompt is saved and
+    its answer begun (reserved), not yet streamed."""
+    msg = in_write(conversations.post_user_message, user_row(user_id), conv, text, model)
+    return in_write(answers.begin_answer, user_row(user_id), msg.id, model)
+
+
 def answered_turn(user_id: str, conv: str | None, text: str, model: str = "gpt-3.5-turbo") -> str:
     """The user asks `text` in `conv` (None: a new conversation) and the provider's answer is
     streamed and billed; returns the conversation's id."""
-    msg = in_write(conversations.post_user_message, user_row(user_id), conv, text, model)
-    prepared = in_write(answers.begin_answer, user_row(user_id), msg.id, model)
+    prepared = asked(user_id, text, model, conv)
     asyncio.run(relay.stream_answer(prepared))
     return prepared.conversation_id
+
+
+def charges_of(user_id: str) -> list[LedgerEntry]:
+    """The user's `charge` ledger rows."""
+    with read_session() as s:
+        rows = s.exec(
+            select(LedgerEntry).where(LedgerEntry.user_id == user_id, LedgerEntry.kind == "charge")
+        )
+        return list(rows.all())
