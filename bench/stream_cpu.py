@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench._env import WORK, use_database
-from bench.load import fake_provider
+from bench.load.infra import fake_provider
 
 
 async def _run(prepared: list, token: str) -> tuple[float, float, int]:
