@@ -319,15 +319,9 @@ def write_tx_now() -> Iterator[Tx | None]:
         return
     try:
         raw = current.writer()
-        began = _begin_at_once(raw)
-    except BaseException:
-        turn.__exit__(None, None, None)
-        raise
-    if not began:
-        turn.__exit__(None, None, None)
-        yield None
-        return
-    try:
+        if not _begin_at_once(raw):
+            yield None
+            return
         with _committed(raw, sqlite=True) as tx:
             yield tx
     finally:
