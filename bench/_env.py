@@ -7,10 +7,12 @@ inside their `main()` after calling it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"  # git-ignored
@@ -71,3 +73,13 @@ def write_section(name: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     RESULTS.write_text(text)
+
+
+def publish(figures: Any, json_path: Path, text: str, section: str | None) -> None:
+    """A bench script's end: its figures as JSON at `json_path`, its report printed, and
+    written into RESULTS.md's `section` (None: RESULTS.md left alone)."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(figures, indent=2))
+    print(text)
+    if section is not None:
+        write_section(section, text)

@@ -15,7 +15,6 @@ Usage: python -m bench.pg_billing [--postgres-url URL] [--users N] [--seconds S]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._browser import machine, table
-from bench._env import WORK, write_section
+from bench._env import WORK, publish
 from bench.billing_throughput import MODEL, run_pairs
 from bench.seed_large import _chunks, make_users
 
@@ -142,12 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.postgres_url:
         parser.error("a PostgreSQL server is needed: --postgres-url")
     figures = measure(args.postgres_url, args.users, args.seconds, args.threads, args.session)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(figures, indent=2))
-    text_ = report(figures)
-    print(text_)
-    if not args.no_results:
-        write_section("pg:billing", text_)
+    publish(figures, args.json, report(figures), None if args.no_results else "pg:billing")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Usage: python -m bench.pg_search [--postgres-url URL] [--users N] [--runs N] [--
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import time
@@ -29,7 +28,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench._browser import load_note, machine, summary, table
-from bench._env import WORK, write_section
+from bench._env import WORK, publish
 from bench.seed_large import _chunks, make_users
 
 SCENARIOS: tuple[tuple[str, str, int], ...] = (
@@ -172,12 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.postgres_url:
         parser.error("a PostgreSQL server is needed: --postgres-url")
     figures = measure(args.postgres_url, args.users, args.runs)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(figures, indent=2))
-    text_ = report(figures)
-    print(text_)
-    if not args.no_results:
-        write_section("pg:search", text_)
+    publish(figures, args.json, report(figures), None if args.no_results else "pg:search")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
 import sys
@@ -20,7 +19,7 @@ from bench._browser import (
     summary,
     table,
 )
-from bench._env import ADMIN_EMAIL, ADMIN_PASSWORD, WORK, sqlite_url, write_section
+from bench._env import ADMIN_EMAIL, ADMIN_PASSWORD, WORK, publish, sqlite_url
 from bench.admin_first_screen.page import (
     SCENARIOS,
     browser_runs,
@@ -200,12 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-results", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args(argv)
     figures = measure(args.runs, args.warmup, args.reseed)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(figures, indent=2))
-    text = report(figures)
-    print(text)
-    if not args.no_results:
-        write_section("chromium:admin", text)
+    publish(figures, args.json, report(figures), None if args.no_results else "chromium:admin")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import bench.chat_latency as package
-from bench._env import WORK, write_section
+from bench._env import WORK, publish
 from bench.chat_latency.report import report
 from bench.chat_latency.runs import LONG_SIZES, measure
 
@@ -34,12 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = tuple(int(n) for n in args.long_sizes.split(","))
     figures = measure(args.first, args.long, args.delay, args.warmup, args.history, sizes)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(figures, indent=2))
-    text = report(figures)
-    print(text)
-    if not args.no_results:
-        write_section("chromium:chat", text)
+    publish(figures, args.json, report(figures), None if args.no_results else "chromium:chat")
 
 
 if __name__ == "__main__":
