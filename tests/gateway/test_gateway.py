@@ -17,19 +17,9 @@ from metogpt.services.gateway.calls import MAX_BODY
 from metogpt.services.llm.tokens import count_text_tokens
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.gateway.conftest import AppServer, keyed, role_models, sdk, v1, v1_stream
+from tests.support.calls import charges_of
 
 pytestmark = pytest.mark.usefixtures("database")
-
-
-def _charges(user_id: str) -> list[LedgerEntry]:
-    with read_session() as s:
-        return list(
-            s.exec(
-                select(LedgerEntry)
-                .where(LedgerEntry.user_id == user_id, LedgerEntry.kind == "charge")
-                .order_by(LedgerEntry.id)  # type: ignore[arg-type]
-            ).all()
-        )
 
 
 def _balance_matches_ledger(user_id: str) -> int:
@@ -92,7 +82,7 @@ def test_non_streamed_completion_is_charged_exactly(
     assert done.model == model
     usage = done.usage
     assert usage is not None and usage.completion_tokens == 17
-    [charge] = _charges(key.account.id)
+    [charge] = charges_of(key.account.id)
     coefficient = "1.5" if model == "gpt-4" else "1.8"
     expected = coefficients.cost(usage.prompt_tokens + usage.completion_tokens, coefficient)
     assert charge.amount == -expected
@@ -131,7 +121,7 @@ def test_streamed_completion_with_usage_is_charged_exactly(
     assert finish == "stop"
     assert usage is not None and usage.completion_tokens == 20
     coefficient = "1" if model == "gpt-3.5-turbo" else "1.8"
-    [charge] = _charges(key.account.id)
+    [charge] = charges_of(key.account.id)
     assert charge.amount == -coefficients.cost(usage.prompt_tokens + 20, coefficient)
     assert charge.api_key_id == key.key_id
     _balance_matches_ledger(key.account.id)
@@ -148,7 +138,7 @@ def test_streamed_without_usage_option_sends_no_usage_chunk_and_still_charges(
         )
     )
     assert all(c.usage is None for c in chunks)
-    [charge] = _charges(key.account.id)
+    [charge] = charges_of(key.account.id)
     assert charge.amount == -coefficients.cost(9 + 5, "1.5")
 
 
@@ -206,7 +196,7 @@ def test_bad_keys_and_bad_requests(app_server: AppServer, fake: FakeProviderServ
     r = v1(app_server, "mgpt-nope", "/chat/completions", {"model": "gpt-4"})
     assert r.status_code == 401  # the key first, whatever the body
     assert fake.request_count == 0
-    assert _charges(key.account.id) == []
+    assert charges_of(key.account.id) == []
 
 
 def test_a_provider_error_before_output_charges_nothing(
@@ -220,7 +210,7 @@ def test_a_provider_error_before_output_charges_nothing(
         )
     assert failed.value.status_code == 502
     assert "sk-test" not in failed.value.message
-    assert _charges(key.account.id) == []
+    assert charges_of(key.account.id) == []
     _balance_matches_ledger(key.account.id)
 
 
@@ -319,7 +309,7 @@ def test_a_stream_the_provider_breaks_off_is_charged_what_the_client_got(
         c["choices"][0]["delta"].get("content") or "" for c in chunks[:-1] if c.get("choices")
     )
     assert text == "".join(f"{' ' if i else ''}tok{i}" for i in range(7))
-    [charge] = _charges(key.account.id)
+    [charge] = charges_of(key.account.id)
     kind = "openai" if model == "gpt-3.5-turbo" else "anthropic"
     completion = count_text_tokens(text, kind)
     assert charge.completion_tokens == completion

@@ -35,6 +35,7 @@ from tests.gateway.conftest import (
     v1,
     v1_stream,
 )
+from tests.support.calls import charges_of
 
 pytestmark = pytest.mark.usefixtures("database")
 _SYSTEM = Actor("test-setup", "ADMIN", permissions.full_matrix())
@@ -49,14 +50,6 @@ def _books_balance(user_id: str) -> int:
         assert user.balance == sum(e.amount for e in entries)
         assert billing.reconcile(s) == []
         return user.balance
-
-
-def _charges(user_id: str) -> list[LedgerEntry]:
-    with read_session() as s:
-        query = select(LedgerEntry).where(
-            LedgerEntry.user_id == user_id, LedgerEntry.kind == "charge"
-        )
-        return list(s.exec(query).all())
 
 
 def test_keys_over_rest_create_list_revoke(
@@ -188,10 +181,10 @@ def test_client_gone_mid_stream_pays_for_what_was_streamed(
             if seen >= 10:
                 break
     deadline = time.monotonic() + 60  # settled at once; a loaded machine is slow to get there
-    while not _charges(key.account.id):
+    while not charges_of(key.account.id):
         assert time.monotonic() < deadline, "the abandoned stream was not settled"
         time.sleep(0.05)
-    [charge] = _charges(key.account.id)
+    [charge] = charges_of(key.account.id)
     assert charge.api_key_id == key.key_id
     assert 9 <= (charge.completion_tokens or 0) < 400
     # the prompt as counted locally (the provider's usage never came)
@@ -210,7 +203,7 @@ def test_a_crashed_workers_api_reservation_is_charged_what_it_had_streamed(
     tickets.save_progress(ticket, 42)
     with write_session() as s:
         assert answers.recover(s, timedelta(seconds=-1)) == 1
-    [charge] = _charges(key.account.id)
+    [charge] = charges_of(key.account.id)
     assert charge.completion_tokens == 42 and charge.prompt_tokens == ticket.prompt_tokens
     assert charge.api_key_id == key.key_id
     assert charge.amount == -coefficients.cost(ticket.prompt_tokens + 42, "1.5")
@@ -255,7 +248,7 @@ def test_200_parallel_streams_of_a_1000_credit_user_never_overdraw(
     outcomes = asyncio.run(_parallel_streams(app_server, key.secret, 200))
     assert set(outcomes) <= {"ok", "insufficient_quota"}, set(outcomes)
     assert "ok" in outcomes and "insufficient_quota" in outcomes
-    charges = _charges(key.account.id)
+    charges = charges_of(key.account.id)
     assert len(charges) == outcomes.count("ok")
     # the last ones may have been cut short: max_tokens capped by what was left
     assert all(
@@ -323,12 +316,12 @@ def test_an_admission_that_would_wait_waits_in_a_thread(
             assert time.monotonic() < deadline, "the admission did not queue for the turn"
             time.sleep(0.01)
         assert httpx.get(f"{app_server.base_url}/api/health", timeout=30).status_code == 200
-        assert fake.request_count == 0 and not _charges(key.account.id)
+        assert fake.request_count == 0 and not charges_of(key.account.id)
     finally:
         release.set()
         holder.join(timeout=60)
         asking.join(timeout=60)
     [answer] = answers_
     assert answer.status_code == 200, answer.text
-    assert len(_charges(key.account.id)) == 1
+    assert len(charges_of(key.account.id)) == 1
     _books_balance(key.account.id)

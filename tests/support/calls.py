@@ -57,9 +57,11 @@ def answered_turn(user_id: str, conv: str | None, text: str, model: str = "gpt-3
 
 
 def charges_of(user_id: str) -> list[LedgerEntry]:
-    """The user's `charge` ledger rows."""
+    """The user's `charge` ledger rows, oldest first."""
     with read_session() as s:
         rows = s.exec(
-            select(LedgerEntry).where(LedgerEntry.user_id == user_id, LedgerEntry.kind == "charge")
+            select(LedgerEntry)
+            .where(LedgerEntry.user_id == user_id, LedgerEntry.kind == "charge")
+            .order_by(LedgerEntry.id)  # type: ignore[arg-type]
         )
         return list(rows.all())
