@@ -86,11 +86,11 @@ def import_conversations(
 
 
 @router.get(
-    "/api/conversations/{conversation_id}/export",
+    "/api/conversations/{conversationId}/export",
     responses={200: {"content": {"application/json": {}, "text/markdown": {}}}},
 )
 def export_one(
-    conversation_id: ConversationId,
+    conversationId: ConversationId,
     actor: ActorDep,
     format: Annotated[Literal["json", "md"], Query()] = "json",
 ) -> Response:
@@ -98,37 +98,37 @@ def export_one(
     branch on screen as Markdown."""
     with read_session() as session:
         if format == "md":
-            text, title = export.as_markdown(session, actor, conversation_id)
+            text, title = export.as_markdown(session, actor, conversationId)
             return Response(
                 text,
                 media_type="text/markdown; charset=utf-8",
                 headers={"Content-Disposition": _filename(title, "md")},
             )
-        doc = export.as_json(session, actor, conversation_id)
+        doc = export.as_json(session, actor, conversationId)
     return JSONResponse(
         doc, headers={"Content-Disposition": _filename(doc["conversations"][0]["title"], "json")}
     )
 
 
-@router.post("/api/conversations/{conversation_id}/archive", response_model=ConversationOut)
-def archive(conversation_id: ConversationId, actor: ActorDep) -> ConversationOut:
+@router.post("/api/conversations/{conversationId}/archive", response_model=ConversationOut)
+def archive(conversationId: ConversationId, actor: ActorDep) -> ConversationOut:
     """Hide the conversation from the sidebar; nothing is deleted."""
     with write_session() as session:
-        return ConversationOut.of(library.set_archived(session, actor, conversation_id, True))
+        return ConversationOut.of(library.set_archived(session, actor, conversationId, True))
 
 
-@router.post("/api/conversations/{conversation_id}/unarchive", response_model=ConversationOut)
-def unarchive(conversation_id: ConversationId, actor: ActorDep) -> ConversationOut:
+@router.post("/api/conversations/{conversationId}/unarchive", response_model=ConversationOut)
+def unarchive(conversationId: ConversationId, actor: ActorDep) -> ConversationOut:
     with write_session() as session:
-        return ConversationOut.of(library.set_archived(session, actor, conversation_id, False))
+        return ConversationOut.of(library.set_archived(session, actor, conversationId, False))
 
 
-@router.post("/api/conversations/{conversation_id}/share", response_model=ShareOut)
-def share(conversation_id: ConversationId, actor: ActorDep, request: Request) -> ShareOut:
+@router.post("/api/conversations/{conversationId}/share", response_model=ShareOut)
+def share(conversationId: ConversationId, actor: ActorDep, request: Request) -> ShareOut:
     """A read-only link to a snapshot of the current branch (a second call updates the
     snapshot, same link). Anyone with the link reads it without signing in."""
     with write_session() as session:
-        return ShareOut.of(shares.share(session, actor, conversation_id), _base_url(request))
+        return ShareOut.of(shares.share(session, actor, conversationId), _base_url(request))
 
 
 @router.get("/api/shares", response_model=SharesOut)

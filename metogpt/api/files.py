@@ -6,7 +6,7 @@ import dataclasses
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from metogpt.api.deps import ActorDep, Token, current
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/files", tags=["files"])
 # Served inline (shown in the page): the images, which are always our own re-encoding.
 _INLINE = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 _MULTIPART_OVERHEAD = 64 * 1024
+FileId = Annotated[str, Path(max_length=32)]
 
 
 def body_limit() -> int:
@@ -65,22 +66,22 @@ async def upload(request: Request, actor: ActorDep) -> FileOut:
         await part.finish()
 
 
-@router.get("/{file_id}", response_model=FileOut)
-def describe(file_id: str, actor: ActorDep) -> FileOut:
+@router.get("/{fileId}", response_model=FileOut)
+def describe(fileId: FileId, actor: ActorDep) -> FileOut:
     with read_session() as session:
-        return _out(files.describe(session, actor, file_id))
+        return _out(files.describe(session, actor, fileId))
 
 
-@router.delete("/{file_id}", status_code=204)
-def remove(file_id: str, actor: ActorDep) -> None:
+@router.delete("/{fileId}", status_code=204)
+def remove(fileId: FileId, actor: ActorDep) -> None:
     """Remove a file not sent yet (a sent one stays with its message: 422 file_in_use)."""
     with write_session() as session:
-        files.delete_unsent(session, actor, file_id)
+        files.delete_unsent(session, actor, fileId)
 
 
-@router.get("/{file_id}/content", responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get("/{fileId}/content", responses={200: {"content": {"application/octet-stream": {}}}})
 def download(
-    file_id: str,
+    fileId: FileId,
     token: Token,
     s: Annotated[str | None, Query(description="a signed link's signature")] = None,
 ) -> Response:
@@ -89,9 +90,9 @@ def download(
     actor = None if s is not None else current(token)[1]
     with read_session() as session:
         if actor is None:
-            found, data = files.content_by_link(session, file_id, s or "")
+            found, data = files.content_by_link(session, fileId, s or "")
         else:
-            found, data = files.content(session, actor, file_id)
+            found, data = files.content(session, actor, fileId)
     inline = found.type in _INLINE
     disposition = "inline" if inline else "attachment"
     media_type = found.type if inline or found.kind == "pdf" else "text/plain; charset=utf-8"

@@ -30,15 +30,15 @@ def create_preset(body: PresetIn, actor: ActorDep) -> PresetOut:
         return PresetOut.of(presets.create(session, actor, body.data()))
 
 
-@router.put("/{preset_id}", response_model=PresetOut)
-def update_preset(preset_id: PresetId, body: PresetIn, actor: ActorDep) -> PresetOut:
+@router.put("/{presetId}", response_model=PresetOut)
+def update_preset(presetId: PresetId, body: PresetIn, actor: ActorDep) -> PresetOut:
     """Replace a preset's settings; `position` moves it among your presets."""
     with write_session() as session:
-        return PresetOut.of(presets.update(session, actor, preset_id, body.data()))
+        return PresetOut.of(presets.update(session, actor, presetId, body.data()))
 
 
-@router.delete("/{preset_id}", status_code=204)
-def delete_preset(preset_id: PresetId, actor: ActorDep) -> Response:
+@router.delete("/{presetId}", status_code=204)
+def delete_preset(presetId: PresetId, actor: ActorDep) -> Response:
     with write_session() as session:
-        presets.remove(session, actor, preset_id)
+        presets.remove(session, actor, presetId)
     return Response(status_code=204)
