@@ -46,6 +46,37 @@ def _number_field(label: str, value: Any, on_change: Any, id_: str) -> rx.Compon
     )
 
 
+def _role_box(role: rx.Var[str]) -> rx.Component:
+    return rx.checkbox(
+        role,
+        checked=PresetState.form_roles.contains(role),
+        on_change=lambda offered: PresetState.set_form_role(role, offered),
+        class_name="preset-role",
+        data_role=role,
+    )
+
+
+def _sharing() -> rx.Component:
+    """Who may publish shared presets offers a new one (or a shared one) to roles."""
+    return rx.cond(
+        (PresetState.publish_roles.length() > 0)
+        & ((PresetState.edit_preset_id == "") | PresetState.editing_shared),
+        rx.vstack(
+            rx.text(t("presets.share_with"), size="1"),
+            rx.flex(
+                rx.foreach(PresetState.publish_roles, _role_box),
+                wrap="wrap",
+                spacing="4",
+                row_gap="2",
+                id="preset-roles",
+            ),
+            rx.text(t("presets.share_hint"), size="1", color_scheme="gray"),
+            spacing="1",
+            width="100%",
+        ),
+    )
+
+
 def _dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -84,6 +115,7 @@ def _dialog() -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.text(t("presets.hint"), size="1", color_scheme="gray"),
+                _sharing(),
                 rx.cond(
                     PresetState.preset_error != "",
                     rx.callout(
@@ -107,6 +139,17 @@ def _dialog() -> rx.Component:
     )
 
 
+def _action(icon: str, on_click: Any, class_name: str, **props: Any) -> rx.Component:
+    return rx.icon_button(
+        rx.icon(icon, size=14),
+        size="1",
+        variant="ghost",
+        on_click=on_click,
+        class_name=class_name,
+        **props,
+    )
+
+
 def _manage_row(p: ObjectVar[PresetRow]) -> rx.Component:
     own = ~p.shared
     return rx.hstack(
@@ -118,41 +161,28 @@ def _manage_row(p: ObjectVar[PresetRow]) -> rx.Component:
             min_width="0",
         ),
         rx.cond(p.available, rx.fragment(), rx.badge(t("presets.unavailable"), color_scheme="red")),
-        rx.cond(
-            own,
-            rx.hstack(
-                rx.icon_button(
-                    rx.icon("arrow-up", size=14),
-                    size="1",
-                    variant="ghost",
-                    on_click=PresetState.move(p.id, -1),
-                    class_name="preset-up",
+        rx.cond(p.shared, rx.badge(t("presets.shared"))),
+        rx.hstack(
+            rx.cond(
+                own,
+                rx.fragment(
+                    _action("arrow-up", PresetState.move(p.id, -1), "preset-up"),
+                    _action("arrow-down", PresetState.move(p.id, 1), "preset-down"),
                 ),
-                rx.icon_button(
-                    rx.icon("arrow-down", size=14),
-                    size="1",
-                    variant="ghost",
-                    on_click=PresetState.move(p.id, 1),
-                    class_name="preset-down",
-                ),
-                rx.icon_button(
-                    rx.icon("pencil", size=14),
-                    size="1",
-                    variant="ghost",
-                    on_click=PresetState.open_edit(p.id),
-                    class_name="preset-edit",
-                ),
-                rx.icon_button(
-                    rx.icon("trash-2", size=14),
-                    size="1",
-                    variant="ghost",
-                    color_scheme="red",
-                    on_click=PresetState.remove_preset(p.id),
-                    class_name="preset-delete",
-                ),
-                spacing="1",
             ),
-            rx.badge(t("presets.shared")),
+            rx.cond(  # a shared preset: only who may publish one changes it
+                own | (PresetState.publish_roles.length() > 0),
+                rx.fragment(
+                    _action("pencil", PresetState.open_edit(p.id), "preset-edit"),
+                    _action(
+                        "trash-2",
+                        PresetState.remove_preset(p.id),
+                        "preset-delete",
+                        color_scheme="red",
+                    ),
+                ),
+            ),
+            spacing="1",
         ),
         width="100%",
         align="center",

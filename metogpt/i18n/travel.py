@@ -18,6 +18,13 @@ TRAVEL: dict[str, tuple[str, str]] = {
     "presets.unavailable": ("unavailable", "недоступен"),
     "presets.shared": ("shared", "общий"),
     "presets.none": ("No presets yet.", "Пресетов пока нет."),
+    "presets.share_with": ("Offer to roles", "Предложить ролям"),
+    "presets.share_hint": (
+        "With roles checked the preset is shared: everyone with these roles can pick it. "
+        "None checked: only yours.",
+        "С отмеченными ролями пресет общий: его могут выбрать все пользователи с этими "
+        "ролями. Без отметок — только ваш.",
+    ),
     "presets.close": ("Close", "Закрыть"),
     # archive, share, export, import (components/travel.py, pages/account/travel.py)
     "travel.share": ("Share link", "Ссылка для просмотра"),

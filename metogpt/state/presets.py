@@ -29,16 +29,20 @@ class PresetRow:
     temperature: str
     top_p: str
     max_tokens: str
+    roles: list[str]  # a shared preset's: who it is offered to
 
     @classmethod
     def of(cls, p: PresetView) -> PresetRow:
-        def shown(v: float | int | None) -> str:
-            return "" if v is None else f"{v:g}"
-
+        temperature, top_p, max_tokens = _shown((p.temperature, p.top_p, p.max_tokens))
         return cls(
             p.id, p.name, p.model, p.system_prompt, p.available, p.shared,
-            shown(p.temperature), shown(p.top_p), shown(p.max_tokens),
+            temperature, top_p, max_tokens, p.roles,
         )  # fmt: skip
+
+
+def _shown(values: tuple[float | int | None, ...]) -> list[str]:
+    """Numbers as a form shows them: "" for none."""
+    return ["" if v is None else f"{v:g}" for v in values]
 
 
 def _number(raw: Any) -> Any:
@@ -65,6 +69,12 @@ class PresetState(ChatState):
     form_temperature: str = ""
     form_top_p: str = ""
     form_max_tokens: str = ""
+    # A shared preset's roles; none checked: the user's own preset.
+    form_roles: rx.Field[list[str]] = rx.field(default_factory=list)
+    # The roles a shared preset can be offered to: empty unless the user may publish one
+    # (UX only: publishing is checked by the service).
+    publish_roles: rx.Field[list[str]] = rx.field(default_factory=list)
+    editing_shared: bool = False
     _pending: str = ""  # a preset picked on /c/{id}: applied once / has loaded
 
     def _refused(self, exc: ServiceError) -> None:
@@ -77,6 +87,8 @@ class PresetState(ChatState):
         views = await self._call(presets.visible)
         if views is not FAILED:
             self.presets = [PresetRow.of(v) for v in views]
+        publishable = await self._call(presets.publishable_roles)
+        self.publish_roles = [] if publishable is FAILED else publishable
 
     @rx.event
     async def load_presets(self):
@@ -108,25 +120,25 @@ class PresetState(ChatState):
             return rx.redirect(routes.CHAT)
         await self._apply_preset(preset_id)
 
-    def _fill_form(self, name: str, values: tuple[Any, Any, Any]) -> None:
-        self.form_name = name
-        self.form_temperature, self.form_top_p, self.form_max_tokens = (
-            "" if v is None else f"{v:g}" for v in values
-        )
+    def _fill_form(self, name: str, texts: list[str], roles: list[str]) -> None:
+        self.form_name, self.form_roles = name, roles
+        self.form_temperature, self.form_top_p, self.form_max_tokens = texts
         self.preset_error, self.dialog_open = "", True
 
     @rx.event
     def open_save(self):
         """Save the chat's current settings (its model, prompt and parameters) as a preset."""
-        self.edit_preset_id = ""
-        self._fill_form(self.preset_name, self._sampling)
+        self.edit_preset_id, self.editing_shared = "", False
+        self._fill_form(self.preset_name, _shown(self._sampling), [])
 
     @rx.event
     def open_edit(self, preset_id: str):
         row = next((p for p in self.presets if p.id == preset_id), None)
         if row is not None:
-            self.edit_preset_id = row.id
-            self._fill_form(row.name, (row.temperature, row.top_p, row.max_tokens))
+            self.edit_preset_id, self.editing_shared = row.id, row.shared
+            self.manage_open = False  # the list closes: the edit dialog takes its place
+            texts = [row.temperature, row.top_p, row.max_tokens]
+            self._fill_form(row.name, texts, list(row.roles))
 
     @rx.event
     def set_form_name(self, value: str):
@@ -145,6 +157,11 @@ class PresetState(ChatState):
         self.form_max_tokens = value
 
     @rx.event
+    def set_form_role(self, role: str, offered: bool):
+        roles = [r for r in self.form_roles if r != role]
+        self.form_roles = sorted([*roles, role]) if offered else roles
+
+    @rx.event
     def set_dialog_open(self, value: bool):
         self.dialog_open = value
 
@@ -155,7 +172,8 @@ class PresetState(ChatState):
     @rx.event
     async def save_preset(self):
         """A new preset takes the chat's model and system prompt; an edited one keeps its
-        own and changes its name and parameters."""
+        own and changes its name and parameters. With roles checked (who may publish), a
+        new preset is a shared one, offered to them; a shared one's roles can change."""
         row = next((p for p in self.presets if p.id == self.edit_preset_id), None)
         data = PresetInput(
             name=self.form_name,
@@ -164,6 +182,8 @@ class PresetState(ChatState):
             temperature=_number(self.form_temperature),
             top_p=_number(self.form_top_p),
             max_tokens=_number(self.form_max_tokens),
+            shared=row.shared if row else bool(self.form_roles),
+            roles=list(self.form_roles),
         )
         if row is None:
             done = await self._call(presets.create, data, write=True)

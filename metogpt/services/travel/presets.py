@@ -82,6 +82,14 @@ def visible(session: Session, actor: Actor) -> list[PresetView]:
     return [_view(p, allowed) for p in [*own, *shared]]
 
 
+def publishable_roles(session: Session, actor: Actor) -> list[str]:
+    """The roles a shared preset can be offered to, for who may publish one (by name);
+    nobody else gets any."""
+    if not actor.can("ROLE_MANAGEMENT", "UPDATE"):
+        return []
+    return list(session.exec(select(Role.name).order_by(col(Role.name))).all())
+
+
 def _find(session: Session, actor: Actor, preset_id: Any, *, edit: bool) -> Preset:
     p = session.get(Preset, preset_id) if is_key(preset_id) else None
     if p is not None and p.owner_id is None:
