@@ -277,7 +277,8 @@ def _report(targets: list[Target], rounds: int, requests: int, load: tuple[float
         f"One run: {rounds} rounds × {requests} streamed completions of {TOKENS} tokens per "
         "target and concurrency, the targets taking turns; the fake OpenAI server (no delay) "
         "behind all three; one worker each; "
-        f"LiteLLM {_litellm_version()} (proxy, no database); MetoGPT on SQLite. "
+        + (f"LiteLLM {_litellm_version()} (proxy, no database); " if "litellm" in by else "")
+        + "MetoGPT on SQLite. "
         "TTFT in ms; overhead = p50 − direct's p50; requests/s = the median round; CPU = "
         "the server's processes' CPU (user + system) per request, the median round (direct: "
         "the fake server's own). Load average (1 min) at the start and at the end: "
