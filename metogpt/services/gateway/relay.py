@@ -23,7 +23,7 @@ from collections.abc import AsyncGenerator, Coroutine
 from typing import Any
 
 from metogpt.services.errors import ServiceError
-from metogpt.services.gateway import tickets
+from metogpt.services.gateway import settlements, tickets
 from metogpt.services.gateway.anthropic import AnthropicUpstream
 from metogpt.services.gateway.calls import Call, parse
 from metogpt.services.gateway.errors import GatewayError, from_service
@@ -120,8 +120,9 @@ async def _finish(ticket: Ticket, upstream: Upstream, failed: bool) -> None:
     await upstream.aclose()
     # In a thread even when the database is free (unlike the admission): after the first
     # token its latency matters less than the loop's time, and SQLite runs its statements
-    # there beside the loop, without the GIL (bench/README.md, session 8).
-    await asyncio.to_thread(tickets.settle, ticket, *used(ticket, upstream.meter, failed))
+    # there beside the loop, without the GIL (bench/README.md, session 8). Together with
+    # the other requests' settlements waiting meanwhile: one transaction (session 9).
+    await settlements.settle(ticket, *used(ticket, upstream.meter, failed))
 
 
 async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncGenerator[bytes, None]:

@@ -93,14 +93,17 @@ def _admit(tx: Tx, secret: str | None, call: Call | GatewayError, on_loop: bool 
 def settle(ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int:
     """Charge what was used, return the rest of the hold; the credits charged."""
     with write_tx() as tx:
-        charge = holds.settle(tx, ticket.reservation_id, prompt_tokens, completion_tokens)
-        spent = -charge.amount if charge else 0
-        grant = ticket.grant
-        keys.record_use(tx, grant.key_id, spent)
-        limits.spend(
-            tx, grant.limits, grant.user_id, grant.key_id, prompt_tokens + completion_tokens
-        )
-        return spent
+        return settle_in(tx, ticket, prompt_tokens, completion_tokens)
+
+
+def settle_in(tx: Tx, ticket: Ticket, prompt_tokens: int, completion_tokens: int) -> int:
+    """settle() in the caller's transaction (settlements.py: several in one)."""
+    charge = holds.settle(tx, ticket.reservation_id, prompt_tokens, completion_tokens)
+    spent = -charge.amount if charge else 0
+    grant = ticket.grant
+    keys.record_use(tx, grant.key_id, spent)
+    limits.spend(tx, grant.limits, grant.user_id, grant.key_id, prompt_tokens + completion_tokens)
+    return spent
 
 
 _PROGRESS = Sql("UPDATE reservation SET streamed_tokens = :tokens WHERE id = :id")
