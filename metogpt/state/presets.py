@@ -84,11 +84,10 @@ class PresetState(ChatState):
             self.error = self._error_text(exc)
 
     async def _load_presets(self) -> None:
-        views = await self._call(presets.visible)
-        if views is not FAILED:
+        found = await self._call(presets.for_chat_page)
+        if found is not FAILED:
+            views, self.publish_roles = found
             self.presets = [PresetRow.of(v) for v in views]
-        publishable = await self._call(presets.publishable_roles)
-        self.publish_roles = [] if publishable is FAILED else publishable
 
     @rx.event
     async def load_presets(self):

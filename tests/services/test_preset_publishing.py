@@ -18,6 +18,8 @@ def test_a_publisher_is_offered_every_role(database: str) -> None:
     assert in_write(presets.publishable_roles, publisher) == ["ADMIN", "PRO", "USER"]
     in_write(roles.create, _actor({"ROLE_MANAGEMENT": {"CREATE": True}}), "Analysts", {}, {})
     assert in_write(presets.publishable_roles, publisher) == ["ADMIN", "Analysts", "PRO", "USER"]
+    views, offered = in_write(presets.for_chat_page, publisher)  # what the chat page reads
+    assert views == [] and offered == ["ADMIN", "Analysts", "PRO", "USER"]
 
 
 def test_who_may_not_publish_is_offered_none(database: str) -> None:

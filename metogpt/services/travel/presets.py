@@ -90,6 +90,12 @@ def publishable_roles(session: Session, actor: Actor) -> list[str]:
     return list(session.exec(select(Role.name).order_by(col(Role.name))).all())
 
 
+def for_chat_page(session: Session, actor: Actor) -> tuple[list[PresetView], list[str]]:
+    """What the chat page's presets control shows, read together: the visible presets and
+    the roles the user may offer a shared one to."""
+    return visible(session, actor), publishable_roles(session, actor)
+
+
 def _find(session: Session, actor: Actor, preset_id: Any, *, edit: bool) -> Preset:
     p = session.get(Preset, preset_id) if is_key(preset_id) else None
     if p is not None and p.owner_id is None:
