@@ -1,6 +1,7 @@
 """Reflex configuration. Everything deployment-specific comes from the environment."""
 
 import functools
+import os
 
 import reflex as rx
 
@@ -53,6 +54,11 @@ def _workers_need_redis() -> None:
 _workers_need_redis()
 _respawn_failed_workers()
 
+REDIS_LOCK_MS = 30_000
+# The opportunistic lease stays at Reflex's 5 s (by default half the lock's time): a
+# worker's cached copy of a tab is written back to Redis as often as before.
+os.environ.setdefault("REFLEX_OPLOCK_HOLD_TIME", "5s")
+
 config = rx.Config(
     app_name="metogpt",
     db_url=settings.database_url,
@@ -64,6 +70,12 @@ config = rx.Config(
     cors_allowed_origins=settings.cors_origins,
     # The websocket's client address (throttles) comes through this many proxies' X-Forwarded-For.
     trusted_proxy_hops=settings.trusted_proxies,
+    # A tab's Redis lock (ms). An event whose handler (database reads off the loop, behind
+    # everyone else's when hundreds of tabs open at once) outlives it is dropped whole:
+    # Reflex refuses its state write, and a send dropped that way never began (bench/README,
+    # Streaming chats, session 9). Reflex's 10 s was reached at 200-500 chats on two cores;
+    # longer costs only the wait of a tab whose worker died holding its lock.
+    redis_lock_expiration=REDIS_LOCK_MS,
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large")),
     ],
