@@ -1,11 +1,10 @@
 """Reflex configuration. Everything deployment-specific comes from the environment."""
 
 import functools
-import os
 
 import reflex as rx
 
-from metogpt.settings import settings
+from metogpt.settings import pin_oplock_lease, settings
 
 
 def _respawn_failed_workers() -> None:
@@ -57,7 +56,7 @@ _respawn_failed_workers()
 REDIS_LOCK_MS = 30_000
 # The opportunistic lease stays at Reflex's 5 s (by default half the lock's time): a
 # worker's cached copy of a tab is written back to Redis as often as before.
-os.environ.setdefault("REFLEX_OPLOCK_HOLD_TIME", "5s")
+pin_oplock_lease(5)
 
 config = rx.Config(
     app_name="metogpt",

@@ -152,6 +152,13 @@ class Settings:
 settings = Settings()
 
 
+def pin_oplock_lease(seconds: int) -> None:
+    """Reflex's opportunistic lease of a tab's state (REFLEX_OPLOCK_HOLD_TIME, read by
+    Reflex), unless the environment sets one: Reflex's default is half the tab's lock,
+    which rxconfig.py lengthens; the lease keeps its own length."""
+    os.environ.setdefault("REFLEX_OPLOCK_HOLD_TIME", f"{seconds}s")
+
+
 def demo_delay() -> float:
     """Seconds per token the demo provider waits between words (METOGPT_DEMO_DELAY, ≥ 0)."""
     return _seconds("METOGPT_DEMO_DELAY", DEFAULT_DEMO_DELAY, zero_allowed=True)
