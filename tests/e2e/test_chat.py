@@ -249,6 +249,10 @@ def test_conversation_list_rename_search_delete(
     _send(page, "Tell me about giraffes")
     expect(page.locator(".msg-assistant[data-status=done]")).to_have_count(1)
     page.click("#new-chat")
+    # The new chat is open (the giraffes' answer gone) before typing: otherwise the check
+    # below could pass on the old chat's answer while the send raced the navigation (a CI
+    # run once saw one conversation instead of two here).
+    expect(page.locator(".msg-assistant")).to_have_count(0)
     fake_provider.behavior = FakeBehavior(reply_text="About otters")
     _send(page, "Tell me about otters")
     expect(page.locator(".msg-assistant[data-status=done]")).to_have_count(1)
