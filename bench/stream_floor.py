@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import uvloop
@@ -72,27 +73,25 @@ async def _bare(base: str) -> int:
         transport.close()
 
 
-async def _lines(base: str) -> int:
+async def _post(base: str) -> Any:
     from metogpt.services.gateway import wire
     from metogpt.services.llm.stream import tls
 
-    response = await wire.post(f"{base}/v1/chat/completions", HEADERS, BODY, tls(), 60)
-    count = 0
-    async for lines in response.line_batches():
-        count += len(lines)
+    return await wire.post(f"{base}/v1/chat/completions", HEADERS, BODY, tls(), 60)
+
+
+async def _lines(base: str) -> int:
+    response = await _post(base)
+    count = sum([len(lines) async for lines in response.line_batches()])
     await response.aclose()
     return count
 
 
 async def _events(base: str) -> int:
-    from metogpt.services.gateway import wire
     from metogpt.services.llm.openai import _events as parsed
-    from metogpt.services.llm.stream import tls
 
-    response = await wire.post(f"{base}/v1/chat/completions", HEADERS, BODY, tls(), 60)
-    count = 0
-    async for _ in parsed(response):
-        count += 1
+    response = await _post(base)
+    count = sum([1 async for _ in parsed(response)])
     await response.aclose()
     return count
 
