@@ -64,6 +64,13 @@ def sign_in(page: Page, email: str, password: str) -> None:
     submit.click()
 
 
+def user_headers(http: httpx.Client, person: Person) -> dict[str, str]:
+    """A bearer header for `person`, signed in through POST /api/auth/login."""
+    login = http.post("/api/auth/login", json={"email": person.email, "password": person.password})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
 def admin_headers(http: httpx.Client, app_server: AppServer) -> dict[str, str]:
     return {"Authorization": f"Bearer {admin_token(http, app_server)}"}
 

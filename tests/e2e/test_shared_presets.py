@@ -14,16 +14,21 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Person, Screenshot, admin_headers, member, sign_in
+from tests.e2e.helpers import (
+    Person,
+    Screenshot,
+    admin_headers,
+    member,
+    sign_in,
+    user_headers,
+)
 from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
 
 
 def _presets(http: httpx.Client, person: Person) -> list[tuple[str, bool, list[str], bool]]:
-    login = http.post("/api/auth/login", json={"email": person.email, "password": person.password})
-    headers = {"Authorization": f"Bearer {login.json()['token']}"}
-    listed = http.get("/api/presets", headers=headers).json()["presets"]
+    listed = http.get("/api/presets", headers=user_headers(http, person)).json()["presets"]
     return [(p["name"], p["shared"], p["roles"], p["available"]) for p in listed]
 
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Person, Screenshot, admin_headers, sign_in
+from tests.e2e.helpers import Person, Screenshot, admin_headers, sign_in, user_headers
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.support.server import AppServer
 
@@ -43,11 +43,6 @@ def _member_of_new_role(http: httpx.Client, app_server: AppServer) -> tuple[Pers
     balance = {"balance": 5000, "reason": "e2e"}
     assert http.put(f"/api/admin/users/{user_id}/balance", json=balance, headers=admin).is_success
     return person, role  # fmt: skip
-
-
-def _token(http: httpx.Client, person: Person) -> dict[str, str]:
-    login = http.post("/api/auth/login", json={"email": person.email, "password": person.password})
-    return {"Authorization": f"Bearer {login.json()['token']}"}
 
 
 def test_a_preset_is_saved_picked_and_applied(
@@ -94,7 +89,7 @@ def test_a_preset_is_saved_picked_and_applied(
     }
     lost = http.put(f"/api/admin/roles/{role}", json={"modelAccess": access}, headers=admin)
     assert lost.is_success, lost.text
-    presets = http.get("/api/presets", headers=_token(http, person)).json()["presets"]
+    presets = http.get("/api/presets", headers=user_headers(http, person)).json()["presets"]
     assert [(p["name"], p["available"]) for p in presets] == [("Precise", False)]
     page.reload()
     expect(page.locator("#composer")).to_be_visible()
@@ -111,7 +106,7 @@ def test_archive_share_and_import_from_the_browser(
 ) -> None:
     person = Person.new("travui")
     person.register_via_api(http)
-    headers = _token(http, person)
+    headers = user_headers(http, person)
     files = {
         "file": ("lc.json", (EXPORTS / "librechat_export.json").read_bytes(), "application/json")
     }
@@ -165,7 +160,7 @@ def test_travel_screens_in_both_languages(
 ) -> None:
     person = Person.new("travlang")
     person.register_via_api(http)
-    headers = _token(http, person)
+    headers = user_headers(http, person)
     files = {
         "file": ("lc.json", (EXPORTS / "librechat_export.json").read_bytes(), "application/json")
     }
