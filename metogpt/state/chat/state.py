@@ -18,6 +18,7 @@ from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
 from metogpt.services.files import links
 from metogpt.services.travel.sampling import Sampling
+from metogpt.state.chat import sends
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
 
@@ -40,6 +41,8 @@ class ChatState(SessionState):
     error: str = ""
     editing_id: str = ""
     edit_text: str = ""
+    taken_send: str = ""  # the browser's id of the last send taken (state/chat/sends.py)
+    _sends: list[str] = []  # the ids of the last sends taken, each taken once
 
     _stop_requested: bool = False  # Stop pressed: the answer in flight is stopped
     _live_id: str = ""  # that answer (a backend var: no page can set it to another one)
@@ -204,8 +207,11 @@ class ChatState(SessionState):
         # The composer's files (state/attachments.py), as ids in a hidden field of the form.
         file_ids = [i for i in str(form.get("files", "")).split(",") if i][:100]
         async with self:
+            if not sends.take(self, str(form.get("send_id", ""))):
+                return  # a copy of a send already taken (a retry of a late one)
             if self.streaming or not (text.strip() or file_ids):
                 return
+            await sends.files_sent(self, file_ids)
             self.draft = text
             self._begin_turn()
             token, conv_id, model, system = (
