@@ -87,6 +87,10 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "chat.send": ("Send", "Отправить"),
     "chat.stop": ("Stop", "Стоп"),
+    "chat.not_sent": (
+        "Not sent: the server was busy. Your message is kept; try again.",
+        "Не отправлено: сервер был занят. Сообщение сохранено — попробуйте ещё раз.",
+    ),
     "chat.regenerate": ("Regenerate", "Сгенерировать заново"),
     "chat.edit": ("Edit", "Изменить"),
     "chat.resubmit": ("Save and send", "Сохранить и отправить"),

@@ -15,7 +15,7 @@ from metogpt import i18n
 from metogpt.services import files
 from metogpt.services.db import in_read
 from metogpt.services.errors import ServiceError
-from metogpt.state.chat import ChatState
+from metogpt.state.chat import ChatState, sends
 from metogpt.state.chat.rows import FileRow
 
 
@@ -27,6 +27,7 @@ def _results(payload: Any) -> list[dict[str, Any]]:
     return [r for r in results if isinstance(r, dict)][:50] if isinstance(results, list) else []
 
 
+@sends.files_go_with_sends  # taken off the composer when their send is taken
 class ComposerFiles(ChatState):
     pending: rx.Field[list[FileRow]] = rx.field(default_factory=list)
     upload_error: str = ""
@@ -61,12 +62,6 @@ class ComposerFiles(ChatState):
     def pending_ids(self) -> str:
         """The form's hidden `files` field: what ChatState.send attaches."""
         return ",".join(row.id for row in self.pending)
-
-    @rx.event
-    def sent(self, form: dict[str, Any]):
-        """The form went to ChatState.send with the files: the composer is empty again."""
-        if form.get("files"):
-            self.pending = []
 
     @rx.event
     async def remove(self, file_id: str):

@@ -7,7 +7,7 @@ import reflex as rx
 from metogpt.components.attachments import attach_button, composer_files
 from metogpt.components.estimate import cost_estimate
 from metogpt.components.focus import KeepFocus
-from metogpt.state.attachments import ComposerFiles
+from metogpt.components.send_watch import SEND_WAIT_MS, SendWatch
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
 
@@ -102,7 +102,23 @@ def composer() -> rx.Component:
         ),
         cost_estimate(),
         KeepFocus.create(target="composer"),
-        on_submit=[ChatState.send, ComposerFiles.sent],
+        # Set by the watch at each send (components/send_watch.py).
+        rx.el.input(type="hidden", name="send_id", default_value=""),
+        SendWatch.create(
+            rx.callout(
+                t("chat.not_sent"),
+                icon="triangle_alert",
+                color_scheme="orange",
+                role="alert",
+                width="100%",
+                margin_top="0.5em",
+                id="send-not-taken",
+            ),
+            form="composer-area",
+            taken=ChatState.taken_send,
+            wait_ms=SEND_WAIT_MS,
+        ),
+        on_submit=ChatState.send,
         id="composer-area",
         width="100%",
         max_width="800px",
