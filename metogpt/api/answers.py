@@ -123,7 +123,7 @@ async def _ndjson(events: AsyncIterator[live.Event]) -> AsyncIterator[bytes]:
 
 
 @router.get(
-    "/api/answers/{message_id}/stream",
+    "/api/answers/{messageId}/stream",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -136,13 +136,13 @@ async def _ndjson(events: AsyncIterator[live.Event]) -> AsyncIterator[bytes]:
     },
 )
 async def stream_answer(
-    message_id: Annotated[str, Path(max_length=32)],
+    messageId: Annotated[str, Path(max_length=32)],
     token: TokenHere,
     offset: Annotated[int, Query(alias="from", ge=0, le=MAX_OFFSET)] = 0,
 ) -> StreamingResponse:
     """One of your answers from character `from`: while it is being written, its new
     text as it comes; once it has ended, the rest of its saved text; then its end."""
-    events = await live.follow(token, message_id, offset)
+    events = await live.follow(token, messageId, offset)
     return StreamingResponse(
         _ndjson(events),
         media_type="application/x-ndjson",

@@ -11,7 +11,7 @@ from metogpt.components.markdown import answer_text
 
 
 class LiveAnswer(rx.Component):
-    """Reads GET /api/answers/{message_id}/stream with the tab's token and shows the
+    """Reads GET /api/answers/{messageId}/stream with the tab's token and shows the
     answer as it comes: each finished block as Markdown (rendered once, by `block`), the
     open one as plain text. Its children show until the first text arrives. on_lost: the
     worker writing the answer died."""

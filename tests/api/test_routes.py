@@ -95,7 +95,7 @@ def test_openapi_lists_every_route_of_the_spec(api: TestClient, database: str) -
         ("PUT", "/api/presets/{presetId}"),
         ("DELETE", "/api/presets/{presetId}"),
         # The live answer, delta by delta (issue 14)
-        ("GET", "/api/answers/{message_id}/stream"),
+        ("GET", "/api/answers/{messageId}/stream"),
     }
 
 
