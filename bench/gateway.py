@@ -195,16 +195,9 @@ def _litellm_venv() -> Path:
 
 
 def _litellm_version() -> str:
-    out = subprocess.run(
-        [
-            str(VENV / "bin" / "python"),
-            "-c",
-            "import importlib.metadata as m; print(m.version('litellm'))",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    code = "import importlib.metadata as m; print(m.version('litellm'))"
+    python = str(VENV / "bin" / "python")
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
     return out.stdout.strip() or "?"
 
 
