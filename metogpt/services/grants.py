@@ -193,9 +193,23 @@ def catch_up(user_id: str, now: datetime | None = None) -> bool:
     now = now or utcnow()
     with read_session() as session:
         user = session.get(User, user_id)
-        policy = user_policy(session, user) if user is not None and user.enabled else None
-        if policy is None or _given(session, user_id, period_key(period_start(now, policy))):
+        if user is None or not is_due(session, user, now):
             return False
+    return give(user_id, now)
+
+
+def is_due(session: Session, user: User, now: datetime | None = None) -> bool:
+    """Is a grant of the user's role due and not given yet (a read inside the caller's
+    transaction: a page's load asks it beside the rest of its first screen)?"""
+    policy = user_policy(session, user) if user.enabled else None
+    return policy is not None and not _given(
+        session, user.id, period_key(period_start(now or utcnow(), policy))
+    )
+
+
+def give(user_id: str, now: datetime | None = None) -> bool:
+    """The write half of `catch_up`, in a write transaction of its own: True when a grant
+    was written (a concurrent granter or a balance at its ceiling: False)."""
     try:
         with write_session() as session:
             return ensure(session, user_id, now) is not None
