@@ -16,17 +16,13 @@ from metogpt.services import clients
 from metogpt.services.grants import grants_loop
 from metogpt.services.setup import load_tokenizer, recovery_loop
 from metogpt.state.account import AccountState
-from metogpt.state.account_keys import KeysState
 from metogpt.state.admin import AdminState
 from metogpt.state.auth import AuthFormState
-from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
 from metogpt.state.chat.draft import KeepDraft
 from metogpt.state.lang import t
-from metogpt.state.presets import PresetState
-from metogpt.state.session import SessionState, TabOwner
+from metogpt.state.session import TabOwner
 from metogpt.state.share import ShareState
-from metogpt.state.travel import TravelAccountState
 
 app = rx.App(
     api_transformer=build_api(),
@@ -73,7 +69,7 @@ for route in (routes.CONVERSATION, routes.CHAT):
         chat_page,
         route=route,
         title=page_title(),
-        on_load=[SessionState.require_login, ChatState.load, PresetState.load_presets],
+        on_load=ChatState.load,  # one event: one authentication for the first screen
     )
 app.add_page(
     admin_page,
@@ -85,13 +81,7 @@ app.add_page(
     account_page,
     route=routes.ACCOUNT,
     title=t("chatnav.title.account"),
-    on_load=[
-        SessionState.require_login,
-        AccountState.reset_form,
-        BillingState.load,
-        TravelAccountState.load_links,
-        KeysState.load,
-    ],
+    on_load=AccountState.load,  # every section's first screen, in one event
 )
 app.add_page(
     share_page,

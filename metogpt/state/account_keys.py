@@ -63,11 +63,10 @@ class KeysState(SessionState):
         if rows is not FAILED:
             self.keys = [_row(k) for k in rows]
 
-    @rx.event
-    async def load(self) -> None:
-        """on_load of the account page."""
+    def _loaded(self, rows: list[keys.KeyView]) -> None:
+        """The keys as the account page's load (`AccountState.load`) read them."""
         self.keys_error, self.secret, self.creating = "", "", False
-        await self._reload()
+        self.keys = [_row(k) for k in rows]
 
     @rx.event
     def open_create(self) -> None:

@@ -45,11 +45,14 @@ class LedgerState(SessionState):
     def ledger_pages(self) -> int:
         return max(1, -(-self.ledger_total // PAGE))
 
-    @rx.event
-    async def load_ledger(self):
-        """on_mount of the section, and each turn of the page."""
-        found = await self._call(me.own_ledger, PAGE, self.ledger_page * PAGE)
-        if found is FAILED:
+    def _window(self) -> tuple[int, int]:
+        """The page shown: (limit, offset) of `me.own_ledger`."""
+        return PAGE, self.ledger_page * PAGE
+
+    def _loaded(self, found: tuple[list[LedgerEntry], int] | ServiceError) -> None:
+        """A page of the ledger (read by the account page's load, or by a turn of page)."""
+        if isinstance(found, ServiceError):
+            self._refused(found)
             return
         rows, self.ledger_total = found
         self.ledger_rows, self.ledger_error = [LedgerRow.of(e) for e in rows], ""
@@ -57,7 +60,9 @@ class LedgerState(SessionState):
     @rx.event
     async def turn_page(self, step: int):
         self.ledger_page = min(max(0, self.ledger_page + step), self.ledger_pages - 1)
-        await self.load_ledger()
+        found = await self._call(me.own_ledger, *self._window())
+        if found is not FAILED:
+            self._loaded(found)
 
     @rx.event
     async def export_ledger(self):

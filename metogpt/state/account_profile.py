@@ -18,14 +18,10 @@ class ProfileState(SessionState):
     profile_saved: bool = False
     profile_busy: bool = False
 
-    @rx.event
-    async def load_profile(self):
-        """on_mount of the section: the form starts from what is saved."""
-        caller = await self._caller()
-        if caller is None:
-            return
-        user = caller[0]
-        self.profile_name, self.profile_locale = user.name, i18n.normalize_lang(user.locale)
+    def _loaded(self, name: str, lang: str) -> None:
+        """The account page's load (`AccountState.load`): the form starts from what is
+        saved (the signed-in user's name and language)."""
+        self.profile_name, self.profile_locale = name, lang
         self.profile_error, self.profile_saved = "", False
 
     @rx.event

@@ -19,11 +19,13 @@ class MyUsageState(SessionState):
     usage_answers: int = 0
     usage_error: str = ""
 
-    @rx.event
-    async def load_usage(self):
-        """on_mount of the section, and each change of the range."""
-        report = await self._call(analytics.own_usage, int(self.usage_days))
-        if report is FAILED:
+    def _days(self) -> int:
+        return int(self.usage_days)
+
+    def _loaded(self, report: analytics.Usage | ServiceError) -> None:
+        """The usage (read by the account page's load, or for a change of the range)."""
+        if isinstance(report, ServiceError):
+            self._refused(report)
             return
         self.usage_by_day = BucketRow.all(report.by_day)
         self.usage_by_model = BucketRow.all(report.by_model)
@@ -34,7 +36,9 @@ class MyUsageState(SessionState):
     @rx.event
     async def set_usage_days(self, value: str):
         self.usage_days = value if value in RANGES else "30"
-        await self.load_usage()
+        report = await self._call(analytics.own_usage, self._days())
+        if report is not FAILED:
+            self._loaded(report)
 
     def _refused(self, exc: ServiceError) -> None:
         self.usage_error = self._error_text(exc)

@@ -15,7 +15,7 @@ from metogpt.models import Package, Payment
 from metogpt.services import payments, shop
 from metogpt.services.errors import ServiceError
 from metogpt.settings import settings
-from metogpt.state.session import FAILED, SessionState
+from metogpt.state.session import SessionState
 
 RETURN_MARKER = "payment"  # the query parameter the provider brings the buyer back with
 
@@ -70,13 +70,12 @@ class BillingState(SessionState):
     def _refused(self, exc: ServiceError) -> None:
         self.billing_error, self.buying = self._error_text(exc), ""
 
-    @rx.event
-    async def load(self):
-        """on_load of /account, after require_login (which gave a due grant)."""
+    def _loaded(self, view: shop.Overview | ServiceError) -> None:
+        """The section as the account page's load (`AccountState.load`, which gave a due
+        grant first) read it: the payment named by the address's RETURN_MARKER included."""
         self.billing_error, self.buying = "", ""
-        marker = self.router.url.query_parameters.get(RETURN_MARKER, "")
-        view = await self._call(shop.overview, marker, as_user=True)
-        if view is FAILED:
+        if isinstance(view, ServiceError):
+            self._refused(view)
             return
         self.balance = view.balance
         self.offers = [OfferRow.of(p) for p in view.packages]

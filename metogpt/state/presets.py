@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from metogpt import routes
+from metogpt.services import screens
 from metogpt.services.errors import ServiceError
 from metogpt.services.travel import presets
 from metogpt.services.travel.presets import PresetInput, PresetView
@@ -86,22 +87,29 @@ class PresetState(ChatState):
     async def _load_presets(self) -> None:
         found = await self._call(presets.for_chat_page)
         if found is not FAILED:
-            views, self.publish_roles = found
-            self.presets = [PresetRow.of(v) for v in views]
+            self._show_presets(*found)
 
-    @rx.event
-    async def load_presets(self):
-        """on_load, after the chat's own load (which clears a new chat's settings): the
-        list, and the preset picked just before coming to / applied."""
-        await self._load_presets()
-        pending, self._pending, self.preset_name = self._pending, "", ""
-        if pending and not self.current_id:
-            await self._apply_preset(pending)
+    def _show_presets(self, views: list[PresetView], publish_roles: list[str]) -> None:
+        self.presets = [PresetRow.of(v) for v in views]
+        self.publish_roles = publish_roles
+
+    def _loaded(self, page: screens.Chat) -> None:
+        """The chat's load (`ChatState.load`, which cleared a new chat's settings) read the
+        list, and the preset picked just before coming to /: applied to a new chat."""
+        self._show_presets(page.presets, page.publish_roles)
+        self._pending, self.preset_name = "", ""
+        if page.preset is not None and not self.current_id:
+            if isinstance(page.preset, ServiceError):
+                self._refused(page.preset)
+            else:
+                self._use(page.preset)
 
     async def _apply_preset(self, preset_id: str) -> None:
         view = await self._call(presets.for_chat, preset_id)
-        if view is FAILED:
-            return
+        if view is not FAILED:
+            self._use(view)
+
+    def _use(self, view: PresetView) -> None:
         self._select(view.model)
         self.system_prompt = view.system_prompt
         self._sampling = (view.temperature, view.top_p, view.max_tokens)

@@ -25,7 +25,7 @@ from reflex_base.constants.state import FIELD_MARKER
 
 from metogpt import i18n, routes
 from metogpt.models import User
-from metogpt.services import auth, grants, permissions, users
+from metogpt.services import auth, grants, permissions, screens, users
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
@@ -165,31 +165,49 @@ class SessionState(rx.State):
         self.can_admin = permissions.can_open_admin(actor)
         self.theme = user.theme
 
-    async def _enter(self, *, models: bool = True) -> Actor | None:
-        """Opening a signed-in page: show the user and (for a page that offers them) their
-        models; None for a visitor who is not (or no longer) signed in."""
+    def _show_user(
+        self, user: User, actor: Actor, models: list[users.ModelOffer] | None = None
+    ) -> None:
+        """The header in the user's language, and (a page that offers them) their models."""
+        self.lang = i18n.normalize_lang(user.locale)
+        self._show_header(user, actor)
+        if models is not None:
+            self.models = [ModelOffer(o.model, o.coefficient) for o in models]
+
+    async def _enter(self) -> Actor | None:
+        """Opening a signed-in page that shows no models (the dashboard): show the user;
+        None for a visitor who is not (or no longer) signed in."""
         caller = await self._caller()
         if caller is None:
             return None
         user, actor = caller
         if await asyncio.to_thread(grants.catch_up, user.id):  # a period began: its grant
             user, actor = await self._actor()
-        self.lang = i18n.normalize_lang(user.locale)
-        self._show_header(user, actor)
-        if models:
-            offers = await in_read(users.models_of, user)
-            self.models = [ModelOffer(o.model, o.coefficient) for o in offers]
+        self._show_user(user, actor)
         return actor
+
+    async def _open(
+        self, read: Callable[..., tuple[screens.Entry, T]], *args: Any, **kw: Any
+    ) -> T | None:
+        """A signed-in page's load in one trip to the thread pool: `read` (a function of
+        services/screens.py) authenticates the tab's token once, gives a due grant and reads
+        the first screen; the header and the models show. None for a visitor who is not (or
+        no longer) signed in, whose tab is then forgotten. Call `_claim` first: what the
+        arguments are read from must already be the token's user's."""
+        try:
+            entry, page = await asyncio.to_thread(read, self.auth_token, *args, **kw)
+        except ServiceError:
+            await self._forget()
+            return None
+        if entry.user.id != self._user_id:  # never once claimed: the token names this user
+            await self._become(entry.user.id)
+        self._show_user(entry.user, entry.actor, entry.models)
+        return page
 
     def _to_login(self) -> EventSpec:
         """To the sign-in page, which leads back to this page (its query included) after."""
         url = self.router.url
         return rx.redirect(routes.login_for(url.path + (f"?{url.query}" if url.query else "")))
-
-    @rx.event
-    async def require_login(self):
-        """on_load of signed-in pages: show the user, or send them to sign in and back."""
-        return None if await self._enter() else self._to_login()
 
     @rx.event
     async def redirect_if_signed_in(self):

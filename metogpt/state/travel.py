@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from metogpt import i18n, routes
+from metogpt.models import Share
 from metogpt.services import conversations
 from metogpt.services.errors import ServiceError
 from metogpt.services.travel import imports, library, shares
@@ -97,20 +98,22 @@ class TravelAccountState(SessionState):
     def _refused(self, exc: ServiceError) -> None:
         self.import_error = self._error_text(exc)
 
-    @rx.event
-    async def load_links(self):
-        self.import_report, self.import_error = "", ""
+    async def _load_links(self) -> None:
         found = await self._call(shares.mine)
         if found is not FAILED:
-            self.links = [
-                ShareRow(s.token, s.title, _origin(self) + routes.share_path(s.token))
-                for s in found
-            ]
+            self._show_links(found)
+
+    def _show_links(self, found: list[Share]) -> None:
+        """The user's share links (the account page's load reads them with the rest)."""
+        self.import_report, self.import_error = "", ""
+        self.links = [
+            ShareRow(s.token, s.title, _origin(self) + routes.share_path(s.token)) for s in found
+        ]
 
     @rx.event
     async def revoke(self, token: str):
         if await self._call(shares.revoke, token, write=True) is not FAILED:
-            await self.load_links()
+            await self._load_links()
 
     @rx.event
     async def import_file(self, files: list[rx.UploadFile]):

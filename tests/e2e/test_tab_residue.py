@@ -108,7 +108,6 @@ def test_a_signed_out_tab_sends_the_next_person_nothing_of_the_admin(
             await tab.emit(f"{AUTH_FORM}.login", form=form)
             await tab.wait_for(lambda s: bool(s[SESSION]["auth_token"]))
             tab.path = "/"  # where the sign-in sends them: the chat's on_load
-            await tab.emit(f"{SESSION}.require_login")
             await tab.emit(f"{CHAT}.load")
             await tab.wait_for(lambda s: s[SESSION].get("user_email") == other.email)
             frames = _delta_texts(tab, seen)

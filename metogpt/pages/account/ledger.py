@@ -118,6 +118,5 @@ def ledger_section() -> rx.Component:
         ),
         spacing="3",
         width="100%",
-        on_mount=LedgerState.load_ledger,
         id="ledger-section",
     )

@@ -101,6 +101,5 @@ def profile_section() -> rx.Component:
         ),
         spacing="3",
         width="100%",
-        on_mount=ProfileState.load_profile,
         id="profile-section",
     )

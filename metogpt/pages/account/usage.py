@@ -100,6 +100,5 @@ def usage_section() -> rx.Component:
         ),
         spacing="3",
         width="100%",
-        on_mount=MyUsageState.load_usage,
         id="usage-section",
     )

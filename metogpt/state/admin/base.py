@@ -89,7 +89,7 @@ class AdminState(SessionState):
     async def load(self):
         """on_load of /admin: the signed-in user (or /login) and the first tab, in one
         event, so the first screen costs one round trip."""
-        actor = await self._enter(models=False)  # the model list is the chat page's
+        actor = await self._enter()  # the model list is the chat page's
         if actor is None:
             return self._to_login()
         self._flags(actor)

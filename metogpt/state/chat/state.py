@@ -12,7 +12,7 @@ import reflex as rx
 
 from metogpt import i18n, routes
 from metogpt.models import Message, User
-from metogpt.services import answers, auth, conversations, live, relay, users
+from metogpt.services import answers, auth, conversations, live, relay, screens, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
@@ -89,22 +89,37 @@ class ChatState(SessionState):
 
     @rx.event
     async def load(self):
-        """on_load of / (a new conversation) and /c/{id} (that one), also on Back/Forward.
-        An id that is not one of this user's conversations shows "not found", nothing of it."""
-        user = await self._user()
-        if user is None:
-            return
-        self._pick_default_model()
+        """on_load of / (a new conversation) and /c/{id} (that one), also on Back/Forward:
+        one event, one authentication, one trip to the thread pool for the whole first
+        screen (the header, the models, the list, the conversation, the presets). An id
+        that is not one of this user's conversations shows "not found", nothing of it."""
+        from metogpt.state.presets import PresetState  # a substate of this one
+
+        await self._claim(self.auth_token)  # the tab is the token's user's before any read
+        presets = await self.get_state(PresetState)
         wanted = routes.conversation_in(self.router.url.path)
-        if self.streaming and wanted == self.current_id:
-            return  # the answer being written is on screen already
-        if not wanted:
-            self._clear()
-        elif wanted != self.current_id:
-            self.error, self.editing_id = "", ""
-        view = await self._screen(user, wanted)
-        self._apply(view)
-        self.not_found = bool(wanted) and view.current is None
+        # The answer being written is on screen already: its conversation stays as it is.
+        keep = self.streaming and wanted == self.current_id
+        page = await self._open(
+            screens.chat,
+            wanted or None,
+            self.search,
+            with_screen=not keep,
+            preset_id=presets._pending,
+        )
+        if page is None:
+            return self._to_login()
+        self._pick_default_model()
+        if not keep:
+            if not wanted:
+                self._clear()
+            elif wanted != self.current_id:
+                self.error, self.editing_id = "", ""
+            assert page.screen is not None
+            self._apply(page.screen)
+            self.not_found = bool(wanted) and page.screen.current is None
+        presets._loaded(page)
+        return None
 
     # ---- conversation list -------------------------------------------------------------
 
