@@ -1,0 +1,156 @@
+"""A signed-in page's load is the handlers the app registers for its route (Reflex runs
+them as events of the tab, each holding the tab's lock); together they check the tab's
+token once. Counted where it happens: every authentication reads the token's session row
+(`auth_session`), and SQLAlchemy's own statement hook sees each statement the engines run."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+from reflex_base import constants
+from sqlalchemy import event
+
+from metogpt import routes
+from metogpt.metogpt import app
+from metogpt.models import Role
+from metogpt.services import conversations, grants
+from metogpt.services.db import engines, write_session
+from metogpt.state.account_keys import KeysState
+from metogpt.state.billing import BillingState
+from metogpt.state.chat import ChatState
+from metogpt.state.session import SessionState
+from tests.conftest import Account, make_account
+
+_SESSION_ROW = re.compile(r"\bauth_session\b")
+
+
+@contextmanager
+def _token_checks() -> Iterator[list[str]]:
+    """The statements that read a token's session row while the block runs."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if _SESSION_ROW.search(statement):
+            seen.append(statement)
+
+    targets = {id(e): e for e in (engines().read, engines().write)}.values()
+    for engine in targets:
+        event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        for engine in targets:
+            event.remove(engine, "before_cursor_execute", note)
+
+
+def _tab(token: str, url: str, route: str) -> rx.State:
+    root = rx.State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(
+        {constants.RouteVar.ORIGIN: f"http://testserver{url}", constants.RouteVar.PATH: route}
+    )
+    _get(root, SessionState).auth_token = token
+    return root
+
+
+def _get(root: rx.State, cls: type[Any]) -> Any:
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    assert isinstance(state, cls)
+    return state
+
+
+def _load(root: rx.State, url: str) -> list[Any]:
+    """Run the page's on_load handlers, as registered with the app, in order; returns
+    what they asked the browser to do next (a redirect)."""
+    path = url.split("?")[0]
+    handlers = app.get_load_events(path)
+    assert handlers, f"no on_load for {path}"
+    out: list[Any] = []
+    for handler in handlers:
+        result = handler.fn(_get(root, handler.state))
+        result = asyncio.run(result) if asyncio.iscoroutine(result) else result
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def _conversation(account: Account) -> str:
+    with write_session() as session:
+        msg = conversations.post_user_message(
+            session, account.user, None, "What is on the first screen?", "gpt-3.5-turbo"
+        )
+    return msg.conversation_id
+
+
+@pytest.mark.parametrize("page", ["chat", "conversation", "account"])
+def test_a_page_load_checks_the_token_once(database: str, page: str) -> None:
+    account = make_account()
+    conv_id = _conversation(account)
+    url, route = {
+        "chat": (routes.CHAT, "/"),
+        "conversation": (routes.conversation(conv_id), "/c/[conversation_id]"),
+        "account": (routes.ACCOUNT, routes.ACCOUNT),
+    }[page]
+    root = _tab(account.token, url, route)
+    with _token_checks() as checks:
+        assert _load(root, url) == []
+    assert len(checks) == 1, checks
+    # ... and the first screen is all there.
+    chat = _get(root, ChatState)
+    assert _get(root, SessionState).user_email == account.user.email
+    assert [m.model for m in chat.models] == ["gpt-3.5-turbo"]
+    if page == "account":
+        assert _get(root, BillingState).balance == account.user.balance
+        assert _get(root, KeysState).keys == []
+    else:
+        assert [c.id for c in chat.conversations] == [conv_id]
+        assert chat.current_id == (conv_id if page == "conversation" else "")
+        assert len(chat.messages) == (1 if page == "conversation" else 0)
+
+
+@pytest.mark.parametrize("url", [routes.CHAT, routes.ACCOUNT + "?payment=p-1"])
+def test_a_visitor_is_sent_to_sign_in_and_back(database: str, url: str) -> None:
+    account = make_account()
+    root = _tab(account.token[:-4] + "AAAA", url, url.split("?")[0])
+    with _token_checks() as checks:
+        out = _load(root, url)
+    assert len(checks) <= 1  # a forged signature is refused before any read
+    assert len(out) == 1 and routes.login_for(url) in str(out[0])
+    assert _get(root, SessionState).auth_token == "" and not _get(root, ChatState).models
+
+
+def test_an_unknown_conversation_shows_not_found(database: str) -> None:
+    account, other = make_account(), make_account()
+    url = routes.conversation(_conversation(other))
+    root = _tab(account.token, url, "/c/[conversation_id]")
+    assert _load(root, url) == []
+    chat = _get(root, ChatState)
+    assert chat.not_found and chat.current_id == "" and chat.messages == []
+
+
+def test_the_load_gives_a_due_grant_and_shows_the_balance_after_it(database: str) -> None:
+    with write_session() as session:
+        role = session.get(Role, "PRO")
+        assert role is not None
+        role.grant_policy = grants.parse_policy(
+            {"amount": 500, "every": 1, "unit": "days", "mode": "add"}
+        )
+    try:
+        account = make_account("PRO", balance=100)
+        root = _tab(account.token, routes.ACCOUNT, routes.ACCOUNT)
+        with _token_checks() as checks:
+            assert _load(root, routes.ACCOUNT) == []
+        assert len(checks) == 1
+        assert _get(root, SessionState).balance == 600
+        assert _get(root, BillingState).grant_amount == 500
+    finally:
+        with write_session() as session:
+            role = session.get(Role, "PRO")
+            assert role is not None
+            role.grant_policy = None
