@@ -23,6 +23,7 @@ from metogpt.services.db import read_session
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
 from metogpt.services.travel import presets, shares
+from metogpt.services.travel.presets import PresetView
 
 T = TypeVar("T")
 
@@ -78,10 +79,10 @@ def _attempt(fn: Callable[..., T], *args: Any) -> T | ServiceError:
 @dataclass(frozen=True)
 class Chat:
     screen: conversations.Screen | None  # None when not asked for (an answer on screen)
-    presets: list[presets.PresetView]
+    presets: list[PresetView]
     publish_roles: list[str]
     # The preset picked just before coming to / (None: none picked), or why it is refused.
-    preset: presets.PresetView | ServiceError | None
+    preset: PresetView | ServiceError | None
 
 
 def chat(
@@ -89,22 +90,20 @@ def chat(
     conversation_id: str | None,
     search: str = "",
     *,
-    with_screen: bool = True,
-    preset_id: str = "",
+    screen: bool = True,
+    preset: str = "",
 ) -> tuple[Entry, Chat]:
     """The chat page: the conversation list and `conversation_id`'s thread (an unknown or
-    foreign one is none), the presets, and the preset `preset_id` if one was picked."""
+    foreign one is none; `screen` False: neither), the presets, and the preset picked just
+    before (the id `preset`, "" for none)."""
 
     def read(session: Session, entry: Entry) -> Chat:
         actor = entry.actor
-        screen = (
-            conversations.screen(session, entry.user, conversation_id, search)
-            if with_screen
-            else None
-        )
+        user = entry.user
+        shown = conversations.screen(session, user, conversation_id, search) if screen else None
         views, roles = presets.for_chat_page(session, actor)
-        picked = _attempt(presets.for_chat, session, actor, preset_id) if preset_id else None
-        return Chat(screen, views, roles, picked)
+        picked = _attempt(presets.for_chat, session, actor, preset) if preset else None
+        return Chat(shown, views, roles, picked)
 
     return _open(token, read)
 

@@ -16,6 +16,7 @@ from metogpt.services.errors import ServiceError
 from metogpt.services.travel import presets
 from metogpt.services.travel.presets import PresetInput, PresetView
 from metogpt.state.chat import ChatState
+from metogpt.state.chat.state import PAGE_PARTS
 from metogpt.state.session import FAILED
 
 
@@ -76,7 +77,6 @@ class PresetState(ChatState):
     # (UX only: publishing is checked by the service).
     publish_roles: rx.Field[list[str]] = rx.field(default_factory=list)
     editing_shared: bool = False
-    _pending: str = ""  # a preset picked on /c/{id}: applied once / has loaded
 
     def _refused(self, exc: ServiceError) -> None:
         if self.dialog_open:
@@ -97,7 +97,7 @@ class PresetState(ChatState):
         """The chat's load (`ChatState.load`, which cleared a new chat's settings) read the
         list, and the preset picked just before coming to /: applied to a new chat."""
         self._show_presets(page.presets, page.publish_roles)
-        self._pending, self.preset_name = "", ""
+        self.preset_name = ""
         if page.preset is not None and not self.current_id:
             if isinstance(page.preset, ServiceError):
                 self._refused(page.preset)
@@ -123,7 +123,7 @@ class PresetState(ChatState):
         if self.current_id:  # a new chat is at /: its load applies the preset
             if await self._call(presets.for_chat, preset_id) is FAILED:
                 return
-            self._pending = preset_id
+            self._pending_preset = preset_id
             return rx.redirect(routes.CHAT)
         await self._apply_preset(preset_id)
 
@@ -216,3 +216,6 @@ class PresetState(ChatState):
         own[i], own[j] = own[j], own[i]
         if await self._call(presets.reorder, own, write=True) is not FAILED:
             await self._load_presets()
+
+
+PAGE_PARTS.append(PresetState)

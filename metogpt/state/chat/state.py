@@ -22,6 +22,9 @@ from metogpt.state.chat import sends
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
 
+# The chat page's parts kept in substates (state/presets.py): its load hands each its share.
+PAGE_PARTS: list[type[ChatState]] = []
+
 
 class ChatState(SessionState):
     conversations: rx.Field[list[ConversationRow]] = rx.field(default_factory=list)
@@ -49,6 +52,8 @@ class ChatState(SessionState):
     # A new chat's sampling parameters (temperature, top_p, max tokens), set by a preset
     # (state/presets.py); an open conversation keeps its own.
     _sampling: tuple[float | None, float | None, int | None] = (None, None, None)
+    # A preset picked on /c/{id} (state/presets.py): applied once / has loaded.
+    _pending_preset: str = ""
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -89,37 +94,33 @@ class ChatState(SessionState):
 
     @rx.event
     async def load(self):
-        """on_load of / (a new conversation) and /c/{id} (that one), also on Back/Forward:
-        one event, one authentication, one trip to the thread pool for the whole first
-        screen (the header, the models, the list, the conversation, the presets). An id
-        that is not one of this user's conversations shows "not found", nothing of it."""
-        from metogpt.state.presets import PresetState  # a substate of this one
-
+        """on_load of / (a new conversation) and /c/{id} (that one), also on Back/Forward: the
+        first screen (header, models, list, conversation, presets) in one event, with one
+        authentication and one thread hop. An id that is not one of this user's
+        conversations shows "not found", nothing of it."""
         await self._claim(self.auth_token)  # the tab is the token's user's before any read
-        presets = await self.get_state(PresetState)
         wanted = routes.conversation_in(self.router.url.path)
-        # The answer being written is on screen already: its conversation stays as it is.
-        keep = self.streaming and wanted == self.current_id
+        keep = self.streaming and wanted == self.current_id  # the answer's chat is on screen
         page = await self._open(
-            screens.chat,
-            wanted or None,
-            self.search,
-            with_screen=not keep,
-            preset_id=presets._pending,
+            screens.chat, wanted or None, self.search, screen=not keep, preset=self._pending_preset
         )
         if page is None:
             return self._to_login()
         self._pick_default_model()
-        if not keep:
+        if page.screen is not None:
             if not wanted:
                 self._clear()
             elif wanted != self.current_id:
                 self.error, self.editing_id = "", ""
-            assert page.screen is not None
             self._apply(page.screen)
             self.not_found = bool(wanted) and page.screen.current is None
-        presets._loaded(page)
+        self._pending_preset = ""
+        for part in PAGE_PARTS:
+            (await self.get_state(part))._loaded(page)
         return None
+
+    def _loaded(self, page: screens.Chat) -> None:
+        """A part of the page (a substate in PAGE_PARTS) shows its share of the first screen."""
 
     # ---- conversation list -------------------------------------------------------------
 
