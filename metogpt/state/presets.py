@@ -97,7 +97,7 @@ class PresetState(ChatState):
         """The chat's load (`ChatState.load`, which cleared a new chat's settings) read the
         list, and the preset picked just before coming to /: applied to a new chat."""
         self._show_presets(page.presets, page.publish_roles)
-        self.preset_name = ""
+        self._pending_preset, self.preset_name = "", ""
         if page.preset is not None and not self.current_id:
             if isinstance(page.preset, ServiceError):
                 self._refused(page.preset)

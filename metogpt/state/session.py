@@ -131,6 +131,18 @@ class SessionState(rx.State):
             await self._forget()
             return None
 
+    async def _user(self) -> User | None:
+        """The signed-in user, or None (the tab then forgotten), as `_caller`."""
+        caller = await self._caller()
+        return caller[0] if caller else None
+
+    @staticmethod
+    async def _signed_in(token: str) -> User:
+        """The user `token` authenticates (Unauthorized if none), outside the tab's lock: a
+        background task's check, with the token it read inside `async with self`."""
+        user, _ = await in_read(auth.authenticate, token)
+        return user
+
     async def _call(
         self, fn: Callable[..., T], *args: Any, write: bool = False, as_user: bool = False
     ) -> T | Literal[Failed.FAILED]:

@@ -12,7 +12,7 @@ import reflex as rx
 
 from metogpt import i18n, routes
 from metogpt.models import Message, User
-from metogpt.services import answers, auth, conversations, live, relay, screens, users
+from metogpt.services import answers, conversations, live, relay, screens, users
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
@@ -57,10 +57,6 @@ class ChatState(SessionState):
 
     # ---- loading ---------------------------------------------------------------------
 
-    async def _user(self) -> User | None:
-        caller = await self._caller()
-        return caller[0] if caller else None
-
     async def _screen(self, user: User, conversation_id: str | None = None) -> conversations.Screen:
         """Read the page's data (outside the state lock when called outside it)."""
         wanted = self.current_id if conversation_id is None else conversation_id
@@ -95,15 +91,13 @@ class ChatState(SessionState):
     @rx.event
     async def load(self):
         """on_load of / (a new conversation) and /c/{id} (that one), also on Back/Forward: the
-        first screen (header, models, list, conversation, presets) in one event, with one
-        authentication and one thread hop. An id that is not one of this user's
-        conversations shows "not found", nothing of it."""
+        first screen in one event, one authentication, one thread hop. An id that is not one
+        of this user's conversations shows "not found", nothing of it."""
         await self._claim(self.auth_token)  # the tab is the token's user's before any read
         wanted = routes.conversation_in(self.router.url.path)
         keep = self.streaming and wanted == self.current_id  # the answer's chat is on screen
-        page = await self._open(
-            screens.chat, wanted or None, self.search, screen=not keep, preset=self._pending_preset
-        )
+        args = (wanted or None, self.search)
+        page = await self._open(screens.chat, *args, screen=not keep, preset=self._pending_preset)
         if page is None:
             return self._to_login()
         self._pick_default_model()
@@ -114,10 +108,8 @@ class ChatState(SessionState):
                 self.error, self.editing_id = "", ""
             self._apply(page.screen)
             self.not_found = bool(wanted) and page.screen.current is None
-        self._pending_preset = ""
-        for part in PAGE_PARTS:
+        for part in PAGE_PARTS:  # the presets (state/presets.py)
             (await self.get_state(part))._loaded(page)
-        return None
 
     def _loaded(self, page: screens.Chat) -> None:
         """A part of the page (a substate in PAGE_PARTS) shows its share of the first screen."""
@@ -301,11 +293,6 @@ class ChatState(SessionState):
             await self._fail_turn(exc)
             return
         await self._answer(user, msg, model)
-
-    @staticmethod
-    async def _signed_in(token: str) -> User:
-        user, _ = await in_read(auth.authenticate, token)
-        return user
 
     def _begin_turn(self) -> None:
         """Inside `async with self`: the turn has started (the composer shows Stop)."""
