@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Locator, Page, expect
-from sqlmodel import Session, create_engine, select
+from sqlmodel import select
 
 from metogpt.models import Conversation, Message, User
-from tests.e2e.helpers import Person, sign_in
+from tests.e2e.helpers import Person, app_session, sign_in
 from tests.support.server import AppServer
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -19,37 +19,29 @@ SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
 def seed(app_server: AppServer, email: str, title: str, text: str, age_days: float = 0) -> str:
     """A conversation of the user with one message, last active `age_days` ago; its id."""
-    engine = create_engine(app_server.db_url)
-    try:
-        with Session(engine) as session:
-            user = session.exec(select(User).where(User.email == email)).one()
-            when = datetime.now(UTC) - timedelta(days=age_days)
-            conv = Conversation(user_id=user.id, title=title, created_at=when, updated_at=when)
-            session.add(conv)
-            session.flush()
-            msg = Message(conversation_id=conv.id, role="user", content=text, created_at=when)
-            session.add(msg)
-            session.flush()
-            conv.active_leaf_id = msg.id
-            session.add(conv)
-            session.commit()
-            return conv.id
-    finally:
-        engine.dispose()
+    with app_session(app_server) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        when = datetime.now(UTC) - timedelta(days=age_days)
+        conv = Conversation(user_id=user.id, title=title, created_at=when, updated_at=when)
+        session.add(conv)
+        session.flush()
+        msg = Message(conversation_id=conv.id, role="user", content=text, created_at=when)
+        session.add(msg)
+        session.flush()
+        conv.active_leaf_id = msg.id
+        session.add(conv)
+        session.commit()
+        return conv.id
 
 
 def set_locale(app_server: AppServer, email: str, lang: str, theme: str = "system") -> None:
     """The user's language and theme, as if they had chosen them before (signing in
     applies both)."""
-    engine = create_engine(app_server.db_url)
-    try:
-        with Session(engine) as session:
-            user = session.exec(select(User).where(User.email == email)).one()
-            user.locale, user.theme = lang, theme
-            session.add(user)
-            session.commit()
-    finally:
-        engine.dispose()
+    with app_session(app_server) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        user.locale, user.theme = lang, theme
+        session.add(user)
+        session.commit()
 
 
 def open_chat(page: Page, person: Person) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from playwright.sync_api import Page, expect
+from sqlmodel import Session, create_engine
 
 from tests.support.server import AppServer
 
@@ -43,6 +45,18 @@ class Person:
         response = http.post("/api/auth/register", json=body)
         assert response.status_code == 201, response.text
         return response.json()["user"]["_id"]
+
+
+@contextmanager
+def app_session(app_server: AppServer) -> Iterator[Session]:
+    """A session on the app's own database, read or written directly (the app runs in
+    another process); its engine is disposed of afterwards."""
+    engine = create_engine(app_server.db_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def admin_token(http: httpx.Client, app_server: AppServer) -> str:

@@ -10,7 +10,6 @@ import uuid
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, create_engine
 
 from metogpt.models import User
 from tests.e2e.admin_pages import (
@@ -21,7 +20,7 @@ from tests.e2e.admin_pages import (
     text,
     user_row,
 )
-from tests.e2e.helpers import Person, Screenshot
+from tests.e2e.helpers import Person, Screenshot, app_session
 from tests.support.server import AppServer
 
 pytestmark = pytest.mark.e2e
@@ -33,21 +32,17 @@ def _user_without_ledger(app_server: AppServer) -> str:
     """A user with no ledger row at all (every registration is granted its start balance,
     so this one is written straight into the app's database, with a zero balance)."""
     n = uuid.uuid4().hex[:8]
-    engine = create_engine(app_server.db_url)
-    try:
-        with Session(engine) as session:
-            user = User(
-                email=f"empty-{n}@e2e.example.com",
-                username=f"empty_{n}",
-                name=f"Empty {n}",
-                password_hash="!",  # cannot sign in: nobody needs to
-                role="USER",
-            )
-            session.add(user)
-            session.commit()
-            return user.email
-    finally:
-        engine.dispose()
+    with app_session(app_server) as session:
+        user = User(
+            email=f"empty-{n}@e2e.example.com",
+            username=f"empty_{n}",
+            name=f"Empty {n}",
+            password_hash="!",  # cannot sign in: nobody needs to
+            role="USER",
+        )
+        session.add(user)
+        session.commit()
+        return user.email
 
 
 @SCREENS

@@ -15,13 +15,13 @@ from collections.abc import Callable
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
-from sqlmodel import Session, col, create_engine, select
+from sqlmodel import col, select
 
 from metogpt import i18n
 from metogpt.components.send_watch import SEND_WAIT_MS
 from metogpt.models import Conversation, Message, User
 from tests.e2e.chat_pages import SIZES, open_chat, set_locale
-from tests.e2e.helpers import Screenshot, member
+from tests.e2e.helpers import Screenshot, app_session, member
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.support.server import AppServer
 
@@ -71,18 +71,14 @@ class SendGate:
 
 def _saved(app_server: AppServer, email: str, text: str) -> int:
     """How many messages of the user hold `text` in the app's database."""
-    engine = create_engine(app_server.db_url)
-    try:
-        with Session(engine) as session:
-            query = (
-                select(Message)
-                .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
-                .join(User, col(User.id) == col(Conversation.user_id))
-                .where(User.email == email, Message.role == "user", Message.content == text)
-            )
-            return len(session.exec(query).all())
-    finally:
-        engine.dispose()
+    query = (
+        select(Message)
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .join(User, col(User.id) == col(Conversation.user_id))
+        .where(User.email == email, Message.role == "user", Message.content == text)
+    )
+    with app_session(app_server) as session:
+        return len(session.exec(query).all())
 
 
 def _notice(page: Page) -> Locator:
