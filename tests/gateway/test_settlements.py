@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import pytest
 from sqlmodel import select
 
 from metogpt.models import LedgerEntry, User
 from metogpt.services import billing, coefficients
-from metogpt.services.db import read_session
+from metogpt.services.db import engines, read_session
 from metogpt.services.gateway import settlements, tickets
 from metogpt.services.gateway.calls import parse
 from metogpt.services.gateway.tickets import Ticket
@@ -78,13 +79,20 @@ def test_settlements_finishing_together_share_transactions(
     key = keyed("PRO", balance=100_000)
     batch = _tickets(key, 12)
     sizes: list[int] = []
-    write = settlements.write
+    write, write_now = settlements.write, settlements.write_now
 
     def counted(items: list[settlements.Item]) -> list[int | Exception]:
         sizes.append(len(items))
         return write(items)
 
+    def counted_now(items: list[settlements.Item]) -> list[int | Exception] | None:
+        written = write_now(items)
+        if written is not None:
+            sizes.append(len(items))
+        return written
+
     monkeypatch.setattr(settlements, "write", counted)
+    monkeypatch.setattr(settlements, "write_now", counted_now)
 
     async def all_of_them() -> list[int]:
         return await asyncio.gather(*(settlements.settle(t, 10, 5) for t in batch))
@@ -94,3 +102,53 @@ def test_settlements_finishing_together_share_transactions(
     balance, reserved, charges = _books(key.account.id)
     assert reserved == 0 and sorted(charges) == sorted(-s for s in spent)
     assert balance == 100_000 - sum(spent)
+
+
+def test_written_on_the_loop_when_the_database_is_free_else_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite with its write turn free: no hop to a thread. The turn held elsewhere (or
+    PostgreSQL, where a transaction is a round trip): in a thread, charged the same."""
+    key = keyed("PRO", balance=100_000)
+    first, second = _tickets(key, 2)
+    threads: list[int] = []
+    settle_in = tickets.settle_in
+
+    def watched(*args: object) -> int:
+        threads.append(threading.get_ident())
+        return settle_in(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tickets, "settle_in", watched)
+    loop_thread = threading.get_ident()
+    spent = asyncio.run(settlements.settle(first, 10, 5))
+    on_loop = engines().write_turn is not None
+    assert (threads == [loop_thread]) is on_loop
+
+    turn = engines().write_turn
+    if turn is not None:  # SQLite: another thread holds the turn while the loop settles
+
+        async def behind_the_holder() -> int:
+            held, release = threading.Event(), threading.Event()
+
+            def hold() -> None:
+                with turn:
+                    held.set()
+                    release.wait(5)
+
+            holder = asyncio.get_running_loop().run_in_executor(None, hold)
+            await asyncio.to_thread(held.wait, 5)
+            settling = asyncio.ensure_future(settlements.settle(second, 10, 6))
+            await asyncio.sleep(0.05)
+            assert not settling.done()  # waiting in a thread for the turn, not refused
+            release.set()
+            await holder
+            return await settling
+
+        threads.clear()
+        more = asyncio.run(behind_the_holder())
+        assert threads and threads[0] != loop_thread
+        spent += more
+    else:
+        spent += tickets.settle(second, 10, 6)
+    balance, reserved, charges = _books(key.account.id)
+    assert reserved == 0 and balance == 100_000 - spent and len(charges) == 2
