@@ -163,8 +163,24 @@ def _too_large(path: str, limit: int) -> JSONResponse:
     return _error(413, ErrorCode.TOO_LARGE, f"request body larger than {limit} bytes")
 
 
+class _Api(FastAPI):
+    """FastAPI, with its two hot paths served before its middleware stack (Starlette's
+    error and exception layers, FastAPI's telemetry and body limit, CORS, ours, the router):
+    /v1 (api/v1.py) and an answer's stream (api/answers.py). Each is plain ASGI and answers
+    its own errors; Reflex's top app still runs before them in production."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if scope["path"].startswith(v1.PREFIX):
+                return await v1.serve(scope, receive, send)
+            stream = answers.claimed(scope)
+            if stream is not None:
+                return await answers.serve(receive, send, *stream)
+        await super().__call__(scope, receive, send)
+
+
 def build_api() -> FastAPI:
-    api = FastAPI(
+    api = _Api(
         title="MetoGPT API",
         version="1.0",
         openapi_url="/api/openapi.json",
@@ -219,6 +235,4 @@ def build_api() -> FastAPI:
     api.add_middleware(BodyLimit)
     api.add_middleware(ImmutableAssets)
     api.add_middleware(ShareGate)
-    api.add_middleware(v1.V1Front)  # /v1 skips the others
-    api.add_middleware(answers.StreamFront)  # the outermost: an answer's stream skips them too
     return api

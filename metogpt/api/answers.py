@@ -2,10 +2,11 @@
 answer reads it: components/live.jsx).
 
 Every open answer has a reader on this route, each taking a line every 40 ms, so it is
-served as plain ASGI by `StreamFront`, the outermost of the REST app's own middlewares (as
-/v1 is): a line costs one `send`, not a trip through FastAPI's and Starlette's layers and
-StreamingResponse's task group. The FastAPI route below documents it in the OpenAPI
-document and answers what the front passes on (a malformed `from`: the usual 422)."""
+served as plain ASGI (`claimed`, then `serve`) before the REST app's middleware stack (as
+/v1 is: api/__init__.py): a line costs one `send`, not a trip through FastAPI's and
+Starlette's layers and StreamingResponse's task group. The FastAPI route below documents it
+in the OpenAPI document and answers what `claimed` leaves to it (a malformed `from`: the
+usual 422)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from metogpt.api.deps import TokenHere
 from metogpt.services import live
@@ -41,19 +42,16 @@ def _line(event: live.Event) -> bytes:
     return orjson.dumps(body) + b"\n"
 
 
-class StreamFront:
-    """GET /api/answers/{id}/stream to `serve`, the rest to the REST app."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            match = _PATH.fullmatch(scope["path"])
-            offset = _offset(scope["query_string"]) if match else None
-            if match and offset is not None:
-                return await serve(receive, send, _token(scope), match[1], offset)
-        await self.app(scope, receive, send)
+def claimed(scope: Scope) -> tuple[str | None, str, int] | None:
+    """(token, message id, offset) of a GET of an answer's stream that `serve` answers;
+    None for anything else (the REST app's)."""
+    if scope["method"] != "GET":
+        return None
+    match = _PATH.fullmatch(scope["path"])
+    offset = _offset(scope["query_string"]) if match else None
+    if match is None or offset is None:
+        return None
+    return _token(scope), match[1], offset
 
 
 def _offset(query: bytes) -> int | None:

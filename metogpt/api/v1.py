@@ -1,20 +1,23 @@
 """/v1: the OpenAI-compatible API for personal keys (services/gateway). Not in the
 /api OpenAPI document: its contract is OpenAI's. Errors in OpenAI's shape.
 
-The hot path of the app, so served as plain ASGI by `V1Front`, the outermost of the REST
-app's own middlewares: a /v1 request skips the others (they serve /api, /assets and /s
-only), FastAPI's routing (~100 routes tried in turn) and StreamingResponse's task group.
-What runs for it: Starlette's error middleware, FastAPI's and Reflex's CORS and context
-middlewares (bench/README.md has what that saved).
+The hot path of the app, so served as plain ASGI before the REST app's middleware stack
+(api/__init__.py): a /v1 request skips its middlewares (they serve /api, /assets and /s),
+Starlette's error and exception layers, FastAPI's routing (~100 routes tried in turn) and
+StreamingResponse's task group (bench/README.md has what each step saved). What runs
+before it in production: Reflex's own top app (its error, CORS and context middlewares).
+A failure of ours is answered here: a 500 in OpenAI's shape, logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from metogpt.services.errors import ServiceError
 from metogpt.services.gateway import relay, tickets
@@ -23,6 +26,7 @@ from metogpt.services.gateway.errors import GatewayError, from_service
 from metogpt.services.gateway.upstream import dumps
 
 PREFIX = "/v1/"
+logger = logging.getLogger(__name__)
 _JSON = (b"content-type", b"application/json")
 _STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -31,19 +35,17 @@ _STREAM_HEADERS = [
 ]
 
 
-class V1Front:
-    """Requests under /v1/ to `serve`, the rest to the REST app."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
-            return await serve(scope, receive, send)
-        await self.app(scope, receive, send)
-
-
 async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+    try:
+        await _route(scope, receive, send)
+    except Exception:
+        logger.exception("%s %s failed", scope["method"], scope["path"][:104])
+        # Refused by the server if the answer had begun: it then cuts the connection.
+        with contextlib.suppress(Exception):
+            await _error(send, GatewayError(500, "internal error", "server_error"))
+
+
+async def _route(scope: Scope, receive: Receive, send: Send) -> None:
     path, method = scope["path"], scope["method"]
     if path == "/v1/chat/completions" and method == "POST":
         return await _chat_completions(scope, receive, send)

@@ -13,6 +13,7 @@ from sqlmodel import select
 from metogpt.models import ApiKey, LedgerEntry, Reservation, User
 from metogpt.services import billing, coefficients
 from metogpt.services.db import read_session
+from metogpt.services.gateway import tickets
 from metogpt.services.gateway.calls import MAX_BODY
 from metogpt.services.llm.tokens import count_text_tokens
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
@@ -286,6 +287,29 @@ def test_other_v1_paths_and_methods_and_too_large_bodies_get_openai_errors(
     # the REST API's own paths are not the gateway's
     r = httpx.get(f"{app_server.base_url}/api/nope", timeout=30)
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_a_failure_of_ours_is_a_500_in_openais_shape(
+    app_server: AppServer, fake: FakeProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/v1 is served before the REST app's error middleware: it answers its own failures."""
+    key = keyed("PRO")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(tickets, "admit_now", broken)
+    monkeypatch.setattr(tickets, "admit", broken)
+    body = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "hi"}]}
+    r = v1(app_server, key.secret, "/chat/completions", body)
+    assert r.status_code == 500, r.text
+    assert r.json()["error"] == {
+        "message": "internal error",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
+    assert fake.request_count == 0
 
 
 @pytest.mark.parametrize("model", ["gpt-3.5-turbo", "claude-3"])
