@@ -17,7 +17,7 @@ from metogpt.services.gateway.wire import Response, WireError
 class OpenAIUpstream:
     def __init__(self, ticket: Ticket, call: Call) -> None:
         self.ticket, self.call = ticket, call
-        self.meter = Meter(call.model)
+        self.meter = Meter(call.model, reader=_read)
         self.response: Response | None = None
         # The provider's chunks name its own model; rewritten only if that is not ours.
         self.rename = ticket.spec.upstream_id != call.model
@@ -61,10 +61,9 @@ class OpenAIUpstream:
         choices = chunk.get("choices")
         if not choices:
             return b""  # the usage chunk: the relay sends its own
-        meter.id = chunk.get("id") or meter.id
-        _count(meter, choices[0].get("delta") or {})
-        if choices[0].get("finish_reason"):
-            meter.finish_reason = choices[0]["finish_reason"]
+        if not meter.id:
+            meter.id = chunk.get("id") or ""
+        meter.unread.append(choices)  # ~half of this method's time, when read at once
         if self.rename:
             chunk["model"] = self.call.model
             return b"data: " + dumps(chunk) + b"\n\n"
@@ -88,6 +87,13 @@ class OpenAIUpstream:
     async def aclose(self) -> None:
         if self.response is not None:
             await self.response.aclose()
+
+
+def _read(meter: Meter, choices: Any) -> None:
+    """A streamed chunk's choices, read for their text (Meter.streamed)."""
+    first = choices[0] if isinstance(choices, list) else None
+    if isinstance(first, dict) and isinstance(first.get("delta"), dict):
+        _count(meter, first["delta"])
 
 
 def _count(meter: Meter, delta: dict[str, Any]) -> None:

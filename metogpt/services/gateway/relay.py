@@ -107,12 +107,12 @@ async def open_call(secret: str | None, raw: bytes) -> tuple[Call, Ticket, Upstr
 
 def used(ticket: Ticket, meter: Meter, failed: bool) -> tuple[int, int]:
     """(prompt, completion) tokens to charge."""
-    if not meter.reached or (failed and not meter.parts):
+    if not meter.reached or (failed and not meter.streamed()):
         return 0, 0
     prompt = meter.prompt_tokens if meter.prompt_tokens is not None else ticket.prompt_tokens
     completion = meter.completion_tokens
     if completion is None:
-        completion = count_text_tokens("".join(meter.parts), ticket.kind)
+        completion = count_text_tokens("".join(meter.streamed()), ticket.kind)
     return prompt, completion
 
 
@@ -135,7 +135,7 @@ async def stream(call: Call, ticket: Ticket, upstream: Upstream) -> AsyncGenerat
             async for chunk in upstream.events():
                 yield chunk
                 if time.monotonic() - saved >= PROGRESS_SECONDS:
-                    streamed = count_text_tokens("".join(meter.parts), ticket.kind)
+                    streamed = count_text_tokens("".join(meter.streamed()), ticket.kind)
                     await asyncio.to_thread(tickets.save_progress, ticket, streamed)
                     saved = time.monotonic()
         except GatewayError as exc:

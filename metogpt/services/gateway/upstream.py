@@ -37,6 +37,19 @@ class Meter:
     completion_tokens: int | None = None
     parts: list[str] = field(default_factory=list)  # text and tool arguments streamed
     finish_reason: str | None = None
+    # Chunks passed on before being read for their text, and how to read one: their text
+    # is needed only if no usage comes, or for a progress save (`streamed`).
+    unread: list[Any] = field(default_factory=list)
+    reader: Callable[[Meter, Any], None] | None = None
+
+    def streamed(self) -> list[str]:
+        """The text and tool arguments streamed so far."""
+        if self.unread:
+            assert self.reader is not None
+            for item in self.unread:
+                self.reader(self, item)
+            self.unread.clear()
+        return self.parts
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
