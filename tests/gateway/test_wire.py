@@ -248,3 +248,33 @@ async def test_nothing_is_sent_with_a_line_break_in_a_header_or_to_no_server() -
         await _post(base)
     with pytest.raises(wire.WireError):
         await wire.post("ftp://example.com/x", [], b"", _TLS)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("size_line", "ok"),
+    [(b"%x", True), (b"%X;name=value", True), (b"-%x", False), (b"zz", False)],
+)
+async def test_chunk_sizes_with_extensions_are_read_and_malformed_ones_refused(
+    size_line: bytes, ok: bool
+) -> None:
+    body = b'data: {"n": 1}\r\n\r\ndata: [DONE]\r\n\r\n'  # CRLF line ends, as SSE allows
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await _request(reader)
+        head = size_line % len(body) if b"%" in size_line else size_line
+        writer.write(_OK_CHUNKED + head + b"\r\n" + body + b"\r\n0\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(10)
+
+    async with _server(answer) as (base, _):
+        response = await _post(base)
+        if ok:
+            assert await asyncio.wait_for(_lines(response), 5) == [
+                b'data: {"n": 1}',
+                b"data: [DONE]",
+            ]
+        else:
+            with pytest.raises(wire.WireError):
+                await asyncio.wait_for(_lines(response), 5)
+        await response.aclose()

@@ -242,6 +242,20 @@ def _head(raw: bytes) -> tuple[int, dict[str, str]]:
     return int(parts[1]), headers
 
 
+def _size(line: bytearray) -> int:
+    """A chunk's size line: hexadecimal digits, perhaps extensions after a `;`."""
+    try:
+        size = int(line, 16)
+    except ValueError:
+        try:
+            size = int(bytes(line).split(b";", 1)[0], 16)
+        except ValueError:
+            raise WireError("a malformed chunk") from None
+    if size < 0:
+        raise WireError("a malformed chunk")
+    return size
+
+
 class Response:
     """An answer's status and headers; its body read with `line_batches()` or `read()`,
     then `aclose()` (which keeps the connection for the next request if the body was read
@@ -298,10 +312,7 @@ class Response:
                 if len(buf) - pos > MAX_HEAD:
                     raise WireError("a malformed chunk")
                 break
-            try:
-                size = int(bytes(buf[pos:end]).split(b";", 1)[0], 16)
-            except ValueError:
-                raise WireError("a malformed chunk") from None
+            size = _size(buf[pos:end])
             if size == 0:  # the last chunk, then trailers (none expected) and a blank line
                 stop = buf.find(b"\r\n\r\n", end)
                 if stop >= 0:
@@ -329,7 +340,7 @@ class Response:
             if len(pending) > MAX_LINE:
                 raise WireError("a line of the answer is too long")
             if lines:
-                yield [line[:-1] if line.endswith(b"\r") else line for line in lines]
+                yield [line.removesuffix(b"\r") for line in lines] if b"\r" in data else lines
         if pending:
             yield [pending]
 
