@@ -194,6 +194,17 @@ def test_bad_keys_and_bad_requests(app_server: AppServer, fake: FakeProviderServ
         r = v1(app_server, key.secret, "/chat/completions", body)
         assert r.status_code == 400, (body, r.text)
         assert r.json()["error"]["param"] == param
+    # NaN and numbers past 64 bits: JSON that the fast parser refuses, read all the same
+    start = b'{"model": "gpt-4", "messages": [{"role": "user", "content": "x"}], '
+    for raw, param in ((b'"top_p": NaN}', "top_p"), (b'"n": 1180591620717411303424}', "n")):
+        r = httpx.post(
+            f"{app_server.base_url}/v1/chat/completions",
+            content=start + raw,
+            headers={"Authorization": f"Bearer {key.secret}"},
+            timeout=30,
+        )
+        assert r.status_code == 400, (raw, r.text)
+        assert r.json()["error"]["param"] == param
     r = v1(app_server, "mgpt-nope", "/chat/completions", {"model": "gpt-4"})
     assert r.status_code == 401  # the key first, whatever the body
     assert fake.request_count == 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metogpt.services.gateway.errors import GatewayError, bad_request
+from metogpt.services.gateway.upstream import loads
 from metogpt.services.llm.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY, encoding
 
 MAX_BODY = 8_000_000
@@ -80,7 +81,7 @@ def parse(raw: bytes) -> Call:
     if len(raw) > MAX_BODY:
         raise GatewayError(413, f"request body larger than {MAX_BODY} bytes")
     try:
-        body = json.loads(raw)
+        body = loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise bad_request("the body must be a JSON object") from None
     if not isinstance(body, dict):
