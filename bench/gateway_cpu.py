@@ -1,7 +1,7 @@
 """The CPU one streamed `/v1/chat/completions` costs the app, in-process: what the wall
 clock of bench/gateway.py cannot show on a loaded machine.
 
-The REST app (`metogpt.api:build_api`, the /v1 route with every middleware it passes) is
+The REST app (`metogpt.api:build_api`: /v1 is dispatched before its middlewares) is
 called as an ASGI app by this process, no HTTP server in front, against the fake OpenAI
 server in a process of its own (no delay, 20 tokens), with a personal key of a user with a
 large balance on a fresh SQLite database. Sequential requests, each measured by
@@ -27,6 +27,7 @@ import pstats
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,10 +113,14 @@ def _scope(secret: str, payload: bytes) -> dict[str, Any]:
 
 
 def _profiled(profile: cProfile.Profile, fn: Callable[P, T]) -> Callable[P, T]:
-    """`fn`, profiled in the thread that runs it (cProfile sees only the thread that
-    enabled it; requests are sequential, so one call at a time)."""
+    """`fn`, profiled in the thread that runs it when that is a pool's thread (cProfile
+    sees only the thread that enabled it; requests are sequential, so one call at a time).
+    On the event loop's thread (the admissions and settlements it runs itself) the loop's
+    profile already sees it."""
 
     def call(*args: P.args, **kw: P.kwargs) -> T:
+        if threading.current_thread() is threading.main_thread():
+            return fn(*args, **kw)
         profile.enable()
         try:
             return fn(*args, **kw)
@@ -127,11 +132,12 @@ def _profiled(profile: cProfile.Profile, fn: Callable[P, T]) -> Callable[P, T]:
 
 async def _run(secret: str, requests: int, profiles: Profiles | None) -> list[tuple]:
     from metogpt.api import build_api
-    from metogpt.services.gateway import relay, tickets
+    from metogpt.services.gateway import relay, settlements
 
-    if profiles is not None:  # the database work, run in the thread pool
+    if profiles is not None:  # the database work, when it runs in the thread pool
         relay._admit = _profiled(profiles.pool, relay._admit)
-        tickets.settle = _profiled(profiles.pool, tickets.settle)
+        relay._admit_raw = _profiled(profiles.pool, relay._admit_raw)
+        settlements.write = _profiled(profiles.pool, settlements.write)
 
     app = build_api()
     payload = json.dumps(BODY).encode()
