@@ -63,7 +63,7 @@ class OpenAIUpstream:
             return b""  # the usage chunk: the relay sends its own
         if not meter.id:
             meter.id = chunk.get("id") or ""
-        meter.unread.append(choices)  # ~half of this method's time, when read at once
+        meter.unread.append(choices)  # read for its text only if needed: half the time here
         if self.rename:
             chunk["model"] = self.call.model
             return b"data: " + dumps(chunk) + b"\n\n"

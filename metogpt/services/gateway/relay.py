@@ -118,10 +118,8 @@ def used(ticket: Ticket, meter: Meter, failed: bool) -> tuple[int, int]:
 
 async def _finish(ticket: Ticket, upstream: Upstream, failed: bool) -> None:
     await upstream.aclose()
-    # In a thread even when the database is free (unlike the admission): after the first
-    # token its latency matters less than the loop's time, and SQLite runs its statements
-    # there beside the loop, without the GIL (bench/README.md, session 8). Together with
-    # the other requests' settlements waiting meanwhile: one transaction (session 9).
+    # Together with the other requests' settlements waiting meanwhile: one transaction
+    # (session 9), on the loop when the database is free, as the admission (session 11).
     await settlements.settle(ticket, *used(ticket, upstream.meter, failed))
 
 
