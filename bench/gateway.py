@@ -5,21 +5,20 @@ OpenAI server (tests/fixtures/fake_providers/, a process of its own):
 
 - direct: the fake server itself;
 - metogpt: MetoGPT's /v1 (granian, as `reflex run --env prod` serves it; the REST app
-  `metogpt.api:build_api` alone, one worker, a fresh SQLite
-  database in bench/.work, a personal key of a user with a large balance: every request is
-  authenticated, admitted, reserved, relayed and settled with its ledger row);
+  `metogpt.api:build_api` alone, one worker, a fresh SQLite database in bench/.work, a
+  personal key of a user with a large balance: every request is authenticated, admitted,
+  reserved, relayed and settled with its ledger row);
 - litellm: LiteLLM's proxy (`litellm[proxy]` from PyPI, installed by this script into its
   own virtualenv under bench/.work/litellm-venv; one worker, no database, a master key).
 
 Measured from this process with a minimal HTTP/1.1 client on asyncio streams (keep-alive,
-chunked SSE; a heavier client would be the bottleneck and hide the difference):
+chunked SSE; a heavier client would be the bottleneck and hide the difference): TTFT, from
+writing the request to reading the first chunk that carries text ("tok0"), the overhead of
+a proxy being its p50 minus direct's p50; requests/s, whole streams completed per second;
+at concurrency 1 and 20.
 
-- TTFT: from writing the request to reading the first chunk that carries text ("tok0");
-  the overhead of a proxy is its p50 minus direct's p50;
-- requests/s: whole streams completed per second, at concurrency 1 and 20.
-
-The targets take turns in ROUNDS rounds (each round: every target, each concurrency), so
-a passing load on this shared machine hits them alike; the figures are over all rounds.
+The targets take turns in ROUNDS rounds (each round: every target, each concurrency), so a
+passing load hits them alike; the figures are over all rounds (and MetoGPT's per round).
 
 Usage: python -m bench.gateway [--rounds R] [--requests N] [--no-results]
        (figures go to bench/RESULTS.md between the gateway markers)
@@ -261,6 +260,15 @@ async def _measure(targets: list[Target], rounds: int, requests: int) -> None:
         print(f"round {r + 1}/{rounds} done", flush=True)
 
 
+def _per_round(target: Target, direct: Target, c: int, rounds: int, n: int) -> str:
+    """Each round's own p50 against direct's in the same round (ms)."""
+    overs = []
+    for i in range(rounds):
+        mine, theirs = (statistics.median(t.ttft[c][i * n : i * n + n]) for t in (target, direct))
+        overs.append(f"{(mine - theirs) * 1000:.2f}")
+    return ", ".join(overs)
+
+
 def _report(targets: list[Target], rounds: int, requests: int, load: tuple[float, float]) -> str:
     direct = targets[0]
     by = {t.name: t for t in targets}
@@ -294,6 +302,8 @@ def _report(targets: list[Target], rounds: int, requests: int, load: tuple[float
                 f"{_percentile(t.ttft[concurrency], 0.95) * 1000:.2f} | {over} | {rps:.0f} | "
                 + (f"{statistics.median(cpu) * 1000:.2f} ms |" if cpu else "— |")
             )
+    each = {c: _per_round(by["metogpt"], direct, c, rounds, requests) for c in (1, 20)}
+    lines += ["", f"MetoGPT's overhead p50 in each round (ms), at 1: {each[1]}; at 20: {each[20]}."]
     lines += ["", "| target (issue 17) | conc. 1 | conc. 20 |", "|---|---|---|"]
     checks: list[tuple[str, Callable[[int], bool]]] = [
         ("MetoGPT TTFT overhead p50 ≤ 3 ms", lambda c: figures[("metogpt", c)][0] <= 0.003)
