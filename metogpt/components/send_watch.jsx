@@ -1,5 +1,6 @@
-// Tells the user when a send the server never took (send_watch.py beside this file).
-import { useEffect, useState } from "react";
+// Tells the user when a send the server never took (send_watch.py beside this file), and
+// asks about a turn taken whose answer never showed (TurnWatch).
+import { useEffect, useRef, useState } from "react";
 
 // The send this tab waits to hear about: { id, text, files, due } (one composer per tab).
 // Kept outside the component: a change of page re-creates the composer.
@@ -68,4 +69,20 @@ export function SendWatch({ children, form, taken, waitMs }) {
   }, [taken, waitMs]);
 
   return missed ? children : null;
+}
+
+// Rendered in the composer (send_watch.py's TurnWatch): while `waiting` (a turn taken whose
+// answer is not on the page yet), asks the server every `waitMs` whether the turn still
+// runs (`onStalled`). Shows nothing.
+export function TurnWatch({ waiting, waitMs, onStalled }) {
+  const stalled = useRef(onStalled);
+  stalled.current = onStalled;
+
+  useEffect(() => {
+    if (!waiting) return undefined;
+    const timer = setInterval(() => stalled.current?.(), waitMs);
+    return () => clearInterval(timer);
+  }, [waiting, waitMs]);
+
+  return null;
 }

@@ -1,4 +1,5 @@
-"""A send the server never took is told to the user (send_watch.jsx beside this file).
+"""A send the server never took is told to the user (send_watch.jsx beside this file), and
+a turn taken whose answer never showed is asked about (TurnWatch).
 
 Reflex can drop a tab's event whole: its state write refused after the tab's lock expired
 (rxconfig.py), or its worker dying before it ran. A dropped `ChatState.send` saves nothing
@@ -17,6 +18,9 @@ import reflex as rx
 # same tab can wait up to the tab's lock (30 s) and still run: it then shows up late, and
 # the notice goes away.
 SEND_WAIT_MS = 10_000
+# How often a page whose turn shows no answer asks about it: a turn's answer normally shows
+# within milliseconds, and a dead worker's heartbeat lapses within seconds (live/streams.py).
+TURN_WAIT_MS = 5_000
 
 
 class SendWatch(rx.Component):
@@ -29,3 +33,16 @@ class SendWatch(rx.Component):
     form: rx.Var[str]
     taken: rx.Var[str]
     wait_ms: rx.Var[int]
+
+
+class TurnWatch(rx.Component):
+    """In the composer: while `waiting` (a turn taken, its answer not on the page yet),
+    fires `on_stalled` every `wait_ms` (state/chat/turns.py: a turn whose worker died is
+    given up). Renders nothing."""
+
+    library = "$/public" + rx.asset("send_watch.jsx", shared=True)
+    tag = "TurnWatch"
+
+    waiting: rx.Var[bool]
+    wait_ms: rx.Var[int]
+    on_stalled: rx.EventHandler[rx.event.no_args_event_spec]

@@ -91,6 +91,14 @@ UI: dict[str, tuple[str, str]] = {
         "Not sent: the server was busy. Your message is kept; try again.",
         "Не отправлено: сервер был занят. Сообщение сохранено — попробуйте ещё раз.",
     ),
+    "chat.error.turn_lost": (
+        "The server stopped before your message was sent. It is back in the box below: send it again.",
+        "Сервер остановился, не успев отправить сообщение. Оно осталось в поле ввода — отправьте его ещё раз.",
+    ),
+    "chat.error.turn_lost_saved": (
+        "The server stopped before it could answer. Your message is saved in the conversation; nothing is charged for the lost answer.",
+        "Сервер остановился, не успев ответить. Сообщение сохранено в разговоре; за несостоявшийся ответ ничего не списано.",
+    ),
     "chat.regenerate": ("Regenerate", "Сгенерировать заново"),
     "chat.edit": ("Edit", "Изменить"),
     "chat.resubmit": ("Save and send", "Сохранить и отправить"),

@@ -62,6 +62,16 @@ def own_message(session: Session, user_id: str, message_id: Any) -> tuple[Conver
     return _own(session, user_id, msg.conversation_id), msg
 
 
+def sent_prompt(session: Session, user: User, message_id: str) -> str | None:
+    """The conversation of the user's prompt `message_id` if it was saved, else None (a send
+    whose worker died before its transaction was committed)."""
+    try:
+        conv, _ = own_message(session, user.id, message_id)
+    except NotFound:
+        return None
+    return conv.id
+
+
 def storable(text: str) -> str:
     """PostgreSQL text cannot hold NUL; a provider may still send one."""
     return text.replace("\x00", "\ufffd")
@@ -102,10 +112,12 @@ def post_user_message(
     system_prompt: str = "",
     file_ids: Any = None,
     sampling: Sampling | None = None,
+    message_id: str | None = None,
 ) -> Message:
     """Save the user's message at the end of the active branch (a new conversation if none,
     with `sampling`'s parameters, e.g. a preset's), with the user's unsent files `file_ids`
-    attached (services/files/): then the text may be empty."""
+    attached (services/files/): then the text may be empty. `message_id`: its id, chosen
+    by the caller beforehand (`sent_prompt` finds out later whether it was saved)."""
     spec, _ = model_for(session, user, model)  # refuse early, before anything is stored
     rows = files.check_unsent(session, user.id, file_ids)
     files.require_vision(spec, rows)
@@ -128,7 +140,8 @@ def post_user_message(
         )
         session.add(conv)
         session.flush()
-    msg = _append(session, conv, conv.active_leaf_id, "user", text, model=model)
+    given = {"id": message_id} if message_id else {}
+    msg = _append(session, conv, conv.active_leaf_id, "user", text, model=model, **given)
     files.attach(session, rows, conv.id, msg.id)
     return msg
 

@@ -7,7 +7,12 @@ import reflex as rx
 from metogpt.components.attachments import attach_button, composer_files
 from metogpt.components.estimate import cost_estimate
 from metogpt.components.focus import KeepFocus
-from metogpt.components.send_watch import SEND_WAIT_MS, SendWatch
+from metogpt.components.send_watch import (
+    SEND_WAIT_MS,
+    TURN_WAIT_MS,
+    SendWatch,
+    TurnWatch,
+)
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
 
@@ -117,6 +122,11 @@ def composer() -> rx.Component:
             form="composer-area",
             taken=ChatState.taken_send,
             wait_ms=SEND_WAIT_MS,
+        ),
+        TurnWatch.create(
+            waiting=ChatState.streaming & (ChatState.stream_message_id == ""),
+            wait_ms=TURN_WAIT_MS,
+            on_stalled=ChatState.turn_stalled,
         ),
         on_submit=ChatState.send,
         id="composer-area",

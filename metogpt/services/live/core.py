@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -106,6 +108,32 @@ class Hub:
         self._delivered: list[asyncio.Future[None]] = []
         self._kick: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._me: tuple[int, str] | None = None
+        self._preparing = 0  # turns of this process whose answer has not opened yet
+
+    @property
+    def writer(self) -> str:
+        """This process's name among the workers (made after a fork, never shared)."""
+        if self._me is None or self._me[0] != os.getpid():
+            self._me = (os.getpid(), uuid.uuid4().hex)
+        return self._me[1]
+
+    # ---- the turns' side (state/chat/turns.py) -------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def preparing(self) -> AsyncIterator[None]:
+        """A chat turn runs in this process: while it does, `alive(self.writer)` holds
+        elsewhere too (a worker's heartbeat, in Redis), before its answer opens as after."""
+        self._preparing += 1
+        self._wake()
+        try:
+            yield
+        finally:
+            self._preparing -= 1
+
+    async def alive(self, writer: str) -> bool:
+        """Does the process named `writer` live (one process: only this one does)?"""
+        return writer == self.writer
 
     # ---- the writer's side (the relay) --------------------------------------------------
 
@@ -153,7 +181,7 @@ class Hub:
         kick = self._kick
         assert kick is not None
         while True:
-            timeout = self.poll_seconds if self._writing else None
+            timeout = self.poll_seconds if self._writing or self._preparing else None
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await kick.wait()

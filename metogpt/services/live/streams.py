@@ -11,7 +11,8 @@ start if its worker died: the crash recovery reads the text from it).
 
 A stop is a key (`metogpt:answer:<id>:stop`) that the writing worker looks for every
 POLL_SECONDS, for all its answers in one MGET. Each worker refreshes a heartbeat key
-while it writes: a reader whose answer has gone quiet asks it whether the writer lives.
+while it writes or runs a chat turn: a reader whose answer has gone quiet asks it whether
+the writer lives, and so does a tab whose turn shows no answer yet (`alive`).
 
 A reader on the worker that writes the answer reads it from that worker's memory, as in
 one process (a MemoryHub's record of its own answers): no Redis round trip per delta.
@@ -21,9 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
-import uuid
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -84,7 +83,6 @@ class RedisHub(MemoryHub):
             weakref.WeakKeyDictionary()
         )
         self._sync: redis.Redis | None = None
-        self._me: tuple[int, str] | None = None
         self._beat = self._looked = -float("inf")  # the last heartbeat, look for stops
         self._remote: dict[str, _Remote] = {}  # followed here, written elsewhere
         self._reader: asyncio.Task[None] | None = None
@@ -95,13 +93,6 @@ class RedisHub(MemoryHub):
         if client is None:
             client = self._clients[loop] = aioredis.Redis.from_url(self.url)
         return client
-
-    @property
-    def writer(self) -> str:
-        """This worker's name in Redis (made after a fork, never shared by two processes)."""
-        if self._me is None or self._me[0] != os.getpid():
-            self._me = (os.getpid(), uuid.uuid4().hex)
-        return self._me[1]
 
     async def _deliver(
         self, opened: list[str], deltas: dict[str, Delta], ended: dict[str, str]
@@ -191,6 +182,15 @@ class RedisHub(MemoryHub):
                         remote.deltas.append(Delta(int(fields[b"o"]), fields[b"t"].decode()))
                 remote.tell()
             await asyncio.sleep(flush_seconds(len(self._remote) + len(self._writing)))
+
+    async def alive(self, writer: str) -> bool:
+        if writer == self.writer:
+            return True
+        try:
+            return bool(await self._client().exists(_writer_key(writer)))
+        except redis.RedisError:  # unknown: the turn is not given up on a Redis failure
+            log.exception("whether worker %s lives could not be read from Redis", writer)
+            return True
 
     async def request_stop(self, message_id: str) -> None:
         await self._client().set(_stop_key(message_id), 1, ex=WRITING_TTL)

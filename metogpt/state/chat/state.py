@@ -18,7 +18,7 @@ from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
 from metogpt.services.files import links
 from metogpt.services.travel.sampling import Sampling
-from metogpt.state.chat import sends
+from metogpt.state.chat import sends, turns
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
 
@@ -46,6 +46,8 @@ class ChatState(SessionState):
     edit_text: str = ""
     taken_send: str = ""  # the browser's id of the last send taken (state/chat/sends.py)
     _sends: list[str] = []  # the ids of the last sends taken, each taken once
+    _turn_by: str = ""  # the worker running the turn; a send's prompt id (state/chat/turns.py)
+    _turn_prompt: str = ""
 
     _stop_requested: bool = False  # Stop pressed: the answer in flight is stopped
     _live_id: str = ""  # that answer (a backend var: no page can set it to another one)
@@ -188,8 +190,13 @@ class ChatState(SessionState):
         """The page heard that the worker writing this answer died: the tab stops waiting
         for it (the recovery settles it) and shows the conversation as it is."""
         if self.streaming and message_id and message_id == self.stream_message_id:
-            self._end_turn()
+            turns.end(self)
             await self._reload()
+
+    @rx.event
+    async def turn_stalled(self):
+        """The page's turn has shown no answer for a while (state/chat/turns.py)."""
+        return await turns.stalled(self)
 
     async def _on_reset(self) -> None:
         """The tab changes hands: its answer in flight stops (charged as a stop)."""
@@ -221,86 +228,80 @@ class ChatState(SessionState):
                 return
             await sends.files_sent(self, file_ids)
             self.draft = text
-            self._begin_turn()
-            token, conv_id, model, system = (
-                self.auth_token,
-                self.current_id,
-                self.model,
-                self.system_prompt,
-            )
+            turns.begin(self)
+            token, conv_id, prompt_id = self.auth_token, self.current_id, self._turn_prompt
+            model, system = self.model, self.system_prompt
             sampling = Sampling(*self._sampling)
-        try:
-            posted = await in_write(
-                answers.post_and_begin,
-                token,
-                conv_id or None,
-                text,
-                model,
-                system_prompt=system,
-                sampling=sampling,
-                file_ids=file_ids,
-            )
-        except ServiceError as exc:
-            await self._fail_turn(exc)
-            return
-        user, msg, opening = posted.user, posted.prompt, not conv_id
-        answering = None
-        if isinstance(posted.answer, ServiceError):  # refused: the prompt stays, with why
-            await self._fail_turn(
-                posted.answer,
-                user=user,
-                saved_draft=True,
-                conversation_id=msg.conversation_id,
-                opening=opening,
-            )
-        else:
-            answering = await self._begun(user, posted.answer, saved_draft=True, opening=opening)
-        if not conv_id:  # the first message created the conversation: go to its address
-            async with self:
-                arrived = self._holds(user) and self.current_id == msg.conversation_id
-            if arrived:
-                yield rx.redirect(routes.conversation(msg.conversation_id))
-        if answering is not None:
-            await self._stream(user, answering)
+        async with turns.running(self):
+            try:
+                posted = await in_write(
+                    answers.post_and_begin,
+                    token,
+                    conv_id or None,
+                    text,
+                    model,
+                    system_prompt=system,
+                    sampling=sampling,
+                    file_ids=file_ids,
+                    message_id=prompt_id,
+                )
+            except ServiceError as exc:
+                await self._fail_turn(exc)
+                return
+            user, msg, opening = posted.user, posted.prompt, not conv_id
+            answering = None
+            if isinstance(posted.answer, ServiceError):  # refused: the prompt stays, with why
+                await self._fail_turn(
+                    posted.answer,
+                    user=user,
+                    saved_draft=True,
+                    conversation_id=msg.conversation_id,
+                    opening=opening,
+                )
+            else:
+                answering = await self._begun(
+                    user, posted.answer, saved_draft=True, opening=opening
+                )
+            if not conv_id:  # the first message created the conversation: go to its address
+                async with self:
+                    arrived = self._holds(user) and self.current_id == msg.conversation_id
+                if arrived:
+                    yield rx.redirect(routes.conversation(msg.conversation_id))
+            if answering is not None:
+                await self._stream(user, answering)
 
     @rx.event(background=True)
     async def regenerate(self, message_id: str):
         async with self:
             if self.streaming:
                 return
-            self._begin_turn()
+            turns.begin(self)
             token, model = self.auth_token, self.model
-        try:
-            user = await self._signed_in(token)
-            prompt = await in_read(conversations.regenerate_from, user, message_id)
-        except ServiceError as exc:
-            await self._fail_turn(exc)
-            return
-        await self._answer(user, prompt, model)
+        async with turns.running(self):
+            try:
+                user = await self._signed_in(token)
+                prompt = await in_read(conversations.regenerate_from, user, message_id)
+            except ServiceError as exc:
+                await self._fail_turn(exc)
+                return
+            await self._answer(user, prompt, model)
 
     @rx.event(background=True)
     async def submit_edit(self):
         async with self:
             if self.streaming:
                 return
-            self._begin_turn()
+            turns.begin(self)
             token, model = self.auth_token, self.model
             message_id, text = self.editing_id, self.edit_text
-        try:
-            user = await self._signed_in(token)
-            msg = await in_write(conversations.edit_user_message, user, message_id, text)
-        except ServiceError as exc:
-            await self._fail_turn(exc)
-            return
-        await self._answer(user, msg, model)
-
-    def _begin_turn(self) -> None:
-        """Inside `async with self`: the turn has started (the composer shows Stop)."""
-        self.streaming, self.error, self._stop_requested = True, "", False
-        self.stream_message_id, self._live_id = "", ""
-
-    def _end_turn(self) -> None:
-        self.streaming, self.stream_message_id, self._live_id = False, "", ""
+        async with turns.running(self):
+            try:
+                user = await self._signed_in(token)
+                msg = await in_write(conversations.edit_user_message, user, message_id, text)
+            except ServiceError as exc:
+                await self._fail_turn(exc)
+                return
+            await self._answer(user, msg, model)
 
     async def _fail_turn(
         self,
@@ -394,7 +395,7 @@ class ChatState(SessionState):
             if not self._holds(user):
                 return
             if self._live_id == prepared.assistant_message_id:
-                self._end_turn()
+                turns.end(self)
             # A provider's failure shows on the answer itself (components/messages.py).
             self._show(view, prepared.conversation_id, opening=False)
             self.balance = fresh.balance
