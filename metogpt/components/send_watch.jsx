@@ -71,18 +71,29 @@ export function SendWatch({ children, form, taken, waitMs }) {
   return missed ? children : null;
 }
 
-// Rendered in the composer (send_watch.py's TurnWatch): while `waiting` (a turn taken whose
-// answer is not on the page yet), asks the server every `waitMs` whether the turn still
-// runs (`onStalled`). Shows nothing.
-export function TurnWatch({ waiting, waitMs, onStalled }) {
-  const stalled = useRef(onStalled);
-  stalled.current = onStalled;
+// Rendered in the composer (send_watch.py's TurnWatch). While `waiting` (the turn `turn`
+// taken, its answer not on the page yet) asks the server every `waitMs` whether it still
+// runs (`onCheck(turn)`); asks once more if the turn goes away without its answer and
+// another state comes (the page came back as a new tab). Shows nothing.
+// The turn waited for, kept outside the component: the page re-creates the composer when its
+// state comes back (a new tab's hydration), which is when a lost turn is told.
+let watched = "";
+
+export function TurnWatch({ turn, waiting, waitMs, onCheck }) {
+  const check = useRef(onCheck);
+  check.current = onCheck;
 
   useEffect(() => {
-    if (!waiting) return undefined;
-    const timer = setInterval(() => stalled.current?.(), waitMs);
-    return () => clearInterval(timer);
-  }, [waiting, waitMs]);
+    if (waiting) {
+      watched = turn;
+      const timer = setInterval(() => check.current?.(turn), waitMs);
+      return () => clearInterval(timer);
+    }
+    const gone = watched;
+    watched = "";
+    if (gone && gone !== turn) check.current?.(gone);
+    return undefined;
+  }, [turn, waiting, waitMs]);
 
   return null;
 }

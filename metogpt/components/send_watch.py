@@ -36,13 +36,15 @@ class SendWatch(rx.Component):
 
 
 class TurnWatch(rx.Component):
-    """In the composer: while `waiting` (a turn taken, its answer not on the page yet),
-    fires `on_stalled` every `wait_ms` (state/chat/turns.py: a turn whose worker died is
-    given up). Renders nothing."""
+    """In the composer: while `waiting` (the turn `turn` taken, its answer not on the page
+    yet), fires `on_check(turn)` every `wait_ms`, and once more if the turn goes without
+    its answer for another one (state/chat/turns.py: a turn whose worker died is given
+    up). Renders nothing."""
 
     library = "$/public" + rx.asset("send_watch.jsx", shared=True)
     tag = "TurnWatch"
 
+    turn: rx.Var[str]
     waiting: rx.Var[bool]
     wait_ms: rx.Var[int]
-    on_stalled: rx.EventHandler[rx.event.no_args_event_spec]
+    on_check: rx.EventHandler[rx.event.passthrough_event_spec(str)]

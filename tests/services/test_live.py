@@ -179,6 +179,33 @@ def test_a_reader_of_a_dead_worker_gives_up_and_the_text_stays_for_the_recovery(
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="the Redis hub needs TEST_REDIS_URL")
+def test_a_worker_running_a_turn_lives_for_the_others_until_its_heartbeat_lapses() -> None:
+    # state/chat/turns.py: a tab whose turn shows no answer yet asks whether its worker lives.
+    assert REDIS_URL
+    worker, other = RedisHub(REDIS_URL), RedisHub(REDIS_URL)
+    keys = redis.Redis.from_url(REDIS_URL)
+    beat = f"metogpt:writer:{worker.writer}"
+
+    async def scenario() -> list[bool]:
+        seen = [await other.alive(worker.writer)]  # has run nothing yet: no heartbeat
+        async with worker.preparing():  # a turn runs, its answer not open
+            await _until(lambda: bool(keys.exists(beat)))
+            await asyncio.sleep(1.5)
+            assert int(str(keys.ttl(beat))) > 3  # refreshed meanwhile (HEARTBEAT_TTL: 5 s)
+            seen += [await other.alive(worker.writer), await worker.alive(worker.writer)]
+            assert worker._task is not None
+            worker._task.cancel()  # the worker dies...
+            keys.delete(beat)  # ...and its heartbeat lapses
+            seen.append(await other.alive(worker.writer))
+        return seen
+
+    assert _run(scenario) == [False, True, True, False]
+    memory = MemoryHub()  # one process: only itself lives
+    assert _run(lambda: memory.alive(memory.writer)) is True
+    assert _run(lambda: memory.alive(other.writer)) is False
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="the Redis hub needs TEST_REDIS_URL")
 def test_an_ended_answer_expires_from_redis_soon_after() -> None:
     assert REDIS_URL
     hub, answer = RedisHub(REDIS_URL), new_id()

@@ -30,11 +30,12 @@ def memory_hub() -> Iterator[None]:
     live.configure(None)
 
 
-async def _tab() -> ChatState:
+async def _tab(token: str | None = None) -> ChatState:
+    """A tab's state, signed in (a new account's unless `token`), the chat page loaded."""
     root = rx.State(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
     state = root.get_substate(ChatState.get_full_name().split(".")[1:])
     assert isinstance(state, ChatState)
-    state.auth_token = make_account().token
+    state.auth_token = token or make_account().token
     await state._enter()
     await ChatState.load.fn(state)  # pyright: ignore[reportFunctionMemberAccess]
     assert state.model
@@ -124,11 +125,12 @@ def test_a_turn_whose_worker_died_before_its_answer_began_is_given_up(
         await asyncio.wait_for(entered.wait(), 30)
         assert state.streaming and not state.stream_message_id  # Stop, no answer yet
         # The page asks while the worker lives: nothing changes.
-        assert await ChatState.turn_stalled.fn(state) is None  # pyright: ignore[reportFunctionMemberAccess]
+        check = ChatState.turn_check.fn  # pyright: ignore[reportFunctionMemberAccess]
+        assert await check(state, state.turn) is None
         assert state.streaming
         task.cancel()  # the worker dies: no clean-up of its own runs...
         live.configure(None)  # ...and its heartbeat stops (this hub is another worker's)
-        redirect = await ChatState.turn_stalled.fn(state)  # pyright: ignore[reportFunctionMemberAccess]
+        redirect = await check(state, state.turn)
         return state, redirect
 
     state, redirect = asyncio.run(scenario())
@@ -146,3 +148,47 @@ def test_a_turn_whose_worker_died_before_its_answer_began_is_given_up(
         assert redirect is None
         assert state.draft == text
         assert state.error == i18n.tr("chat.error.turn_lost", "en")
+
+
+@pytest.mark.parametrize("saved", [False, True], ids=["before-saving", "after-saving"])
+def test_a_page_back_as_a_new_tab_hears_of_its_turn_gone_without_an_answer(
+    database: str, monkeypatch: pytest.MonkeyPatch, saved: bool
+) -> None:
+    # Reflex gives a page reconnecting from a dead worker a new token (the dead socket's
+    # record stays): a fresh state, which the page tells of the turn it was waiting for.
+    text = f"Sent as the worker died, back as a new tab ({saved})"
+
+    async def scenario() -> tuple[ChatState, Any, Any]:
+        old = await _tab()
+        entered, never = asyncio.Event(), asyncio.Event()
+
+        async def hang(*_: Any, **__: Any) -> Any:
+            entered.set()
+            await never.wait()
+
+        if saved:
+            monkeypatch.setattr(ChatState, "_begun", hang)
+        else:
+            monkeypatch.setattr(chat_state, "in_write", hang)
+        task = asyncio.ensure_future(_send(old, text))
+        await asyncio.wait_for(entered.wait(), 30)
+        task.cancel()
+        check = ChatState.turn_check.fn  # pyright: ignore[reportFunctionMemberAccess]
+        assert await check(old, "") is None  # nothing to say of no turn
+        new = await _tab(old.auth_token)  # the page, back on the chat as a new tab
+        new.draft = text  # the browser's copy of the draft (localStorage)
+        redirect = await check(new, old.turn)
+        again = await check(new, old.turn)  # asked twice: told once
+        return new, redirect, again
+
+    new, redirect, again = asyncio.run(scenario())
+    assert again is None
+    assert new.streaming is False and _prompts(text) == int(saved)
+    if saved:
+        assert redirect is not None and new.current_id
+        assert new.draft == ""  # in the conversation: sending it again would make two
+        assert [m.content for m in new.messages if m.role == "user"] == [text]
+        assert new.error == i18n.tr("chat.error.turn_lost_saved", "en")
+    else:
+        assert redirect is None and new.draft == text
+        assert new.error == i18n.tr("chat.error.turn_lost", "en")

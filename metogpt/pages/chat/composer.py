@@ -124,9 +124,10 @@ def composer() -> rx.Component:
             wait_ms=SEND_WAIT_MS,
         ),
         TurnWatch.create(
+            turn=ChatState.turn,
             waiting=ChatState.streaming & (ChatState.stream_message_id == ""),
             wait_ms=TURN_WAIT_MS,
-            on_stalled=ChatState.turn_stalled,
+            on_check=ChatState.turn_check,
         ),
         on_submit=ChatState.send,
         id="composer-area",

@@ -46,8 +46,10 @@ class ChatState(SessionState):
     edit_text: str = ""
     taken_send: str = ""  # the browser's id of the last send taken (state/chat/sends.py)
     _sends: list[str] = []  # the ids of the last sends taken, each taken once
-    _turn_by: str = ""  # the worker running the turn; a send's prompt id (state/chat/turns.py)
-    _turn_prompt: str = ""
+    turn: str = (
+        ""  # the turn's id (a send's prompt id), the worker running it (state/chat/turns.py)
+    )
+    _turn_by: str = ""
 
     _stop_requested: bool = False  # Stop pressed: the answer in flight is stopped
     _live_id: str = ""  # that answer (a backend var: no page can set it to another one)
@@ -194,9 +196,9 @@ class ChatState(SessionState):
             await self._reload()
 
     @rx.event
-    async def turn_stalled(self):
-        """The page's turn has shown no answer for a while (state/chat/turns.py)."""
-        return await turns.stalled(self)
+    async def turn_check(self, turn: str):
+        """The page asks about its turn that showed no answer (state/chat/turns.py)."""
+        return await turns.check(self, turn)
 
     async def _on_reset(self) -> None:
         """The tab changes hands: its answer in flight stops (charged as a stop)."""
@@ -229,7 +231,7 @@ class ChatState(SessionState):
             await sends.files_sent(self, file_ids)
             self.draft = text
             turns.begin(self)
-            token, conv_id, prompt_id = self.auth_token, self.current_id, self._turn_prompt
+            token, conv_id, prompt_id = self.auth_token, self.current_id, self.turn
             model, system = self.model, self.system_prompt
             sampling = Sampling(*self._sampling)
         async with turns.running(self):

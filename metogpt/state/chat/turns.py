@@ -4,13 +4,15 @@ A turn (a send, a regenerate, an edit) shows Stop from the step that takes it un
 answer's id is on the page (`stream_message_id`); from then on the page reads the answer,
 and a worker dying under it is told by the answer's stream ("lost": ChatState.answer_lost).
 Before that there is no answer to follow: the worker may die while the prompt is being
-saved or the answer begun, or the handler may fail. So the worker running the turn is
-named in the tab's state (`_turn_by`, its hub name: services/live), beats its heartbeat
-while the turn runs (`hub().preparing()`), and the page asks, every TURN_WAIT_MS that its
-turn shows no answer (components/send_watch.py's TurnWatch), whether that worker still
-lives (`stalled`). If not, or if the handler failed (`running`), the turn ends (`lost`):
-Stop goes, the prompt is kept (in the conversation if it was saved, else in the
-composer), and the user is told; a reservation it left is settled by the crash recovery.
+saved or the answer begun, or the handler may fail. So the tab's state names the turn
+(`turn`: a send's prompt is saved under this id) and the worker running it (`_turn_by`,
+its hub name: services/live), which beats its heartbeat while the turn runs
+(`hub().preparing()`); the page (components/send_watch.py's TurnWatch) asks every
+TURN_WAIT_MS that its turn shows no answer whether that worker still lives (`check`), and
+asks again once the turn has gone without one. If the worker is dead, or the handler
+failed (`running`), the turn ends (`lost`): Stop goes, the prompt is kept once (in the
+conversation if it was saved, else in the composer), and the user is told; a reservation
+it left is settled by the crash recovery.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from metogpt.services.db import in_read
 
 log = logging.getLogger(__name__)
 
+ID_LENGTH = 32  # models.new_id's
+
 
 class Tab(Protocol):
     """What of ChatState this needs (ChatState imports this module)."""
@@ -40,7 +44,7 @@ class Tab(Protocol):
     error: str
     lang: str
     _turn_by: str
-    _turn_prompt: str
+    turn: str
     _stop_requested: bool
     _live_id: str
 
@@ -58,7 +62,7 @@ def begin(chat: Tab) -> None:
     worker runs the turn; a send saves its prompt under the id chosen here (`lost`)."""
     chat.streaming, chat.error, chat._stop_requested = True, "", False
     chat.stream_message_id, chat._live_id = "", ""
-    chat._turn_by, chat._turn_prompt = live.hub().writer, new_id()
+    chat._turn_by, chat.turn = live.hub().writer, new_id()
 
 
 def end(chat: Tab) -> None:
@@ -66,13 +70,19 @@ def end(chat: Tab) -> None:
     chat.streaming, chat.stream_message_id, chat._live_id = False, "", ""
 
 
-async def stalled(chat: Tab) -> rx.event.EventSpec | None:
-    """The page's turn shows no answer yet: given up if its worker is dead."""
-    if not chat.streaming or chat.stream_message_id:
-        return None
-    if await live.hub().alive(chat._turn_by):
-        return None  # still on its way (a slow database, a queue behind the tab's lock)
-    return await lost(chat)
+async def check(chat: Tab, turn: str) -> rx.event.EventSpec | None:
+    """The page asks about its turn `turn`: while it shows no answer yet (given up if its
+    worker is dead), or once it has gone without one from a tab state that does not know
+    it (the page came back from a dead worker as a new tab, with a fresh state: Reflex's
+    token manager keeps the dead socket's record)."""
+    if chat.streaming and not chat.stream_message_id and turn == chat.turn:
+        if await live.hub().alive(chat._turn_by):
+            return None  # still on its way (a slow database, a queue behind the tab's lock)
+        return await lost(chat)
+    if turn and not chat.streaming and turn != chat.turn:
+        chat.turn = turn[:ID_LENGTH]  # a prompt of this user's, if saved (`lost` checks)
+        return await lost(chat)
+    return None
 
 
 @contextlib.asynccontextmanager
@@ -95,7 +105,7 @@ async def lost(chat: Tab) -> rx.event.EventSpec | None:
     before the worker died shows in its conversation (the composer is cleared; a new
     chat goes to its address), one never saved stays in the composer. A handler that
     lives after all stops its answer as soon as it begins (ChatState._begun)."""
-    prompt = chat._turn_prompt
+    prompt = chat.turn
     end(chat)
     chat._stop_requested = True
     chat.error = i18n.tr("chat.error.turn_lost", chat.lang)
