@@ -17,5 +17,6 @@ change it; deltas for a socket on another worker go through Redis pub/sub ("lost
 The helpers (members, tabs spread over the workers, reading an answer's stream, the books)
 are in workers.py; the tests: chats on both workers (test_two_workers.py), a stop on the
 other worker and a reload mid-answer (test_stop_and_reload.py), a worker killed mid-answer
-(test_worker_killed.py, last: it leaves a respawned worker behind).
+(test_worker_killed.py) or before its answer began (test_worker_killed_before_answer.py),
+last: they leave a respawned worker behind.
 """
