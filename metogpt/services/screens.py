@@ -10,7 +10,7 @@ services it reads through; a section that may be refused carries its refusal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -35,13 +35,15 @@ class Entry:
 
     user: User
     actor: Actor
-    models: list[users.ModelOffer]
+    models: list[users.ModelOffer] | None  # None: the page shows none (the dashboard)
 
 
 def _open(
     token: str | None,
     read: Callable[[Session, Entry], T],
     now: datetime | None = None,
+    *,
+    models: bool = True,
 ) -> tuple[Entry, T]:
     """Authenticate (Unauthorized for a visitor), give a due grant, then `read` the page.
     Nothing due (the usual case): one read transaction. A grant due: the read that found it,
@@ -49,10 +51,10 @@ def _open(
     with read_session() as session:
         user, actor = auth.authenticate(session, token)
         if not grants.is_due(session, user, now):
-            return _read(session, user, actor, read)
+            return _read(session, user, actor, read, models)
     grants.give(user.id, now)
     with read_session() as session:
-        return _read(session, users.get(session, user.id), actor, read)
+        return _read(session, users.get(session, user.id), actor, read, models)
 
 
 def _read(
@@ -60,8 +62,9 @@ def _read(
     user: User,
     actor: Actor,
     read: Callable[[Session, Entry], T],
+    models: bool,
 ) -> tuple[Entry, T]:
-    entry = Entry(user, actor, users.models_of(session, user))
+    entry = Entry(user, actor, users.models_of(session, user) if models else None)
     return entry, read(session, entry)
 
 
@@ -141,3 +144,31 @@ def account(
         )
 
     return _open(token, read)
+
+
+# ---- the admin dashboard ------------------------------------------------------------------
+
+# A dashboard tab: may this actor see it (display only: its reads check again), and the read
+# of its first screen.
+Tab = tuple[Callable[[Actor], bool], Callable[[Session, Actor], Any]]
+
+
+@dataclass(frozen=True)
+class Admin:
+    actor: Actor  # what the admin may do (the page shows only that)
+    tab: str  # the tab that opens: "" when there is none they may see
+    data: Any  # what that tab's read returned, or its refusal (ServiceError); None: no tab
+
+
+def admin(token: str | None, wanted: str, tabs: Mapping[str, Tab]) -> tuple[Entry, Admin]:
+    """The admin dashboard: the tab `wanted` if this admin may see it, else the first of
+    `tabs` (in their order) they may, and its first screen. No models (the chat page's)."""
+
+    def read(session: Session, entry: Entry) -> Admin:
+        actor = entry.actor
+        allowed = [name for name, (may, _) in tabs.items() if may(actor)]
+        tab = wanted if wanted in allowed else next(iter(allowed), "")
+        data = _attempt(tabs[tab][1], session, actor) if tab else None
+        return Admin(actor, tab, data)
+
+    return _open(token, read, models=False)

@@ -25,7 +25,7 @@ from reflex_base.constants.state import FIELD_MARKER
 
 from metogpt import i18n, routes
 from metogpt.models import User
-from metogpt.services import auth, grants, permissions, screens, users
+from metogpt.services import auth, permissions, screens, users
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
@@ -185,18 +185,6 @@ class SessionState(rx.State):
         self._show_header(user, actor)
         if models is not None:
             self.models = [ModelOffer(o.model, o.coefficient) for o in models]
-
-    async def _enter(self) -> Actor | None:
-        """Opening a signed-in page that shows no models (the dashboard): show the user;
-        None for a visitor who is not (or no longer) signed in."""
-        caller = await self._caller()
-        if caller is None:
-            return None
-        user, actor = caller
-        if await asyncio.to_thread(grants.catch_up, user.id):  # a period began: its grant
-            user, actor = await self._actor()
-        self._show_user(user, actor)
-        return actor
 
     async def _open(
         self, read: Callable[..., tuple[screens.Entry, T]], *args: Any, **kw: Any

@@ -38,7 +38,6 @@ def openai_key_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_the_demo_banner_follows_the_selected_model(database: str) -> None:
     # Issue 12: the banner showed to every user whenever any model lacked a key.
     state = _state(make_account("PRO"))
-    asyncio.run(state._enter())
     asyncio.run(ChatState.load.fn(state))
     assert state.model == "gpt-3.5-turbo" and state.demo_mode is False
     ChatState.set_model.fn(state, "claude-3")
@@ -50,7 +49,6 @@ def test_the_demo_banner_follows_the_selected_model(database: str) -> None:
 @pytest.mark.usefixtures("openai_key_only")
 def test_a_user_without_stand_in_models_never_sees_the_banner(database: str) -> None:
     state = _state(make_account("USER"))
-    asyncio.run(state._enter())
     asyncio.run(ChatState.load.fn(state))
     assert [m.model for m in state.models] == ["gpt-3.5-turbo"]
     assert state.demo_mode is False

@@ -6,6 +6,7 @@ token once. Counted where it happens: every authentication reads the token's ses
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,17 @@ from metogpt.metogpt import app
 from metogpt.models import Role
 from metogpt.services import conversations, grants
 from metogpt.services.db import engines, write_session
+from metogpt.services.permissions import CATALOG
 from metogpt.state.account_keys import KeysState
+from metogpt.state.admin import (
+    AdminState,
+    PackagesState,
+    PaymentsState,
+    RolesState,
+    UsageState,
+    UsersState,
+)
+from metogpt.state.admin.base import TABS
 from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
 from metogpt.state.session import SessionState
@@ -134,14 +145,25 @@ def test_an_unknown_conversation_shows_not_found(database: str) -> None:
     assert chat.not_found and chat.current_id == "" and chat.messages == []
 
 
-def test_the_load_gives_a_due_grant_and_shows_the_balance_after_it(database: str) -> None:
-    with write_session() as session:
-        role = session.get(Role, "PRO")
-        assert role is not None
-        role.grant_policy = grants.parse_policy(
-            {"amount": 500, "every": 1, "unit": "days", "mode": "add"}
-        )
+@contextmanager
+def _daily_grant(role_name: str, amount: int) -> Iterator[None]:
+    """While the block runs, `role_name` grants `amount` credits a day."""
+
+    def policy(value: dict[str, Any] | None) -> None:
+        with write_session() as session:
+            role = session.get(Role, role_name)
+            assert role is not None
+            role.grant_policy = value
+
+    policy(grants.parse_policy({"amount": amount, "every": 1, "unit": "days", "mode": "add"}))
     try:
+        yield
+    finally:
+        policy(None)
+
+
+def test_the_load_gives_a_due_grant_and_shows_the_balance_after_it(database: str) -> None:
+    with _daily_grant("PRO", 500):
         account = make_account("PRO", balance=100)
         root = _tab(account.token, routes.ACCOUNT, routes.ACCOUNT)
         with _token_checks() as checks:
@@ -149,8 +171,78 @@ def test_the_load_gives_a_due_grant_and_shows_the_balance_after_it(database: str
         assert len(checks) == 1
         assert _get(root, SessionState).balance == 600
         assert _get(root, BillingState).grant_amount == 500
-    finally:
-        with write_session() as session:
-            role = session.get(Role, "PRO")
-            assert role is not None
-            role.grant_policy = None
+
+
+@contextmanager
+def _thread_hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The trips to the thread pool (`asyncio.to_thread`, which `in_read` and every page's
+    load use) while the block runs, by the function sent."""
+    hops: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(fn: Any, /, *args: Any, **kw: Any) -> Any:
+        hops.append(getattr(fn, "__qualname__", repr(fn)))
+        return await to_thread(fn, *args, **kw)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(asyncio, "to_thread", counted)
+        yield hops
+
+
+@pytest.mark.parametrize("due", [False, True], ids=["nothing-due", "grant-due"])
+@pytest.mark.parametrize("tab", list(TABS))
+def test_the_admin_page_load_is_one_authentication_and_one_hop(
+    database: str, monkeypatch: pytest.MonkeyPatch, tab: str, due: bool
+) -> None:
+    """/admin's load: the header (after a due grant), the tab the admin had open and its
+    data, with the token checked once in one trip to the thread pool."""
+    with _daily_grant("ADMIN", 500) if due else contextlib.nullcontext():
+        account = make_account("ADMIN", balance=100)
+        root = _tab(account.token, routes.ADMIN, routes.ADMIN)
+        _get(root, SessionState)._user_id = account.user.id  # the tab was theirs already
+        _get(root, AdminState).tab = tab
+        with _token_checks() as checks, _thread_hops(monkeypatch) as hops:
+            out = _load(root, routes.ADMIN)
+        assert len(checks) == 1, checks
+        assert len(hops) == 1, hops
+    # The usage tab asks for its top spenders by a second event, once the screen is out.
+    assert [str(o) for o in out] == ([str(UsageState.load_top_users)] if tab == "usage" else [])
+    admin = _get(root, AdminState)
+    assert admin.tab == tab and admin.load_problem == ""
+    assert admin.can_users_read and admin.can_analytics
+    assert _get(root, SessionState).balance == (600 if due else 100)
+    assert _get(root, SessionState).user_email == account.user.email
+    users, roles = _get(root, UsersState), _get(root, RolesState)
+    if tab == "users":
+        assert account.user.email in [r.email for r in users.rows] and users.loaded
+        assert users.total >= 1 and "ADMIN" in users.role_names
+    else:
+        assert not users.loaded
+    assert ("ADMIN" in [r.name for r in roles.role_list]) == (tab == "roles")
+    if tab == "usage":
+        assert _get(root, UsageState).top_loading
+    if tab == "packages":
+        assert _get(root, PackagesState).packages == []
+    if tab == "payments":
+        assert _get(root, PaymentsState).payment_rows == []
+
+
+def test_the_admin_page_opens_a_tab_the_admin_may_see(database: str) -> None:
+    """A tab this admin may not see (it was open before, or its permission went away) gives
+    way to the first one they may."""
+    with write_session() as session:
+        role = session.get(Role, "USER")
+        assert role is not None
+        role.permissions = {
+            kind: {action: kind == "ROLE_MANAGEMENT" and action == "READ" for action in actions}
+            for kind, actions in CATALOG.items()
+        }
+    account = make_account("USER")
+    root = _tab(account.token, routes.ADMIN, routes.ADMIN)
+    _get(root, SessionState)._user_id = account.user.id
+    _get(root, AdminState).tab = "users"
+    with _token_checks() as checks:
+        assert _load(root, routes.ADMIN) == []
+    assert len(checks) == 1
+    assert _get(root, AdminState).tab == "roles"
+    assert _get(root, RolesState).role_list and not _get(root, UsersState).loaded

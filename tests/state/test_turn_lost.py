@@ -36,7 +36,6 @@ async def _tab(token: str | None = None) -> ChatState:
     state = root.get_substate(ChatState.get_full_name().split(".")[1:])
     assert isinstance(state, ChatState)
     state.auth_token = token or make_account().token
-    await state._enter()
     await ChatState.load.fn(state)  # pyright: ignore[reportFunctionMemberAccess]
     assert state.model
     return state

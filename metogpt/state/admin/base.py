@@ -12,8 +12,11 @@ from typing import Any, TypeVar
 
 import reflex as rx
 from reflex.event import EventSpec
+from sqlmodel import Session
 
 from metogpt import i18n
+from metogpt.services import screens
+from metogpt.services.db import in_read
 from metogpt.services.errors import ErrorCode, ServiceError
 from metogpt.services.permissions import Actor
 from metogpt.state.session import SessionState, user_state_classes
@@ -87,20 +90,26 @@ class AdminState(SessionState):
 
     @rx.event
     async def load(self):
-        """on_load of /admin: the signed-in user (or /login) and the first tab, in one
-        event, so the first screen costs one round trip."""
-        actor = await self._enter()  # the model list is the chat page's
-        if actor is None:
+        """on_load of /admin: the signed-in user (after a due grant; or /login) and the tab
+        they had open (or the first they may see) with its data: one event, one
+        authentication, one trip to the thread pool."""
+        await self._claim(self.auth_token)  # the tabs' readers take this user's settings
+        tabs = {name: await self._tab(name) for name in TABS if name in SCREENS}
+        page = await self._open(screens.admin, self.tab, tabs)
+        if page is None:
             return self._to_login()
-        self._flags(actor)
-        self.problem = ""
+        self._flags(page.actor)
         for cls in user_state_classes():
             if issubclass(cls, AdminState):
                 await (await self.get_state(cls))._leave()
-        allowed = [name for name in TABS if SCREENS[name]._allowed(actor)]
-        if self.tab not in allowed:
-            self.tab = allowed[0] if allowed else ""
-        return await self._open_tab(actor)
+        self.tab, self.problem, self.load_problem = page.tab, "", ""
+        if page.tab not in SCREENS:
+            return None
+        return (await self.get_state(SCREENS[page.tab]))._put(page.data)
+
+    async def _tab(self, name: str) -> screens.Tab:
+        cls = SCREENS[name]
+        return cls._allowed, (await self.get_state(cls))._reader()
 
     @rx.event
     async def set_tab(self, tab: str):
@@ -117,8 +126,14 @@ class AdminState(SessionState):
         """May `actor` open this screen (display only: the services check again)?"""
         raise NotImplementedError
 
-    async def _show(self, actor: Actor) -> Any:
-        """Load the screen's data; may return an event to run once it is out."""
+    def _reader(self) -> Callable[[Session, Actor], Any]:
+        """The read of the screen's data as this state asks for it now (its search, page,
+        range): a function of a read session and the actor, which touches no state, so it
+        can run in a worker thread."""
+        raise NotImplementedError
+
+    def _shown(self, data: Any) -> Any:
+        """Show what `_reader` read; may return an event to run once it is out."""
         raise NotImplementedError
 
     async def _leave(self) -> None:
@@ -126,17 +141,24 @@ class AdminState(SessionState):
 
     async def _refresh(self, actor: Actor | None = None) -> Any:
         """Show this screen's data (again), for `actor` or whoever is signed in now; what
-        `_show` returns (an event to run next) goes out."""
+        `_shown` returns (an event to run next) goes out."""
         if actor is None:
             caller = await self._caller()
             if caller is None:
                 return None
             actor = caller[1]
         try:
-            return await self._show(actor)
+            data = await in_read(self._reader(), actor)
         except ServiceError as exc:
-            self.load_problem = self._error_text(exc)
+            data = exc
+        return self._put(data)
+
+    def _put(self, data: Any) -> Any:
+        """Show the screen's data, or its refusal in the data's place."""
+        if isinstance(data, ServiceError):
+            self.load_problem = self._error_text(data)
             return None
+        return self._shown(data)
 
     async def _open_tab(self, actor: Actor) -> Any:
         self.problem = self.load_problem = ""

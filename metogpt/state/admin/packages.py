@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from metogpt.models import Package
 from metogpt.services import gateways, payments, shop
-from metogpt.services.db import in_read
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
 from metogpt.state.session import FAILED
@@ -53,8 +54,11 @@ class PackagesState(AdminState):
     def _allowed(actor: Actor) -> bool:
         return actor.can("BALANCE_MANAGEMENT", "READ")
 
-    async def _show(self, actor: Actor) -> Any:
-        self.packages = [PackageRow.of(p) for p in await in_read(payments.list_packages, actor)]
+    def _reader(self) -> Callable[[Session, Actor], Any]:
+        return payments.list_packages
+
+    def _shown(self, data: list[Package]) -> Any:
+        self.packages = [PackageRow.of(p) for p in data]
         return None
 
     async def _leave(self) -> None:

@@ -4,13 +4,14 @@ payment's state fetched again from its provider, and applied)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from metogpt.services import payments, shop
-from metogpt.services.db import in_read
 from metogpt.services.errors import ServiceError
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
@@ -62,13 +63,18 @@ class PaymentsState(AdminState):
     def _allowed(actor: Actor) -> bool:
         return actor.can("BALANCE_MANAGEMENT", "READ")
 
-    async def _show(self, actor: Actor) -> Any:
+    def _reader(self) -> Callable[[Session, Actor], Any]:
         status = None if self.status_filter == "all" else self.status_filter
-        rows, total = await in_read(
-            payments.all_payments, actor, status, PAGE, self.payments_page * PAGE
-        )
+        offset = self.payments_page * PAGE
+
+        def read(session: Session, actor: Actor) -> tuple[list[payments.PaymentRow], int]:
+            return payments.all_payments(session, actor, status, PAGE, offset)
+
+        return read
+
+    def _shown(self, data: tuple[list[payments.PaymentRow], int]) -> Any:
+        rows, self.payments_total = data
         self.payment_rows = [PaymentAdminRow.of(r) for r in rows]
-        self.payments_total = total
         return None
 
     @rx.event

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from metogpt import i18n
 from metogpt.services import grants, permissions, role_editor, roles
-from metogpt.services.db import in_read
 from metogpt.services.errors import ErrorCode, ServiceError
 from metogpt.services.gateway import limits as gateway_limits
 from metogpt.services.permissions import Actor
@@ -69,8 +70,11 @@ class RolesState(AdminState):
     def _allowed(actor: Actor) -> bool:
         return actor.can("ROLE_MANAGEMENT", "READ")
 
-    async def _show(self, actor: Actor) -> Any:
-        self.role_list = [RoleRow.of(r) for r in await in_read(roles.list_roles, actor)]
+    def _reader(self) -> Callable[[Session, Actor], Any]:
+        return roles.list_roles
+
+    def _shown(self, data: list[roles.RoleView]) -> Any:
+        self.role_list = [RoleRow.of(r) for r in data]
         return None
 
     async def _leave(self) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from metogpt import i18n
 from metogpt.services import analytics
-from metogpt.services.db import in_read
 from metogpt.services.errors import NotFound
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
@@ -48,18 +49,23 @@ class UsageState(AdminState):
     def _allowed(actor: Actor) -> bool:
         return actor.can("ANALYTICS", "READ")
 
-    async def _show(self, actor: Actor) -> Any:
-        self.filter_problem = ""
-        if self.user_filter:
+    def _reader(self) -> Callable[[Session, Actor], Any]:
+        who, days = self.user_filter, int(self.days)
+
+        def read(session: Session, actor: Actor) -> analytics.Usage | None:
+            """Everyone's usage, or `who`'s (None: no such user)."""
+            if not who:
+                return analytics.usage(session, actor, days)
             try:
-                report = await in_read(
-                    analytics.user_usage, actor, self.user_filter, int(self.days)
-                )
+                return analytics.user_usage(session, actor, who, days)
             except NotFound:
-                self.filter_problem = i18n.tr("admin.usage.no_user", self.lang)
-                report = analytics.Usage([], [], analytics.Bucket("total", 0, 0, 0))
-        else:
-            report = await in_read(analytics.usage, actor, int(self.days))
+                return None
+
+        return read
+
+    def _shown(self, data: analytics.Usage | None) -> Any:
+        self.filter_problem = "" if data else i18n.tr("admin.usage.no_user", self.lang)
+        report = data or analytics.Usage([], [], analytics.Bucket("total", 0, 0, 0))
         self.by_day, self.by_model = BucketRow.all(report.by_day), BucketRow.all(report.by_model)
         self.total_credits, self.total_tokens = report.total.credits, report.total.tokens
         self.total_answers = report.total.answers

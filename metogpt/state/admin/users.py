@@ -3,15 +3,16 @@ switches."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from metogpt import i18n
 from metogpt.models import User, iso
 from metogpt.services import permissions, roles, users
-from metogpt.services.db import in_read
 from metogpt.services.permissions import Actor
 from metogpt.state.admin.base import AdminState, screen
 from metogpt.state.session import FAILED
@@ -73,23 +74,22 @@ class UsersState(AdminState):
     def _allowed(actor: Actor) -> bool:
         return actor.can("USER_MANAGEMENT", "READ")
 
-    async def _show(self, actor: Actor) -> Any:
-        found, total = await in_read(
-            users.list_users,
-            actor,
-            self.query,
-            PAGE_SIZE,
-            self.page * PAGE_SIZE,
-            self.sort,
-            self.descending,
-        )
+    def _reader(self) -> Callable[[Session, Actor], Any]:
+        asked = (self.query, PAGE_SIZE, self.page * PAGE_SIZE, self.sort, self.descending)
+
+        def read(session: Session, actor: Actor) -> tuple[list[User], int, list[str] | None]:
+            found, total = users.list_users(session, actor, *asked)
+            may_read_roles = actor.can("ROLE_MANAGEMENT", "READ")
+            return found, total, roles.names(session, actor) if may_read_roles else None
+
+        return read
+
+    def _shown(self, data: tuple[list[User], int, list[str] | None]) -> Any:
+        found, total, role_names = data
         self.rows, self.total = [UserRow.of(u) for u in found], total
         self.pages = max(1, -(-total // PAGE_SIZE))
         self.loaded = True
-        if actor.can("ROLE_MANAGEMENT", "READ"):
-            self.role_names = await in_read(roles.names, actor)
-        else:
-            self.role_names = sorted({r.role for r in self.rows})
+        self.role_names = role_names if role_names is not None else sorted({u.role for u in found})
         return None
 
     @rx.event
