@@ -34,6 +34,17 @@ def _pick_model(page: Page, model: str) -> None:
     page.get_by_role("option", name=model).click()
 
 
+def _to_next_page(page: Page, act: Callable[[], None]) -> None:
+    """`act`, which moves the chat to another page (/ <-> /c/{id}: a new chat, the first
+    message of one), then wait until that page's own elements are on screen. The two are
+    separate routes, so the whole chat is replaced when the new route renders; under load
+    that came seconds after the URL changed and the answer showed on the old page, and
+    closed a menu the test had just opened there."""
+    page.locator("#sidebar").evaluate("el => { el.dataset.leaving = 'true'; }")
+    act()
+    expect(page.locator("#sidebar:not([data-leaving])")).to_be_attached()
+
+
 def _balance(page: Page) -> int:
     return int(page.locator("#balance").inner_text())
 
@@ -246,15 +257,15 @@ def test_conversation_list_rename_search_delete(
     person = member(http, app_server, "USER", 5000)
     fake_provider.behavior = FakeBehavior(reply_text="About giraffes")
     _open_chat(page, person)
-    _send(page, "Tell me about giraffes")
+    _to_next_page(page, lambda: _send(page, "Tell me about giraffes"))
     expect(page.locator(".msg-assistant[data-status=done]")).to_have_count(1)
-    page.click("#new-chat")
     # The new chat is open (the giraffes' answer gone) before typing: otherwise the check
     # below could pass on the old chat's answer while the send raced the navigation (a CI
     # run once saw one conversation instead of two here).
+    _to_next_page(page, lambda: page.click("#new-chat"))
     expect(page.locator(".msg-assistant")).to_have_count(0)
     fake_provider.behavior = FakeBehavior(reply_text="About otters")
-    _send(page, "Tell me about otters")
+    _to_next_page(page, lambda: _send(page, "Tell me about otters"))
     expect(page.locator(".msg-assistant[data-status=done]")).to_have_count(1)
     expect(page.locator(".conversation")).to_have_count(2)
     page.fill("#conv-search", "giraffe")
