@@ -187,17 +187,6 @@ def ensure(session: Session, user_id: str, now: datetime | None = None) -> Ledge
     return entry
 
 
-def catch_up(user_id: str, now: datetime | None = None) -> bool:
-    """At a page load: give the user's due grant. One read when nothing is due (the usual
-    case), a write transaction only when something is. True when a grant was written."""
-    now = now or utcnow()
-    with read_session() as session:
-        user = session.get(User, user_id)
-        if user is None or not is_due(session, user, now):
-            return False
-    return give(user_id, now)
-
-
 def is_due(session: Session, user: User, now: datetime | None = None) -> bool:
     """Is a grant of the user's role due and not given yet (a read inside the caller's
     transaction: a page's load asks it beside the rest of its first screen)?"""
@@ -208,8 +197,9 @@ def is_due(session: Session, user: User, now: datetime | None = None) -> bool:
 
 
 def give(user_id: str, now: datetime | None = None) -> bool:
-    """The write half of `catch_up`, in a write transaction of its own: True when a grant
-    was written (a concurrent granter or a balance at its ceiling: False)."""
+    """A page load's grant once `is_due` said so (services/screens.py), in a write
+    transaction of its own: True when a grant was written (a concurrent granter or a
+    balance at its ceiling: False)."""
     try:
         with write_session() as session:
             return ensure(session, user_id, now) is not None
