@@ -36,6 +36,7 @@ from typing import Any, ParamSpec, TypeVar
 import httpx
 
 from bench._env import WORK, bench_environ, use_database
+from tests.support.asgi import completions_scope
 from tests.support.server import free_port
 
 P = ParamSpec("P")
@@ -88,30 +89,6 @@ async def _one(app: Any, scope: dict[str, Any], payload: bytes) -> tuple[float, 
     return first_cpu, total, first_wall
 
 
-def _scope(secret: str, payload: bytes) -> dict[str, Any]:
-    headers = [
-        (b"host", b"127.0.0.1"),
-        (b"authorization", f"Bearer {secret}".encode()),
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(payload)).encode()),
-    ]
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/v1/chat/completions",
-        "raw_path": b"/v1/chat/completions",
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-
-
 def _profiled(profile: cProfile.Profile, fn: Callable[P, T]) -> Callable[P, T]:
     """`fn`, profiled in the thread that runs it when that is a pool's thread (cProfile
     sees only the thread that enabled it; requests are sequential, so one call at a time).
@@ -141,7 +118,7 @@ async def _run(secret: str, requests: int, profiles: Profiles | None) -> list[tu
 
     app = build_api()
     payload = json.dumps(BODY).encode()
-    scope = _scope(secret, payload)
+    scope = completions_scope(secret, payload)
     for _ in range(50):  # warm: connections, caches, the tokenizer
         await _one(app, scope, payload)
     figures = []
@@ -161,7 +138,7 @@ async def _concurrent(secret: str, requests: int, concurrency: int) -> float:
 
     app = build_api()
     payload = json.dumps(BODY).encode()
-    scope = _scope(secret, payload)
+    scope = completions_scope(secret, payload)
     await asyncio.gather(*(_one(app, scope, payload) for _ in range(concurrency)))
     left = requests
 

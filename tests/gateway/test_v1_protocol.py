@@ -16,30 +16,10 @@ from metogpt.api import v1
 from metogpt.services import coefficients
 from tests.fixtures.fake_providers import FakeBehavior, FakeProviderServer
 from tests.gateway.conftest import keyed
+from tests.support.asgi import completions_scope
 from tests.support.calls import charges_of
 
 pytestmark = pytest.mark.usefixtures("database")
-
-
-def _scope(secret: str, payload: bytes) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/v1/chat/completions",
-        "raw_path": b"/v1/chat/completions",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"authorization", f"Bearer {secret}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(payload)).encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
 
 
 def test_the_body_is_read_without_its_empty_last_message_and_a_disconnect_is_heard(
@@ -79,7 +59,7 @@ def test_the_body_is_read_without_its_empty_last_message_and_a_disconnect_is_hea
             if len(pieces) == 5:
                 gone.set()  # the client goes away mid-answer
 
-        await asyncio.wait_for(v1.serve(_scope(key.secret, payload), receive, send), 30)
+        await asyncio.wait_for(v1.serve(completions_scope(key.secret, payload), receive, send), 30)
         deadline = time.monotonic() + 30  # settled in a task of its own: wait for it here
         while not await asyncio.to_thread(charges_of, key.account.id):
             assert time.monotonic() < deadline, "the abandoned stream was not settled"
