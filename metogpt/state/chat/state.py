@@ -46,9 +46,8 @@ class ChatState(SessionState):
     edit_text: str = ""
     taken_send: str = ""  # the browser's id of the last send taken (state/chat/sends.py)
     _sends: list[str] = []  # the ids of the last sends taken, each taken once
-    turn: str = (
-        ""  # the turn's id (a send's prompt id), the worker running it (state/chat/turns.py)
-    )
+    # The turn's id (a send's prompt id) and the worker running it (state/chat/turns.py).
+    turn: str = ""
     _turn_by: str = ""
 
     _stop_requested: bool = False  # Stop pressed: the answer in flight is stopped
