@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import uuid
 from typing import Any
 
@@ -25,6 +24,7 @@ from tests.e2e.scaleout.workers import (
     all_read,
     books_balanced,
     follow_answer,
+    kill_worker,
     last_answer,
     new_member,
     open_reservations,
@@ -70,7 +70,7 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
                 for m, tab in zip(members, tabs, strict=True)
             ]
             await all_read(readers, "tok100")
-            os.kill(victim, 9)  # SIGKILL: no clean-up of any kind in that worker
+            kill_worker(victim)
             fake_provider.release()
             # The dead worker's answers end as "lost" for their pages (its heartbeat in
             # Redis lapses), the others' go on to their end.
