@@ -11,8 +11,7 @@ OpenAI server (tests/fixtures/fake_providers/, a process of its own):
 - litellm: LiteLLM's proxy (`litellm[proxy]` from PyPI, installed by this script into its
   own virtualenv under bench/.work/litellm-venv; one worker, no database, a master key).
 
-Measured from this process with a minimal HTTP/1.1 client on asyncio streams (keep-alive,
-chunked SSE; a heavier client would be the bottleneck and hide the difference): TTFT, from
+Measured from this process with a minimal HTTP/1.1 client (bench/_stream_client.py): TTFT, from
 writing the request to reading the first chunk that carries text ("tok0"), the overhead of
 a proxy being its p50 minus direct's p50; requests/s, whole streams completed per second;
 at concurrency 1 and 20.
@@ -20,7 +19,7 @@ at concurrency 1 and 20.
 The targets take turns in ROUNDS rounds (each round: every target, each concurrency), so a
 passing load hits them alike; the figures are over all rounds (and MetoGPT's per round).
 
-Usage: python -m bench.gateway [--rounds R] [--requests N] [--no-results]
+Usage: python -m bench.gateway [--rounds R] [--requests N] [--no-litellm] [--no-results]
        (figures go to bench/RESULTS.md between the gateway markers)
 """
 
@@ -28,143 +27,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from bench._env import WORK, bench_environ, write_section
+from bench._stream_client import MODEL, TOKENS, Target, run_batch
 from tests.support.server import free_port
 
 VENV = WORK / "litellm-venv"
 DB = WORK / "gateway.db"
-MODEL = "gpt-3.5-turbo"
-TOKENS = 20
-BODY = {
-    "model": MODEL,
-    "messages": [{"role": "user", "content": "Say twenty words."}],
-    "stream": True,
-    "max_tokens": 100,
-}
-
-
-@dataclass
-class Target:
-    name: str
-    port: int
-    path: str
-    key: str
-    pid: int | None = None  # the server's process (its children counted too)
-    ttft: dict[int, list[float]] = field(default_factory=dict)  # concurrency -> seconds
-    rps: dict[int, list[float]] = field(default_factory=dict)
-    cpu: dict[int, list[float]] = field(default_factory=dict)  # CPU seconds per request
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its descendants."""
-    total = 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / _TICK
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += _tree_cpu(int(child))
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return total
-
-
-# ---- a minimal streaming HTTP/1.1 client ----------------------------------------------
-
-
-class Conn:
-    def __init__(self, target: Target) -> None:
-        self.target = target
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        payload = json.dumps(BODY).encode()
-        self.request = (
-            f"POST {target.path} HTTP/1.1\r\nHost: 127.0.0.1:{target.port}\r\n"
-            f"Authorization: Bearer {target.key}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\n\r\n"
-        ).encode() + payload
-
-    async def one(self) -> float:
-        """One streamed completion; returns its time to first token."""
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.target.port)
-            sock = self.writer.get_extra_info("socket")
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        reader, writer = self.reader, self.writer
-        assert reader is not None
-        start = time.perf_counter()
-        writer.write(self.request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        if status != 200:
-            raise RuntimeError(f"{self.target.name}: HTTP {status}: {head!r}")
-        headers = head.lower()
-        first: float | None = None
-        body = b""
-        if b"transfer-encoding: chunked" in headers:
-            while True:
-                size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
-                data = await reader.readexactly(size + 2)
-                if first is None and b"tok0" in data:
-                    first = time.perf_counter() - start
-                body += data
-                if size == 0:
-                    break
-        else:
-            length = int(headers.split(b"content-length:")[1].split(b"\r\n")[0])
-            body = await reader.readexactly(length)
-            first = time.perf_counter() - start
-        if b"[DONE]" not in body or f"tok{TOKENS - 1}".encode() not in body:
-            raise RuntimeError(f"{self.target.name}: incomplete stream: {body[-300:]!r}")
-        if b"connection: close" in headers:
-            writer.close()
-            self.writer = None
-        assert first is not None
-        return first
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
-async def _batch(
-    target: Target, concurrency: int, requests: int
-) -> tuple[list[float], float, float | None]:
-    conns = [Conn(target) for _ in range(concurrency)]
-    await asyncio.gather(*(c.one() for c in conns))  # warm: connections open, caches hot
-    ttfts: list[float] = []
-    left = requests
-
-    async def worker(conn: Conn) -> None:
-        nonlocal left
-        while left > 0:
-            left -= 1
-            ttfts.append(await conn.one())
-
-    cpu = _tree_cpu(target.pid) if target.pid else 0.0
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in conns))
-    elapsed = time.perf_counter() - start
-    used = (_tree_cpu(target.pid) - cpu) / len(ttfts) if target.pid else None
-    for c in conns:
-        c.close()
-    return ttfts, len(ttfts) / elapsed, used
 
 
 # ---- the servers ----------------------------------------------------------------------
@@ -252,7 +130,7 @@ async def _measure(targets: list[Target], rounds: int, requests: int) -> None:
     for r in range(rounds):
         for concurrency in (1, 20):
             for target in targets:
-                ttfts, rps, cpu = await _batch(target, concurrency, requests)
+                ttfts, rps, cpu = await run_batch(target, concurrency, requests)
                 target.ttft.setdefault(concurrency, []).extend(ttfts)
                 target.rps.setdefault(concurrency, []).append(rps)
                 if cpu is not None:
@@ -260,13 +138,15 @@ async def _measure(targets: list[Target], rounds: int, requests: int) -> None:
         print(f"round {r + 1}/{rounds} done", flush=True)
 
 
-def _per_round(target: Target, direct: Target, c: int, rounds: int, n: int) -> str:
-    """Each round's own p50 against direct's in the same round (ms)."""
-    overs = []
+def _per_round(target: Target, c: int, rounds: int, n: int, direct: Target | None = None) -> str:
+    """Each round's own p50 (ms), less direct's in the same round if given."""
+    figures = []
     for i in range(rounds):
-        mine, theirs = (statistics.median(t.ttft[c][i * n : i * n + n]) for t in (target, direct))
-        overs.append(f"{(mine - theirs) * 1000:.2f}")
-    return ", ".join(overs)
+        p50 = statistics.median(target.ttft[c][i * n : i * n + n])
+        if direct is not None:
+            p50 -= statistics.median(direct.ttft[c][i * n : i * n + n])
+        figures.append(f"{p50 * 1000:.2f}")
+    return ", ".join(figures)
 
 
 def _report(targets: list[Target], rounds: int, requests: int, load: tuple[float, float]) -> str:
@@ -302,8 +182,12 @@ def _report(targets: list[Target], rounds: int, requests: int, load: tuple[float
                 f"{_percentile(t.ttft[concurrency], 0.95) * 1000:.2f} | {over} | {rps:.0f} | "
                 + (f"{statistics.median(cpu) * 1000:.2f} ms |" if cpu else "— |")
             )
-    each = {c: _per_round(by["metogpt"], direct, c, rounds, requests) for c in (1, 20)}
-    lines += ["", f"MetoGPT's overhead p50 in each round (ms), at 1: {each[1]}; at 20: {each[20]}."]
+    each = {c: _per_round(by["metogpt"], c, rounds, requests, direct) for c in (1, 20)}
+    lines += [
+        "",
+        f"MetoGPT's overhead p50 in each round (ms), at 1: {each[1]}; at 20: {each[20]}. "
+        f"Direct's own p50 at 20 in each round: {_per_round(direct, 20, rounds, requests)}.",
+    ]
     lines += ["", "| target (issue 17) | conc. 1 | conc. 20 |", "|---|---|---|"]
     checks: list[tuple[str, Callable[[int], bool]]] = [
         ("MetoGPT TTFT overhead p50 ≤ 3 ms", lambda c: figures[("metogpt", c)][0] <= 0.003)
@@ -327,8 +211,10 @@ def _report(targets: list[Target], rounds: int, requests: int, load: tuple[float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=200)
+    # Many short rounds: at 20 a round's p50 moves by ±5 ms with the machine (direct's own
+    # too, bench/README.md session 12); the figures are over all of them.
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--no-litellm", action="store_true")
     parser.add_argument("--no-results", action="store_true")
     args = parser.parse_args()

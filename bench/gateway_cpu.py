@@ -36,19 +36,13 @@ from typing import Any, ParamSpec, TypeVar
 import httpx
 
 from bench._env import WORK, bench_environ, use_database
+from bench._stream_client import BODY, TOKENS
 from tests.support.asgi import completions_scope
 from tests.support.server import free_port
 
 P = ParamSpec("P")
 T = TypeVar("T")
 DB = WORK / "gateway_cpu.db"
-TOKENS = 20
-BODY = {
-    "model": "gpt-3.5-turbo",
-    "messages": [{"role": "user", "content": "Say twenty words."}],
-    "stream": True,
-    "max_tokens": 100,
-}
 
 
 async def _one(app: Any, scope: dict[str, Any], payload: bytes) -> tuple[float, float, float]:
