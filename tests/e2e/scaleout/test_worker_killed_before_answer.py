@@ -96,6 +96,7 @@ def test_a_worker_killed_before_the_answer_began_leaves_no_stop_and_keeps_the_me
     with Session(db) as session:
         user = session.exec(select(User).where(User.id == member.user_id)).one()
         user.locale = lang
+        user.theme = "dark" if lang == "ru" else "light"  # the notice seen in both themes
         session.add(user)
         session.commit()
     fake_provider.behavior = FakeBehavior(reply_tokens=5)
