@@ -46,6 +46,10 @@ def conversation_view() -> rx.Component:
                 white_space="nowrap",
                 text_overflow="ellipsis",
                 min_width="0",
+                # On a phone the model picker and its two buttons leave the title three
+                # letters ("New…"): there, as in ChatGPT's app, the bar holds the controls
+                # and the title is in the drawer's list.
+                display=rx.breakpoints(initial="none", xs="block"),
                 id="conv-title",
             ),
             rx.spacer(),
