@@ -33,12 +33,16 @@ class FairTurn:
     def try_enter(self) -> bool:
         """Take the turn only if it is free (no holder, nobody waiting): for a caller that
         must not wait (the event loop), which then leaves it with `__exit__`."""
-        with self._mutex:
+        if not self._mutex.acquire(blocking=False):  # a thread is taking or leaving it
+            return False
+        try:
             if self._owner is not None or self._waiting:
                 return False
             self._owner = threading.get_ident()
             self._depth = 1
             return True
+        finally:
+            self._mutex.release()
 
     def __exit__(
         self,

@@ -127,3 +127,21 @@ def test_try_enter_does_not_jump_the_queue() -> None:
     waiter.join(timeout=30)
     assert turn.try_enter()
     turn.__exit__(None, None, None)
+
+
+def test_try_enter_does_not_wait_for_a_thread_in_the_middle_of_taking_the_turn() -> None:
+    """The turn's own bookkeeping held by another thread (taking or leaving the turn, and
+    perhaps waiting for the GIL there): the event loop is told no at once, never blocked."""
+    turn = FairTurn()
+    answers: list[bool] = []
+    turn._mutex.acquire()  # pyright: ignore[reportPrivateUsage]  # that thread's moment
+    try:
+        asker = threading.Thread(target=lambda: answers.append(turn.try_enter()))
+        asker.start()
+        asker.join(timeout=5)
+        assert answers == [False], "try_enter waited for the turn's bookkeeping"
+    finally:
+        turn._mutex.release()  # pyright: ignore[reportPrivateUsage]
+        asker.join(timeout=30)
+    assert turn.try_enter()
+    turn.__exit__(None, None, None)
