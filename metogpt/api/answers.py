@@ -20,7 +20,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from metogpt.api.deps import TokenHere
+from metogpt.api.deps import Token
 from metogpt.services import live
 from metogpt.services.errors import ServiceError
 
@@ -135,7 +135,7 @@ async def _ndjson(events: AsyncIterator[live.Event]) -> AsyncIterator[bytes]:
 )
 async def stream_answer(
     messageId: Annotated[str, Path(max_length=32)],
-    token: TokenHere,
+    token: Token,
     offset: Annotated[int, Query(alias="from", ge=0, le=MAX_OFFSET)] = 0,
 ) -> StreamingResponse:
     """One of your answers from character `from`: while it is being written, its new
