@@ -17,8 +17,6 @@ _bearer = HTTPBearer(auto_error=False, description="The token from POST /api/aut
 
 # A dependency that does no I/O is `async def`: FastAPI runs a plain `def` one in a thread
 # of the pool, a hop there and back per request (~0.3 ms of CPU each, more under load).
-
-
 async def bearer_token(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str | None:
