@@ -18,7 +18,7 @@ from sqlmodel import col, func, select
 from metogpt import i18n
 from metogpt.models import Message, Reservation
 from metogpt.services import answers, db, live, relay
-from metogpt.state.chat import ChatState
+from metogpt.state.chat import ChatState, answer_flow
 from metogpt.state.chat import state as chat_state
 from tests.conftest import make_account
 
@@ -117,7 +117,7 @@ def test_a_turn_whose_worker_died_before_its_answer_began_is_given_up(
             await never.wait()  # the worker dies here
 
         if saved:  # the prompt and the answer's reservation committed, the page not told
-            monkeypatch.setattr(ChatState, "_begun", hang)
+            monkeypatch.setattr(answer_flow, "begun", hang)
         else:  # the send's transaction not committed
             monkeypatch.setattr(chat_state, "in_write", hang)
         task = asyncio.ensure_future(_send(state, text))
@@ -166,7 +166,7 @@ def test_a_page_back_as_a_new_tab_hears_of_its_turn_gone_without_an_answer(
             await never.wait()
 
         if saved:
-            monkeypatch.setattr(ChatState, "_begun", hang)
+            monkeypatch.setattr(answer_flow, "begun", hang)
         else:
             monkeypatch.setattr(chat_state, "in_write", hang)
         task = asyncio.ensure_future(_send(old, text))

@@ -11,14 +11,14 @@ from typing import Any
 import reflex as rx
 
 from metogpt import i18n, routes
-from metogpt.models import Message, User
-from metogpt.services import answers, conversations, live, relay, screens, users
+from metogpt.models import User
+from metogpt.services import answers, conversations, live, screens
 from metogpt.services.catalog import get_catalog
 from metogpt.services.db import in_read, in_write
 from metogpt.services.errors import InsufficientBalance, ServiceError
 from metogpt.services.files import links
 from metogpt.services.travel.sampling import Sampling
-from metogpt.state.chat import sends, turns
+from metogpt.state.chat import answer_flow, sends, turns
 from metogpt.state.chat.rows import ConversationRow, MessageRow
 from metogpt.state.session import FAILED, SessionState
 
@@ -181,7 +181,7 @@ class ChatState(SessionState):
     async def stop(self):
         """Stop through the hub of answers in flight: the worker writing the answer hears
         it, whichever worker this tab's socket is on. Pressed before the answer began,
-        the stop waits for it (`_begin`)."""
+        the stop waits for it (state/chat/answer_flow.py)."""
         self._stop_requested = True
         if self._live_id:
             await live.hub().request_stop(self._live_id)
@@ -260,8 +260,8 @@ class ChatState(SessionState):
                     opening=opening,
                 )
             else:
-                answering = await self._begun(
-                    user, posted.answer, saved_draft=True, opening=opening
+                answering = await answer_flow.begun(
+                    self, user, posted.answer, saved_draft=True, opening=opening
                 )
             if not conv_id:  # the first message created the conversation: go to its address
                 async with self:
@@ -269,7 +269,7 @@ class ChatState(SessionState):
                 if arrived:
                     yield rx.redirect(routes.conversation(msg.conversation_id))
             if answering is not None:
-                await self._stream(user, answering)
+                await answer_flow.stream(self, user, answering)
 
     @rx.event(background=True)
     async def regenerate(self, message_id: str):
@@ -285,7 +285,7 @@ class ChatState(SessionState):
             except ServiceError as exc:
                 await self._fail_turn(exc)
                 return
-            await self._answer(user, prompt, model)
+            await answer_flow.answer(self, user, prompt, model)
 
     @rx.event(background=True)
     async def submit_edit(self):
@@ -302,7 +302,7 @@ class ChatState(SessionState):
             except ServiceError as exc:
                 await self._fail_turn(exc)
                 return
-            await self._answer(user, msg, model)
+            await answer_flow.answer(self, user, msg, model)
 
     async def _fail_turn(
         self,
@@ -343,60 +343,3 @@ class ChatState(SessionState):
         """Inside `async with self`: does the tab still hold `user`'s data (None: nobody's
         yet)? A turn of someone who signed out since must not reach the next person."""
         return user is None or self._user_id == user.id
-
-    async def _answer(self, user: User, prompt: Message, model: str) -> None:
-        answering = await self._begin(user, prompt, model)
-        if answering is not None:
-            await self._stream(user, answering)
-
-    async def _begin(self, user: User, prompt: Message, model: str) -> relay.Answering | None:
-        """Reserve and begin the answer to `prompt` (None if refused, and the tab says why)."""
-        try:
-            prepared = await in_write(answers.begin_answer, user, prompt.id, model)
-        except ServiceError as exc:
-            await self._fail_turn(exc, user=user, conversation_id=prompt.conversation_id)
-            return None
-        return await self._begun(user, prepared)
-
-    async def _begun(
-        self,
-        user: User,
-        prepared: answers.PreparedAnswer,
-        *,
-        saved_draft: bool = False,
-        opening: bool = False,
-    ) -> relay.Answering:
-        """Ask the provider, and show the empty answer while the request is on its way;
-        `opening`: the prompt has just created its conversation. Every database read
-        happens outside the state lock."""
-        answering = relay.start_answer(prepared)
-        view = await self._screen(user, prepared.conversation_id)
-        answer_id = prepared.assistant_message_id
-        async with self:
-            stop = not self._holds(user) or self._stop_requested
-            if self._holds(user):
-                if saved_draft:
-                    self.draft = ""  # saved in the conversation now
-                self.editing_id = ""
-                self._show(view, prepared.conversation_id, opening=opening)
-                self.stream_message_id = self._live_id = answer_id
-        if stop:  # pressed while the answer was being prepared, or the tab changed hands
-            await live.hub().request_stop(answer_id)
-        return answering
-
-    async def _stream(self, user: User, answering: relay.Answering) -> None:
-        """Wait for the answer (its text goes to the page through the hub, not this state)
-        and its settlement; then the tab's state is written once: the stored answer, the
-        balance. If the tab changes hands meanwhile, the answer stops and shows nowhere."""
-        prepared = answering.prepared
-        await answering.task
-        view = await self._screen(user, prepared.conversation_id)
-        fresh = await in_read(users.get, user.id)
-        async with self:
-            if not self._holds(user):
-                return
-            if self._live_id == prepared.assistant_message_id:
-                turns.end(self)
-            # A provider's failure shows on the answer itself (components/messages.py).
-            self._show(view, prepared.conversation_id, opening=False)
-            self.balance = fresh.balance

@@ -104,7 +104,7 @@ async def lost(chat: Tab) -> rx.event.EventSpec | None:
     """Inside the tab's lock: the turn ends without its answer. A send's prompt saved
     before the worker died shows in its conversation (the composer is cleared; a new
     chat goes to its address), one never saved stays in the composer. A handler that
-    lives after all stops its answer as soon as it begins (ChatState._begun)."""
+    lives after all stops its answer as soon as it begins (answer_flow.begun)."""
     prompt = chat.turn
     end(chat)
     chat._stop_requested = True
