@@ -104,18 +104,37 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def _stat_fields(stat: Path) -> list[str]:
+    """A /proc/<pid>/stat's fields from `state` on (Linux; psutil is not a dependency):
+    "pid (comm) state ppid ...", comm may hold spaces, so split after the ")"."""
+    return stat.read_text().rsplit(")", 1)[1].split()
+
+
 def _children(pid: int) -> set[int]:
-    """Direct children of `pid`, from /proc (Linux; psutil is not a dependency)."""
+    """Direct children of `pid`."""
     found: set[int] = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            # "pid (comm) state ppid ...": comm may hold spaces, so split after the ")".
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = _stat_fields(stat)
         except OSError:  # the process ended while we looked
             continue
         if int(fields[1]) == pid:
             found.add(int(stat.parent.name))
     return found
+
+
+def _age(pid: int) -> float:
+    """Seconds since the process started (its start time is in clock ticks since boot)."""
+    started = int(_stat_fields(Path(f"/proc/{pid}/stat"))[19])
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - started / os.sysconf("SC_CLK_TCK")
+
+
+# Granian takes a worker that dies within 5.5 s of its (re)start for a crash loop and stops
+# the whole server (granian 2.8, server/common.py `_serve_loop`). In production the
+# supervisor starts it again (compose.yaml: restart: unless-stopped); a test's server would
+# stay down, so `kill_worker` kills only workers older than that.
+GRANIAN_CRASH_LOOP_SECONDS = 5.5
 
 
 def _npm_registry() -> str:
@@ -339,6 +358,14 @@ class AppServer:
         if self.process is None:
             return []
         return sorted(_children(self.process.pid))
+
+    def kill_worker(self, pid: int) -> None:
+        """SIGKILL a worker (no clean-up of any kind in it), once it has run past granian's
+        crash-loop window: a worker started by the previous test's kill may be seconds old."""
+        assert pid in self.worker_pids(), f"{pid} is not a worker of this server"
+        while _age(pid) <= GRANIAN_CRASH_LOOP_SECONDS + 0.5:
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():

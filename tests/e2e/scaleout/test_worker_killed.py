@@ -24,7 +24,6 @@ from tests.e2e.scaleout.workers import (
     all_read,
     books_balanced,
     follow_answer,
-    kill_worker,
     last_answer,
     new_member,
     open_reservations,
@@ -70,7 +69,7 @@ def test_a_killed_worker_loses_no_message_and_leaves_no_reservation(
                 for m, tab in zip(members, tabs, strict=True)
             ]
             await all_read(readers, "tok100")
-            kill_worker(victim)
+            scale_server.kill_worker(victim)
             fake_provider.release()
             # The dead worker's answers end as "lost" for their pages (its heartbeat in
             # Redis lapses), the others' go on to their end.

@@ -5,7 +5,7 @@ sending again makes one message (state/chat/turns.py). The page comes back on th
 worker as a new tab: Reflex's token manager keeps the dead worker's record of the socket,
 so the reconnecting page is given a new token and a fresh state, which the page tells of
 the turn it was waiting for. Runs after test_worker_killed.py: it too leaves a respawned
-worker behind, which the Russian case may kill once it is old enough (workers.kill_worker)."""
+worker behind, which the Russian case may kill once it is old enough (AppServer.kill_worker)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from tests.e2e.scaleout.workers import (
     SCALE_OUT,
     WORKERS,
     books_balanced,
-    kill_worker,
     new_member,
     open_reservations,
     wait_until,
@@ -110,7 +109,7 @@ def test_a_worker_killed_before_the_answer_began_leaves_no_stop_and_keeps_the_me
         send.click()
         expect(stop).to_be_visible()  # taken: the turn has begun
         victim = _waiting_worker(db, scale_server)
-        kill_worker(victim)  # its transaction is rolled back with its connection
+        scale_server.kill_worker(victim)  # its transaction is rolled back with its connection
     # The page reconnects to the other worker, as a new tab (the dead socket's record stays).
     expect(send).to_be_visible(timeout=60_000)
     expect(stop).to_have_count(0)

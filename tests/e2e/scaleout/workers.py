@@ -1,5 +1,5 @@
 """What the scale-out tests share: the app's settings, members, tabs placed on workers,
-an answer read from its stream as the page reads it, a worker killed, waits and the books."""
+an answer read from its stream as the page reads it, waits and the books."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import asyncio
 import json
 import os
 import pickle
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -46,28 +44,6 @@ START_BALANCE = 2000  # METOGPT_START_BALANCE's default, granted at registration
 RECOVERY_STALE_SECONDS = 40
 RECOVERY_EVERY_SECONDS = 1
 RECOVERY_WAIT = RECOVERY_STALE_SECONDS + 60  # an upper bound to wait, not a timed assertion
-
-
-# Granian takes a worker that dies within 5.5 s of its (re)start for a crash loop and stops
-# the whole server (granian 2.8, server/common.py `_serve_loop`). In production the
-# supervisor starts it again (compose.yaml: restart: unless-stopped); a test's server would
-# stay down, so a test kills only workers older than that.
-GRANIAN_CRASH_LOOP_SECONDS = 5.5
-
-
-def _age(pid: int) -> float:
-    """Seconds since the process started (/proc: its start time in clock ticks since boot)."""
-    started = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    uptime = float(Path("/proc/uptime").read_text().split()[0])
-    return uptime - started / os.sysconf("SC_CLK_TCK")
-
-
-def kill_worker(pid: int) -> None:
-    """SIGKILL a worker (no clean-up of any kind in it), once it has run past granian's
-    crash-loop window: a worker started by the previous test's kill may be seconds old."""
-    while _age(pid) <= GRANIAN_CRASH_LOOP_SECONDS + 0.5:
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
 
 
 def worker_of(sockets: redis.Redis, token: str) -> str | None:
