@@ -155,8 +155,7 @@ class Profiles:
     def print(self, top: int) -> None:
         for title, profile in (("the event loop", self.loop), ("the thread pool", self.pool)):
             print(f"==== {title}: CPU (thread time)")
-            profile.create_stats()
-            if not profile.stats:  # set by create_stats
+            if not profile.getstats():
                 print("nothing ran there")  # e.g. the pool, every write done on the loop
                 continue
             stats = pstats.Stats(profile).sort_stats("tottime")
