@@ -178,7 +178,8 @@ def test_parallel_answers_that_overrun_their_holds_keep_the_books(database: str)
     for _ in range(5):
         user_id = make_account(balance=7000).id
 
-        def one(i: int, user_id: str = user_id) -> None:
+        def one(i: int, user_id: str = user_id) -> bool:
+            """One answer; False when it could not start."""
             try:
                 with statement_tx() as tx:
                     hold = holds.reserve(
@@ -186,12 +187,17 @@ def test_parallel_answers_that_overrun_their_holds_keep_the_books(database: str)
                         max_output=90,
                     )  # fmt: skip
             except InsufficientBalance:
-                return
+                return False
             with statement_tx() as tx:
                 holds.settle(tx, hold.reservation_id, 10, 90 if i % 2 else 40)
+            return True
 
         with ThreadPoolExecutor(max_workers=20) as pool:
             list(pool.map(one, range(200)))
+        # The last parallel attempts may all be refused while others still held credits
+        # (seen once in CI: 150 left): what remains is spent one answer at a time.
+        while one(1):
+            pass
         with read_session() as s:
             user = s.get(User, user_id)
             assert user is not None and user.reserved == 0 and 0 <= user.balance < 100
