@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from bench._proc import tree_cpu
 
 MODEL = "gpt-3.5-turbo"
 TOKENS = 20
@@ -34,23 +34,6 @@ class Target:
     ttft: dict[int, list[float]] = field(default_factory=dict)  # concurrency -> seconds
     rps: dict[int, list[float]] = field(default_factory=dict)
     cpu: dict[int, list[float]] = field(default_factory=dict)  # CPU seconds per request
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its descendants."""
-    total = 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / _TICK
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += tree_cpu(int(child))
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return total
 
 
 # ---- a minimal streaming HTTP/1.1 client ----------------------------------------------

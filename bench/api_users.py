@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import socket
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from bench._env import (
     bench_environ,
     use_database,
 )
+from bench._proc import cpu_seconds
 
 USERS = "/api/admin/users"
 SCENARIOS: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -100,15 +100,6 @@ def start_server(db_path: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     server.terminate()
     raise SystemExit("uvicorn did not come up within 60 s")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ensure_admin() -> None:

@@ -24,7 +24,7 @@ from bench._browser import (
     summary,
 )
 from bench._env import WORK
-from bench.api_users import cpu_seconds
+from bench._proc import cpu_seconds
 from bench.chat_latency.probes import COLLECT, PROBE, WS_RECORDER, TimedFakeProviderServer
 from tests.fixtures.fake_providers import FakeBehavior
 from tests.support.server import free_port

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from bench._proc import cpu_seconds
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "bench" / ".work"  # git-ignored
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -122,16 +124,6 @@ class Sampler:
         return 0.0
 
     @staticmethod
-    def _cpu_seconds(pids: list[int]) -> float:
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-        return total
-
-    @staticmethod
     def _machine() -> tuple[int, int]:
         """(busy, total) jiffies of all CPUs since boot."""
         values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -140,8 +132,8 @@ class Sampler:
 
     def _counters(self) -> tuple[float, float, tuple[int, int]]:
         return (
-            self._cpu_seconds(self._app_pids()),
-            self._cpu_seconds([self._provider_pid]),
+            sum(map(cpu_seconds, self._app_pids())),
+            cpu_seconds(self._provider_pid),
             self._machine(),
         )
 
