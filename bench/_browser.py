@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from bench._env import WORK
 from tests.support.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer
 
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 
 @dataclass

@@ -149,7 +149,9 @@ def measure(client: httpx.Client, server_pid: int, n: int, warmup: int) -> list[
                 params,
                 totals[name],
                 n,
-                *(round(percentile(ms, p), 2) for p in (50, 95, 99)),
+                round(percentile(ms, 50), 2),
+                round(percentile(ms, 95), 2),
+                round(percentile(ms, 99), 2),
                 round(ms[-1], 2),
                 round(sum(ms) / n, 2),
                 round(cpu[name] * 1000 / n, 2),
@@ -189,7 +191,7 @@ def run(db_path: Path, n: int, warmup: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("db", nargs="?", type=Path, default=DEFAULT_DB)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=20)

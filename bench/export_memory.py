@@ -146,7 +146,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=6)
     parser.add_argument("--naive", action="store_true", help="also measure an unstreamed export")

@@ -279,7 +279,7 @@ def report(now: dict[str, Any], before: dict[str, Any] | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--fresh", action="store_true", help="seed again even if present")
     parser.add_argument("--requests", type=int, default=500)

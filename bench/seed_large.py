@@ -266,7 +266,7 @@ def seed(db_path: Path, n_users: int, n_ledger: int, seed_value: int) -> dict[st
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("db", nargs="?", type=Path, default=DEFAULT_DB)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--ledger", type=int, default=1_000_000)

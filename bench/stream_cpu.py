@@ -17,6 +17,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from bench._env import WORK, use_database
 from bench.load.infra import fake_provider
@@ -37,7 +38,7 @@ async def _run(prepared: list, token: str) -> tuple[float, float, int]:
     return time.process_time() - cpu, time.perf_counter() - wall, events
 
 
-def measure(count: int, tokens: int, rate: float, redis_url: str | None) -> dict[str, float]:
+def measure(count: int, tokens: int, rate: float, redis_url: str | None) -> dict[str, Any]:
     db = WORK / "stream_cpu.db"
     db.unlink(missing_ok=True)
     use_database(db)
@@ -83,7 +84,7 @@ def measure(count: int, tokens: int, rate: float, redis_url: str | None) -> dict
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--answers", type=int, default=50)
     parser.add_argument("--tokens", type=int, default=300)
     parser.add_argument("--rate", type=float, default=200.0, help="tokens per second")

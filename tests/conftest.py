@@ -87,7 +87,7 @@ def _reset_postgres_schema(url: str) -> None:
 def _wipe() -> None:
     with db.write_session() as session:
         for table in reversed(SQLModel.metadata.sorted_tables):
-            session.exec(text(f'DELETE FROM "{table.name}"'))
+            session.connection().execute(text(f'DELETE FROM "{table.name}"'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlmodel import func, select
+import httpx2
+from sqlmodel import col, func, select
 
 from metogpt.models import ApiKey, LedgerEntry, Package, Payment, Role, ThrottleHit, User
 from metogpt.services import permissions, roles
@@ -28,7 +29,9 @@ ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 _SYSTEM = Actor("test-setup", "ADMIN", permissions.full_matrix())
 
 
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:
+def assert_error(
+    response: httpx.Response | httpx2.Response, status: int, code: str | None = None
+) -> dict:
     """The response is the documented error shape: {"error", "message"}, both non-empty."""
     assert response.status_code == status, (response.status_code, response.text)
     body = response.json()
@@ -43,7 +46,8 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
 def assert_utc(value: Any) -> datetime:
     assert isinstance(value, str) and ISO_Z.match(value), value
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert parsed.utcoffset() is not None and parsed.utcoffset().total_seconds() == 0
+    offset = parsed.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
     return parsed.astimezone(UTC)
 
 
@@ -125,7 +129,9 @@ def ledger_of(user_id: str) -> list[LedgerEntry]:
     with read_session() as s:
         return list(
             s.exec(
-                select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)
+                select(LedgerEntry)
+                .where(LedgerEntry.user_id == user_id)
+                .order_by(col(LedgerEntry.id))
             ).all()
         )
 
@@ -142,7 +148,7 @@ def login_failures() -> int:
         return s.exec(select(func.count()).select_from(ThrottleHit)).one()
 
 
-def each(cases: Iterable[Any], check: Callable[[Any], None]) -> None:
+def each(cases: Iterable[Any], check: Callable[[Any], object]) -> None:
     """Run `check` on every case (one database set-up for them all) and report every case
     that failed, not only the first."""
     failures = []

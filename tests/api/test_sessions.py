@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 
 import jwt
-import reflex as rx
 from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 from sqlmodel import func, select
@@ -20,6 +19,7 @@ from metogpt.settings import settings
 from metogpt.state.session import SessionState
 from tests.api.helpers import assert_error
 from tests.conftest import make_account
+from tests.support import states
 
 LOGOUT = "/api/auth/logout"
 ME = "/api/auth/me"
@@ -78,9 +78,7 @@ def test_a_session_belongs_to_its_user(api: TestClient, database: str) -> None:
 
 def test_the_ui_sign_out_revokes_the_token(api: TestClient, database: str) -> None:
     acc = make_account()
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(SessionState.get_full_name().split(".")[1:])
-    assert isinstance(state, SessionState)
+    state = states.tab(SessionState)
     state.auth_token = acc.token
     asyncio.run(SessionState.logout.fn(state))
     assert state.auth_token == "" and not state.signed_in

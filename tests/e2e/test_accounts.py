@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
 from metogpt.models import LedgerEntry, User
 from metogpt.services.auth import THROTTLE_TRIES
@@ -37,7 +37,7 @@ def user_row(db: Engine, email: str) -> tuple[User, list[LedgerEntry]]:
     with Session(db) as session:
         user = session.exec(select(User).where(User.email == email)).one()
         ledger = session.exec(
-            select(LedgerEntry).where(LedgerEntry.user_id == user.id).order_by(LedgerEntry.id)
+            select(LedgerEntry).where(LedgerEntry.user_id == user.id).order_by(col(LedgerEntry.id))
         ).all()
         return user, list(ledger)
 

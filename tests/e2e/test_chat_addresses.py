@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.e2e.chat_pages import (
     DESKTOP,
@@ -141,7 +141,7 @@ def test_every_page_has_its_title(
     http: httpx.Client,
     app_server: AppServer,
     lang: str,
-    size: dict[str, int],
+    size: ViewportSize,
     screenshot: Screenshot,
 ) -> None:
     titles = {

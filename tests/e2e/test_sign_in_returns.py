@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.e2e.chat_pages import DESKTOP, PHONE, no_sideways_scroll, seed, set_locale
 from tests.e2e.helpers import Person, Screenshot, member
@@ -27,9 +27,9 @@ SCREENS = pytest.mark.parametrize(
 SIGN_IN = {"en": "Sign in", "ru": "Войти"}
 
 
-def _visitor(new_page: Callable[[], Page], size: dict[str, int]) -> Page:
+def _visitor(new_page: Callable[[], Page], size: ViewportSize) -> Page:
     page = new_page()
-    page.set_viewport_size(size)  # type: ignore[arg-type]
+    page.set_viewport_size(size)
     return page
 
 
@@ -73,7 +73,7 @@ def test_signing_in_lands_on_the_conversation_asked_for(
     http: httpx.Client,
     app_server: AppServer,
     screenshot: Screenshot,
-    size: dict[str, int],
+    size: ViewportSize,
     lang: str,
 ) -> None:
     person = _member(http, app_server, lang)
@@ -99,7 +99,7 @@ def test_the_account_page_and_the_dashboard_keep_their_address_and_query(
     new_page: Callable[[], Page],
     http: httpx.Client,
     app_server: AppServer,
-    size: dict[str, int],
+    size: ViewportSize,
     lang: str,
 ) -> None:
     person = _member(http, app_server, lang)

@@ -106,6 +106,7 @@ def test_anthropic_gets_image_blocks_scaled_to_its_limit(
     [estimated] = prepared.messages[-1].images
     assert estimated.tokens == image.tokens
     entry = _charge(acc.id)
+    assert entry.prompt_tokens is not None
     words = sum(len(b["text"].split()) for b in blocks[1:])  # the fake counts text by words
     assert entry.prompt_tokens == image.tokens + words
     assert outcome.charged == coefficients.cost(entry.prompt_tokens + 5, "1.8")

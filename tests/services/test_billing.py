@@ -89,6 +89,7 @@ def test_admin_set_and_adjust_write_ledger_rows(database: str, admin) -> None:
     with write_session() as s:
         e1 = billing.change_balance(s, actor, acc.id, "set", 5000, "top-up")
         e2 = billing.change_balance(s, actor, acc.id, "add", -300, "correction")
+    assert e1 is not None and e2 is not None
     assert (e1.amount, e1.balance_after, e1.actor_id) == (4900, 5000, admin.id)
     assert (e2.amount, e2.balance_after, e2.reason) == (-300, 4700, "correction")
     assert _balance(acc.id) == (4700, 0) and _ledger_sum(acc.id) == 4700
@@ -158,6 +159,7 @@ def test_reconcile_finds_a_tampered_balance(database: str) -> None:
     acc = make_account(balance=1000)
     with write_session() as s:
         user = s.get(User, acc.id)
+        assert user is not None
         user.balance = 999  # a write that bypassed the ledger
         s.add(user)
     with read_session() as s:

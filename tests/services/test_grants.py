@@ -44,7 +44,7 @@ def _grant_rows(user_id: str) -> list[tuple[int, str | None]]:
             select(LedgerEntry)
             .where(LedgerEntry.user_id == user_id, LedgerEntry.kind == "grant")
             .where(LedgerEntry.grant_period.is_not(None))  # type: ignore[union-attr]
-            .order_by(LedgerEntry.id)
+            .order_by(col(LedgerEntry.id))
         ).all()
         return [(r.amount, r.grant_period) for r in rows]
 

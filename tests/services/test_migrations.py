@@ -33,10 +33,10 @@ def test_the_sqlite_search_index_follows_the_user_table(database: str) -> None:
 
     def found(needle: str) -> list[str]:
         with db.read_session() as session:
-            rows = session.exec(
+            rows = session.connection().execute(
                 text('SELECT "user".id FROM user_search JOIN "user" ON "user".rowid = '
                      "user_search.rowid WHERE user_search MATCH :q"),
-                params={"q": f'"{needle}"'},
+                parameters={"q": f'"{needle}"'},
             )  # fmt: skip
             return [r[0] for r in rows]
 
@@ -44,7 +44,9 @@ def test_the_sqlite_search_index_follows_the_user_table(database: str) -> None:
     assert found(acc.user.name) == []  # the old name is gone from the index
     with db.write_session() as session:
         # FTS5's own check: the index holds exactly the table's rows (raises if not).
-        session.exec(text("INSERT INTO user_search(user_search) VALUES ('integrity-check')"))
+        session.connection().execute(
+            text("INSERT INTO user_search(user_search) VALUES ('integrity-check')")
+        )
 
 
 @pytest.mark.parametrize("needle", ["smith", "exa", "o'b%_\\x"])
@@ -57,8 +59,8 @@ def test_the_postgresql_user_search_can_use_the_trigram_indexes(database: str, n
         # Without table scans on offer, the plan shows whether the search's expressions
         # (escaped or not) are the indexed ones: otherwise it still has to scan.
         for kind in ("seqscan", "indexscan", "indexonlyscan"):
-            session.exec(text(f"SET LOCAL enable_{kind} = off"))
-        plan = "\n".join(row[0] for row in session.exec(text(f"EXPLAIN {sql}")))
+            session.connection().execute(text(f"SET LOCAL enable_{kind} = off"))
+        plan = "\n".join(row[0] for row in session.connection().execute(text(f"EXPLAIN {sql}")))
     for index in ("ix_user_trgm_email", "ix_user_trgm_username", "ix_user_trgm_name"):
         assert index in plan, plan
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import stripe
 import yookassa
-from sqlmodel import select
+from sqlmodel import col, select
 
 from metogpt.models import LedgerEntry, Payment
 from metogpt.services import billing, gateways, holds, payments, topups
@@ -60,7 +60,7 @@ def _books(user_id: str) -> tuple[int, int, int, int]:
 def _kinds(user_id: str) -> list[tuple[str, int]]:
     with read_session() as s:
         rows = s.exec(
-            select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)
+            select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(col(LedgerEntry.id))
         ).all()
         return [(r.kind, r.amount) for r in rows]
 
@@ -188,6 +188,7 @@ def test_a_yookassa_refund_reverses_exactly_even_before_the_success_arrives(
     refund = yookassa.Refund.create(
         {"payment_id": pid, "amount": {"value": "199.00", "currency": "RUB"}}
     )
+    assert refund.id is not None
     # Reordered: the refund's notification comes first, the success after it.
     note = providers.yookassa_notification(refund.id, "refund.succeeded")
     assert payments.yookassa_webhook(note, "127.0.0.1") == "refunded"
@@ -273,8 +274,10 @@ def test_a_stripe_refund_reverses_and_an_expired_session_cancels(
     body, headers = providers.pay("stripe", paid.provider_payment_id or "")
     payments.stripe_webhook(body, headers["stripe-signature"])
     session = _stripe(providers).v1.checkout.sessions.retrieve(paid.provider_payment_id or "")
-    _stripe(providers).v1.refunds.create(params={"payment_intent": session.payment_intent})
-    charge = providers.objects[providers.objects[session.payment_intent]["latest_charge"]]
+    intent = session.payment_intent
+    assert isinstance(intent, str)
+    _stripe(providers).v1.refunds.create(params={"payment_intent": intent})
+    charge = providers.objects[providers.objects[intent]["latest_charge"]]
     body, headers = providers.stripe_event("charge.refunded", dict(charge))
     assert payments.stripe_webhook(body, headers["stripe-signature"]) == "refunded"
     assert _books(buyer.id) == (0, 0, 0, 0)
@@ -302,6 +305,7 @@ def test_a_refund_takes_what_is_free_and_blocks_answers_until_the_rest_is_paid(
     refund = yookassa.Refund.create(
         {"payment_id": pid, "amount": {"value": "199.00", "currency": "RUB"}}
     )
+    assert refund.id is not None
     payments.yookassa_webhook(providers.yookassa_notification(refund.id, "refund.succeeded"), "::1")
     assert _books(buyer.id) == (4000, 4000, 4000, 4000)  # 1000 taken, 4000 owed
     with write_session() as s, pytest.raises(Conflict) as err:

@@ -17,7 +17,7 @@ from metogpt.services.live.streams import RedisHub
 from metogpt.services.llm.tokens import count_text_tokens
 from tests.conftest import make_account
 from tests.fixtures.fake_providers import FakeBehavior
-from tests.support.calls import asked, charges_of, in_write, user_row
+from tests.support.calls import asked, charges_of, in_write, message_row, user_row
 
 
 def test_crash_leftover_is_charged_for_the_saved_text(database: str, fake) -> None:
@@ -46,8 +46,7 @@ def test_streamed_text_of_several_answers_is_saved_at_once_and_never_over_an_end
     texts = {one.assistant_message_id: "first ", two.assistant_message_id: "other \x00"}
     in_write(answers.append_partials, {**texts, ended.assistant_message_id: "late text"})
     in_write(answers.append_partials, {one.assistant_message_id: "and more"})
-    with read_session() as s:
-        contents = [s.get(Message, p.assistant_message_id).content for p in (one, two, ended)]
+    contents = [message_row(p.assistant_message_id).content for p in (one, two, ended)]
     assert contents[:2] == ["first and more", "other \ufffd"]
     assert contents[2] == "Hello! This is the fake provider."  # stored whole at its end
 

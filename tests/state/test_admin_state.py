@@ -22,6 +22,7 @@ from metogpt.state.admin import (
     UsersState,
 )
 from tests.conftest import Account, make_account
+from tests.support import states
 
 READ_ONLY_MANAGER = "SUPPORT"
 S = TypeVar("S", bound=rx.State)
@@ -31,14 +32,12 @@ class Tab:
     """One tab's state tree, signed in as `account`: its substates by class."""
 
     def __init__(self, account: Account) -> None:
-        self.root = rx.State(_reflex_internal_init=True)
+        self.root = states.root()
         self.admin.auth_token = account.token
         asyncio.run(self.admin._claim(account.token))  # what TabOwner does as the tab opens
 
     def __getitem__(self, cls: type[S]) -> S:
-        state = self.root.get_substate(cls.get_full_name().split(".")[1:])
-        assert isinstance(state, cls)
-        return state
+        return states.substate(self.root, cls)
 
     @property
     def admin(self) -> AdminState:

@@ -6,19 +6,17 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-import reflex as rx
 
 from metogpt.services import live
 from metogpt.services.catalog import reset_catalog_cache
-from metogpt.services.errors import InsufficientBalance
+from metogpt.services.errors import ErrorCode, InsufficientBalance
 from metogpt.state.chat import ChatState
 from tests.conftest import Account, make_account
+from tests.support import states
 
 
 def _state(account: Account) -> ChatState:
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(ChatState.get_full_name().split(".")[1:])
-    assert isinstance(state, ChatState)
+    state = states.tab(ChatState)
     state.auth_token = account.token
     return state
 
@@ -59,7 +57,7 @@ def test_credits_held_by_answers_in_progress_are_explained_in_the_users_language
 ) -> None:
     state = _state(make_account(balance=10_000))
     held = InsufficientBalance(
-        "held", code="balance_held", answers=2, held=9000, available=1000, needed=1200
+        "held", code=ErrorCode.BALANCE_HELD, answers=2, held=9000, available=1000, needed=1200
     )
     state.lang = "ru"
     assert state._explain(held).startswith("9000 кредитов удерживают идущие ответы (2)")

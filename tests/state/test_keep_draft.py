@@ -16,13 +16,10 @@ from reflex_base.event import Event
 from metogpt.state.chat import ChatState
 from metogpt.state.chat.draft import KeepDraft
 from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, HYDRATE
+from tests.support import states
 
 DRAFT_VAR = f"{ChatState.get_full_name()}.draft{FIELD_MARKER}"
 NAVIGATION = f"{UpdateVarsInternalState.get_full_name()}.update_vars_internal"
-
-
-def _get(root: rx.State, cls: type[Any]) -> Any:
-    return root.get_substate(cls.get_full_name().split(".")[1:])
 
 
 def _arrive(root: rx.State, name: str, storage: dict[str, str]) -> dict[str, Any]:
@@ -33,17 +30,17 @@ def _arrive(root: rx.State, name: str, storage: dict[str, str]) -> dict[str, Any
 
 
 def test_a_change_of_page_keeps_the_servers_draft() -> None:
-    root = rx.State(_reflex_internal_init=True)
-    chat = _get(root, ChatState)
+    root = states.root()
+    chat = states.substate(root, ChatState)
     chat.draft = "typed just before the page changed"
     payload = _arrive(root, NAVIGATION, {DRAFT_VAR: "", AUTH_TOKEN_VAR: "token"})
     assert payload["vars"] == {AUTH_TOKEN_VAR: "token"}  # the rest still arrives
     handler = UpdateVarsInternalState.update_vars_internal.fn  # type: ignore[attr-defined]
-    asyncio.run(handler(_get(root, UpdateVarsInternalState), payload["vars"]))
+    asyncio.run(handler(states.substate(root, UpdateVarsInternalState), payload["vars"]))
     assert chat.draft == "typed just before the page changed"
 
 
 def test_a_page_load_still_brings_the_draft_back() -> None:
-    root = rx.State(_reflex_internal_init=True)
+    root = states.root()
     payload = _arrive(root, HYDRATE, {DRAFT_VAR: "kept over a reload"})
     assert payload["vars"] == {DRAFT_VAR: "kept over a reload"}

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import reflex as rx
+from reflex.event import EventHandler
 from reflex.istate.data import RouterData
 from reflex_base import constants
 from sqlalchemy import event
@@ -38,6 +39,7 @@ from metogpt.state.billing import BillingState
 from metogpt.state.chat import ChatState
 from metogpt.state.session import SessionState
 from tests.conftest import Account, make_account
+from tests.support import states
 
 _SESSION_ROW = re.compile(r"\bauth_session\b")
 
@@ -62,18 +64,12 @@ def _token_checks() -> Iterator[list[str]]:
 
 
 def _tab(token: str, url: str, route: str) -> rx.State:
-    root = rx.State(_reflex_internal_init=True)
+    root = states.root()
     root.router = RouterData.from_router_data(
         {constants.RouteVar.ORIGIN: f"http://testserver{url}", constants.RouteVar.PATH: route}
     )
-    _get(root, SessionState).auth_token = token
+    states.substate(root, SessionState).auth_token = token
     return root
-
-
-def _get(root: rx.State, cls: type[Any]) -> Any:
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    assert isinstance(state, cls)
-    return state
 
 
 def _load(root: rx.State, url: str) -> list[Any]:
@@ -84,7 +80,8 @@ def _load(root: rx.State, url: str) -> list[Any]:
     assert handlers, f"no on_load for {path}"
     out: list[Any] = []
     for handler in handlers:
-        result = handler.fn(_get(root, handler.state))
+        assert isinstance(handler, EventHandler) and handler.state is not None, handler
+        result = handler.fn(states.substate(root, handler.state))
         result = asyncio.run(result) if asyncio.iscoroutine(result) else result
         if result is not None:
             out.append(result)
@@ -113,12 +110,12 @@ def test_a_page_load_checks_the_token_once(database: str, page: str) -> None:
         assert _load(root, url) == []
     assert len(checks) == 1, checks
     # ... and the first screen is all there.
-    chat = _get(root, ChatState)
-    assert _get(root, SessionState).user_email == account.user.email
+    chat = states.substate(root, ChatState)
+    assert states.substate(root, SessionState).user_email == account.user.email
     assert [m.model for m in chat.models] == ["gpt-3.5-turbo"]
     if page == "account":
-        assert _get(root, BillingState).balance == account.user.balance
-        assert _get(root, KeysState).keys == []
+        assert states.substate(root, BillingState).balance == account.user.balance
+        assert states.substate(root, KeysState).keys == []
     else:
         assert [c.id for c in chat.conversations] == [conv_id]
         assert chat.current_id == (conv_id if page == "conversation" else "")
@@ -133,7 +130,10 @@ def test_a_visitor_is_sent_to_sign_in_and_back(database: str, url: str) -> None:
         out = _load(root, url)
     assert len(checks) <= 1  # a forged signature is refused before any read
     assert len(out) == 1 and routes.login_for(url) in str(out[0])
-    assert _get(root, SessionState).auth_token == "" and not _get(root, ChatState).models
+    assert (
+        states.substate(root, SessionState).auth_token == ""
+        and not states.substate(root, ChatState).models
+    )
 
 
 def test_an_unknown_conversation_shows_not_found(database: str) -> None:
@@ -141,7 +141,7 @@ def test_an_unknown_conversation_shows_not_found(database: str) -> None:
     url = routes.conversation(_conversation(other))
     root = _tab(account.token, url, "/c/[conversation_id]")
     assert _load(root, url) == []
-    chat = _get(root, ChatState)
+    chat = states.substate(root, ChatState)
     assert chat.not_found and chat.current_id == "" and chat.messages == []
 
 
@@ -169,8 +169,8 @@ def test_the_load_gives_a_due_grant_and_shows_the_balance_after_it(database: str
         with _token_checks() as checks:
             assert _load(root, routes.ACCOUNT) == []
         assert len(checks) == 1
-        assert _get(root, SessionState).balance == 600
-        assert _get(root, BillingState).grant_amount == 500
+        assert states.substate(root, SessionState).balance == 600
+        assert states.substate(root, BillingState).grant_amount == 500
 
 
 @contextmanager
@@ -199,20 +199,20 @@ def test_the_admin_page_load_is_one_authentication_and_one_hop(
     with _daily_grant("ADMIN", 500) if due else contextlib.nullcontext():
         account = make_account("ADMIN", balance=100)
         root = _tab(account.token, routes.ADMIN, routes.ADMIN)
-        _get(root, SessionState)._user_id = account.user.id  # the tab was theirs already
-        _get(root, AdminState).tab = tab
+        states.substate(root, SessionState)._user_id = account.user.id  # the tab was theirs already
+        states.substate(root, AdminState).tab = tab
         with _token_checks() as checks, _thread_hops(monkeypatch) as hops:
             out = _load(root, routes.ADMIN)
         assert len(checks) == 1, checks
         assert len(hops) == 1, hops
     # The usage tab asks for its top spenders by a second event, once the screen is out.
     assert [str(o) for o in out] == ([str(UsageState.load_top_users)] if tab == "usage" else [])
-    admin = _get(root, AdminState)
+    admin = states.substate(root, AdminState)
     assert admin.tab == tab and admin.load_problem == ""
     assert admin.can_users_read and admin.can_analytics
-    assert _get(root, SessionState).balance == (600 if due else 100)
-    assert _get(root, SessionState).user_email == account.user.email
-    users, roles = _get(root, UsersState), _get(root, RolesState)
+    assert states.substate(root, SessionState).balance == (600 if due else 100)
+    assert states.substate(root, SessionState).user_email == account.user.email
+    users, roles = states.substate(root, UsersState), states.substate(root, RolesState)
     if tab == "users":
         assert account.user.email in [r.email for r in users.rows] and users.loaded
         assert users.total >= 1 and "ADMIN" in users.role_names
@@ -220,11 +220,11 @@ def test_the_admin_page_load_is_one_authentication_and_one_hop(
         assert not users.loaded
     assert ("ADMIN" in [r.name for r in roles.role_list]) == (tab == "roles")
     if tab == "usage":
-        assert _get(root, UsageState).top_loading
+        assert states.substate(root, UsageState).top_loading
     if tab == "packages":
-        assert _get(root, PackagesState).packages == []
+        assert states.substate(root, PackagesState).packages == []
     if tab == "payments":
-        assert _get(root, PaymentsState).payment_rows == []
+        assert states.substate(root, PaymentsState).payment_rows == []
 
 
 def test_the_admin_page_opens_a_tab_the_admin_may_see(database: str) -> None:
@@ -239,10 +239,12 @@ def test_the_admin_page_opens_a_tab_the_admin_may_see(database: str) -> None:
         }
     account = make_account("USER")
     root = _tab(account.token, routes.ADMIN, routes.ADMIN)
-    _get(root, SessionState)._user_id = account.user.id
-    _get(root, AdminState).tab = "users"
+    states.substate(root, SessionState)._user_id = account.user.id
+    states.substate(root, AdminState).tab = "users"
     with _token_checks() as checks:
         assert _load(root, routes.ADMIN) == []
     assert len(checks) == 1
-    assert _get(root, AdminState).tab == "roles"
-    assert _get(root, RolesState).role_list and not _get(root, UsersState).loaded
+    assert states.substate(root, AdminState).tab == "roles"
+    assert (
+        states.substate(root, RolesState).role_list and not states.substate(root, UsersState).loaded
+    )

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-import reflex as rx
-
 from metogpt.state.attachments import ComposerFiles
 from metogpt.state.chat import ChatState, sends
 from metogpt.state.chat.rows import FileRow
+from tests.support import states
 
 
 def _state() -> ChatState:
-    root = rx.State(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
-    state = root.get_substate(ChatState.get_full_name().split(".")[1:])
-    assert isinstance(state, ChatState)
+    state = states.tab(ChatState)
     return state
 
 

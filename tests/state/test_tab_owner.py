@@ -18,22 +18,17 @@ from metogpt.state.chat import ChatState, MessageRow
 from metogpt.state.session import SessionState, TabOwner, user_state_classes
 from tests.conftest import Account, make_account
 from tests.fixtures.reflex_client import AUTH_TOKEN_VAR, HYDRATE
+from tests.support import states
 
 _KEPT = {"auth_token", "lang", "_user_id"}  # the tab's own vars, and whose data it holds
 
 
 def _tab(token: str) -> rx.State:
-    root = rx.State(_reflex_internal_init=True)
-    session = _get(root, SessionState)
+    root = states.root()
+    session = states.substate(root, SessionState)
     session.auth_token = token
     asyncio.run(session._claim(token))
     return root
-
-
-def _get(root: rx.State, cls: type[Any]) -> Any:
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    assert isinstance(state, cls)
-    return state
 
 
 def _call(state: rx.State, handler: Any, *args: Any) -> Any:
@@ -45,7 +40,7 @@ def _changed(root: rx.State) -> dict[str, list[str]]:
     """Per state, the vars that are not at their defaults (the tab's own vars aside)."""
     found: dict[str, list[str]] = {}
     for cls in user_state_classes():
-        state = _get(root, cls)
+        state = states.substate(root, cls)
         names = [
             name
             for name, field in cls.__fields__.items()
@@ -62,16 +57,16 @@ def _admin_at_work(admin: Account) -> rx.State:
     """A tab where the admin loaded the user list, a user's ledger, a role, usage, chat."""
     victim = make_account(balance=2000)
     root = _tab(admin.token)
-    _call(_get(root, AdminState), AdminState.load)
-    _call(_get(root, BalanceState), BalanceState.open_balance, victim.id)
-    _call(_get(root, RolesState), RolesState.edit_role, "PRO")
-    _call(_get(root, UsageState), UsageState.set_days, "7")
-    chat = _get(root, ChatState)
+    _call(states.substate(root, AdminState), AdminState.load)
+    _call(states.substate(root, BalanceState), BalanceState.open_balance, victim.id)
+    _call(states.substate(root, RolesState), RolesState.edit_role, "PRO")
+    _call(states.substate(root, UsageState), UsageState.set_days, "7")
+    chat = states.substate(root, ChatState)
     question = MessageRow(
         "m", "user", "the admin's question", "", "done", "", 0, 0, "1", 1, 1, "", ""
     )
     chat.messages = [question]
-    assert _get(root, UsersState).rows and _get(root, BalanceState).ledger
+    assert states.substate(root, UsersState).rows and states.substate(root, BalanceState).ledger
     assert {"UsersState", "BalanceState", "RolesState", "ChatState"} <= set(_changed(root))
     return root
 
@@ -92,7 +87,7 @@ def test_every_state_that_shows_a_users_data_is_reset_with_the_session() -> None
 
 def test_sign_out_resets_every_state_of_the_tab(database: str, admin: Account) -> None:
     root = _admin_at_work(admin)
-    session = _get(root, SessionState)
+    session = states.substate(root, SessionState)
     _call(session, SessionState.logout)
     assert _changed(root) == {}
     assert session.auth_token == "" and session._user_id == ""
@@ -101,9 +96,9 @@ def test_sign_out_resets_every_state_of_the_tab(database: str, admin: Account) -
 def test_another_persons_token_resets_the_tab(database: str, admin: Account) -> None:
     root = _admin_at_work(admin)
     other = make_account()
-    session = _get(root, SessionState)
+    session = states.substate(root, SessionState)
     asyncio.run(session._claim(admin.token))  # the same person: nothing is lost
-    assert _get(root, UsersState).rows
+    assert states.substate(root, UsersState).rows
     session.auth_token = other.token
     asyncio.run(session._claim(other.token))
     assert _changed(root) == {} and session._user_id == other.id
@@ -111,7 +106,7 @@ def test_another_persons_token_resets_the_tab(database: str, admin: Account) -> 
 
 def test_a_failed_authentication_resets_the_tab(database: str, admin: Account) -> None:
     root = _admin_at_work(admin)
-    users = _get(root, UsersState)
+    users = states.substate(root, UsersState)
     users.auth_token = admin.token[:-4] + "AAAA"  # no longer a valid token
     _call(users, UsersState.search_users, "x")
     assert _changed(root) == {}
@@ -122,16 +117,19 @@ def test_a_handler_of_a_tab_that_changed_hands_starts_clean(database: str, admin
     each handler resets the tab before it loads the new person's data."""
     root = _admin_at_work(admin)
     other = make_account()
-    chat = _get(root, ChatState)
+    chat = states.substate(root, ChatState)
     chat.auth_token = other.token
     _call(chat, ChatState.load)
-    assert _get(root, UsersState).rows == [] and _get(root, BalanceState).ledger == []
+    assert (
+        states.substate(root, UsersState).rows == []
+        and states.substate(root, BalanceState).ledger == []
+    )
     assert chat.messages == [] and chat._user_id == other.id
 
 
 def test_a_login_that_fails_on_a_used_tab_leaves_nothing(database: str, admin: Account) -> None:
     root = _admin_at_work(admin)
-    form = _get(root, AuthFormState)
+    form = states.substate(root, AuthFormState)
 
     async def login() -> None:
         async for _ in AuthFormState.login.fn(form, {"email": "x@y.z", "password": "wrong"}):
@@ -152,10 +150,10 @@ def test_the_middleware_takes_the_token_that_arrives(database: str, admin: Accou
     asyncio.run(
         guard.preprocess(None, root, _event(HYDRATE, {"vars": {AUTH_TOKEN_VAR: admin.token}}))
     )
-    assert _get(root, UsersState).rows
+    assert states.substate(root, UsersState).rows
     # An ordinary event keeps the token the tab has.
     asyncio.run(guard.preprocess(None, root, _event(f"{ChatState.get_full_name()}.stop", {})))
-    assert _get(root, UsersState).rows
+    assert states.substate(root, UsersState).rows
     # A reconnect without one (the browser sends no storage at all): reset before the
     # snapshot is taken.
     asyncio.run(guard.preprocess(None, root, _event(HYDRATE, {})))
@@ -173,4 +171,4 @@ def test_a_sync_from_another_tab_resets_too(database: str, admin: Account) -> No
         {"vars": {AUTH_TOKEN_VAR: other.token}},
     )
     asyncio.run(TabOwner().preprocess(None, root, sync))
-    assert _changed(root) == {} and _get(root, SessionState)._user_id == other.id
+    assert _changed(root) == {} and states.substate(root, SessionState)._user_id == other.id

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import reflex as rx
 from sqlmodel import col, func, select
 
 from metogpt import i18n
@@ -21,6 +20,7 @@ from metogpt.services import answers, db, live, relay
 from metogpt.state.chat import ChatState, answer_flow
 from metogpt.state.chat import state as chat_state
 from tests.conftest import make_account
+from tests.support import states
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +32,7 @@ def memory_hub() -> Iterator[None]:
 
 async def _tab(token: str | None = None) -> ChatState:
     """A tab's state, signed in (a new account's unless `token`), the chat page loaded."""
-    root = rx.State(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
-    state = root.get_substate(ChatState.get_full_name().split(".")[1:])
-    assert isinstance(state, ChatState)
+    state = states.tab(ChatState)
     state.auth_token = token or make_account().token
     await ChatState.load.fn(state)  # pyright: ignore[reportFunctionMemberAccess]
     assert state.model

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from metogpt.models import LedgerEntry, User
+from metogpt.models import LedgerEntry, Message, User
 from metogpt.services import answers, conversations, relay
 from metogpt.services.db import read_session, write_session
 
@@ -19,6 +19,14 @@ def user_row(user_id: str) -> User:
         user = s.get(User, user_id)
         assert user is not None
         return user
+
+
+def message_row(message_id: str) -> Message:
+    """The message as stored now, read in its own session."""
+    with read_session() as s:
+        message = s.get(Message, message_id)
+        assert message is not None
+        return message
 
 
 def with_ledger_sum(user_id: str) -> tuple[User, int]:
