@@ -4,9 +4,10 @@ classes (styled by assets/metogpt.css): long lists skip those per-element React 
 and style props, which a new browser tab pays for in full (bench/admin_first_screen.py).
 
 On a phone (below Reflex's "md", 48em) every table wearing `stack-table` shows each row as
-a stacked card (assets/metogpt.css): no header row, each cell labelled by its `data-label`
-(`cell`, `plain_cell(label=...)`), a cell marked `stack-full` on a line of its own. Nothing
-is hidden, so every action of a row stays on screen, and nothing scrolls sideways."""
+a stacked card (assets/metogpt.css), each cell labelled by its `data-label` (`cell`,
+`plain_cell(label=...)`), a cell marked `stack-full` on a line of its own; of the header
+row only its sort buttons stay, as a labelled bar of chips. Nothing is hidden, so every
+action of a row stays on screen, and nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def table(
     `render` is rx.foreach's: it takes the item's Var, and its index's if it names one."""
     cells = [rx.table.column_header_cell(t(h)) if isinstance(h, str) else h for h in headers]
     return rx.table.root(
-        rx.table.header(rx.table.row(*cells)),
+        # On a phone the header is a bar of sort buttons, named by data-label (CSS)
+        rx.table.header(rx.table.row(*cells, data_label=t("table.sort_by"))),
         rx.table.body(rx.foreach(rows, render)),
         size="1",
         width="100%",

@@ -236,7 +236,7 @@ UI: dict[str, tuple[str, str]] = {
     "admin.tab.usage": ("Usage", "Статистика"),
     "admin.search_users": (
         "Search by email, username or name",
-        "Поиск по почте, имени пользователя или имени",
+        "Почта, имя пользователя или имя",
     ),
     "admin.col.user": ("User", "Пользователь"),
     "admin.col.email": ("Email", "Почта"),
@@ -245,6 +245,8 @@ UI: dict[str, tuple[str, str]] = {
     "admin.col.enabled": ("Enabled", "Активен"),
     "admin.col.created": ("Registered", "Регистрация"),
     "admin.col.active": ("Last active", "Последняя активность"),
+    "admin.never_active": ("Never", "Ни разу"),
+    "table.sort_by": ("Sort by", "Сортировка"),
     "admin.col.actions": ("Actions", "Действия"),
     "admin.prev": ("Previous", "Назад"),
     "admin.next": ("Next", "Вперёд"),

@@ -125,7 +125,9 @@ def test_admin_disables_and_enables_a_user_with_the_switch(
         ).json()
         return found["users"][0]["enabled"]
 
-    switch = _find_user(admin, person.email).get_by_role("switch")
+    row = _find_user(admin, person.email)
+    expect(row.locator(".user-active")).to_have_text("Never")  # registered, never signed in
+    switch = row.get_by_role("switch")
     expect(switch).to_have_attribute("aria-checked", "true")
     switch.click()
     expect(switch).to_have_attribute("aria-checked", "false")

@@ -67,7 +67,14 @@ def _user_row(row: ObjectVar[UserRow]) -> rx.Component:
             ),
             label=t("admin.col.enabled"),
         ),
-        plain_cell(plain_text(row.active), label=t("admin.col.active")),
+        plain_cell(
+            rx.cond(
+                row.active,
+                plain_text(row.active, extra="user-active"),
+                plain_text(t("admin.never_active"), gray=True, extra="user-active"),
+            ),
+            label=t("admin.col.active"),
+        ),
         plain_cell(plain_text(row.created), label=t("admin.col.created")),
         plain_cell(
             rx.cond(
