@@ -150,7 +150,7 @@ def confirm_dialog(
                 ),
                 button,
                 justify="end",
-                gap="3",
+                spacing="3",
                 margin_top="1em",
                 wrap="wrap",
             ),

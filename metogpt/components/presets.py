@@ -67,7 +67,7 @@ def _sharing() -> rx.Component:
                 rx.foreach(PresetState.publish_roles, _role_box),
                 wrap="wrap",
                 spacing="4",
-                row_gap="2",
+                row_gap="var(--space-2)",
                 id="preset-roles",
             ),
             rx.text(t("presets.share_hint"), size="1", color_scheme="gray"),

@@ -61,7 +61,7 @@ def ledger_section() -> rx.Component:
             ),
             width="100%",
             align="center",
-            gap="3",
+            spacing="3",
             wrap="wrap",
         ),
         rx.cond(

@@ -51,14 +51,14 @@ def usage_section() -> rx.Component:
             ),
             width="100%",
             align="center",
-            gap="3",
+            spacing="3",
             wrap="wrap",
         ),
         rx.flex(
             _figure("account.usage.credits", MyUsageState.usage_credits, "my-usage-credits"),
             _figure("account.usage.tokens", MyUsageState.usage_tokens, "my-usage-tokens"),
             _figure("account.usage.answers", MyUsageState.usage_answers, "my-usage-answers"),
-            gap="5",
+            spacing="5",
             wrap="wrap",
         ),
         rx.grid(

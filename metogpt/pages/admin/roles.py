@@ -97,7 +97,7 @@ def _perm_matrix() -> rx.Component:
             for ptype, actions in CATALOG.items()
         ],
         columns=rx.breakpoints(initial="1", sm="2"),
-        gap="3",
+        spacing="3",
         width="100%",
         id="perm-matrix",
     )

@@ -53,7 +53,6 @@ def _figure(label: str, value: rx.Var | int, figure_id: str) -> rx.Component:
     return rx.card(
         rx.text(t(label), size="1", color_scheme="gray"),
         rx.heading(value, size="5", id=figure_id),
-        min_width="9em",
     )
 
 
@@ -101,16 +100,18 @@ def usage_tab() -> rx.Component:
             ),
             width="100%",
             align="center",
-            gap="3",
+            spacing="3",
             wrap="wrap",
         ),
         _user_filter(),
-        rx.flex(
+        rx.grid(  # three abreast, a phone's width shared alike
             _figure("admin.usage.credits", UsageState.total_credits, "usage-credits"),
             _figure("admin.usage.tokens", UsageState.total_tokens, "usage-tokens"),
             _figure("admin.usage.answers", UsageState.total_answers, "usage-answers"),
-            gap="3",
-            wrap="wrap",
+            columns="3",
+            spacing="3",
+            width="100%",
+            max_width="36em",
         ),
         rx.grid(
             # every day of the range is a row, at zero when nothing was charged

@@ -167,7 +167,7 @@ def users_tab() -> rx.Component:
             width="100%",
             align="center",
             wrap="wrap",
-            gap="2",
+            spacing="2",
         ),
         rx.box(
             table(
