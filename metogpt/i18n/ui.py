@@ -81,10 +81,8 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "chat.cancel": ("Cancel", "Отмена"),
     "chat.save": ("Save", "Сохранить"),
-    "chat.placeholder": (
-        "Message MetoGPT… (Enter sends, Shift+Enter adds a line)",
-        "Сообщение для MetoGPT… (Enter — отправить, Shift+Enter — новая строка)",
-    ),
+    # No keys named: Enter sends with a keyboard, adds a line on a touch screen.
+    "chat.placeholder": ("Message MetoGPT…", "Сообщение для MetoGPT…"),
     "chat.send": ("Send", "Отправить"),
     "chat.stop": ("Stop", "Стоп"),
     "chat.not_sent": (

@@ -16,6 +16,13 @@ from metogpt.components.send_watch import (
 from metogpt.state.chat import ChatState
 from metogpt.state.lang import t
 
+# Enter sends and Shift+Enter adds a line, as in every chat, where there is a keyboard. A
+# touch screen's keyboard has no Shift+Enter: there Enter adds a line and Send sends. Read
+# at each key press (the page is prerendered without a window).
+ENTER_SENDS = rx.Var(
+    "!(typeof window !== 'undefined' && window.matchMedia('(pointer: coarse)').matches)"
+).to(bool)
+
 
 def model_picker() -> rx.Component:
     return rx.select.root(
@@ -74,7 +81,7 @@ def composer() -> rx.Component:
                 value=ChatState.draft,
                 on_change=ChatState.set_draft,
                 placeholder=t("chat.placeholder"),
-                enter_key_submit=True,
+                enter_key_submit=ENTER_SENDS,
                 auto_height=True,
                 rows="2",
                 max_length=100_000,
