@@ -34,6 +34,7 @@ from tests.fixtures.fake_payments import FakePaymentServer  # noqa: E402
 from tests.fixtures.fake_providers import FakeProviderServer  # noqa: E402
 from tests.fixtures.fake_s3 import s3_endpoint, storage  # noqa: E402, F401
 from tests.support import services  # noqa: E402
+from tests.support.calls import sql  # noqa: E402
 
 _services: list[services.Service] = []
 _migrated: set[str] = set()
@@ -87,7 +88,7 @@ def _reset_postgres_schema(url: str) -> None:
 def _wipe() -> None:
     with db.write_session() as session:
         for table in reversed(SQLModel.metadata.sorted_tables):
-            session.connection().execute(text(f'DELETE FROM "{table.name}"'))
+            sql(session, f'DELETE FROM "{table.name}"')
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -9,30 +9,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import CheckConstraint, inspect, text
+from sqlalchemy import CheckConstraint, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from metogpt.services import accounts, billing, db, holds, roles, setup
 from metogpt.services.db import read_session, write_session
 from tests.conftest import make_account
+from tests.support.calls import sql
 from tests.support.server import fresh_postgres_database
 
 
 def _row(user_id: str) -> tuple[int, int, list[int]]:
     # Plain SQL: it reads the same columns at any revision (the models are head's).
     with read_session() as s:
-        found = (
-            s.connection()
-            .execute(
-                text('SELECT balance, reserved FROM "user" WHERE id = :id'),
-                parameters={"id": user_id},
-            )
-            .one()
-        )
-        after = s.connection().execute(
-            text("SELECT balance_after FROM ledger_entry WHERE user_id = :id ORDER BY id"),
-            parameters={"id": user_id},
+        found = sql(s, 'SELECT balance, reserved FROM "user" WHERE id = :id', id=user_id).one()
+        after = sql(
+            s, "SELECT balance_after FROM ledger_entry WHERE user_id = :id ORDER BY id", id=user_id
         )
         return found[0], found[1], [row[0] for row in after]
 
@@ -62,7 +55,7 @@ def test_the_database_refuses_a_write_that_breaks_an_invariant(
     _hold(acc.id)
     before = _row(acc.id)
     with pytest.raises(IntegrityError, match=r"(?i)check"), write_session() as s:
-        s.connection().execute(text(statement), parameters={"id": acc.id})
+        sql(s, statement, id=acc.id)
     assert _row(acc.id) == before
     with read_session() as s:
         assert billing.reconcile(s) == []
@@ -72,9 +65,7 @@ def test_a_write_within_the_invariants_passes(database: str) -> None:
     # The control: the constraints refuse the broken rows above, not every direct write.
     acc = make_account(balance=500)
     with write_session() as s:
-        s.connection().execute(
-            text('UPDATE "user" SET reserved = balance WHERE id = :id'), parameters={"id": acc.id}
-        )
+        sql(s, 'UPDATE "user" SET reserved = balance WHERE id = :id', id=acc.id)
     assert _row(acc.id)[:2] == (500, 500)
 
 
@@ -109,13 +100,12 @@ def _search_index_holds(user_id: str) -> None:
     with read_session() as s:
         if s.get_bind().dialect.name == "sqlite":
             # FTS5's own check: the index holds exactly the table's rows (raises if not).
-            s.connection().execute(
-                text("INSERT INTO user_search(user_search) VALUES ('integrity-check')")
+            sql(s, "INSERT INTO user_search(user_search) VALUES ('integrity-check')")
+            found = sql(
+                s,
+                'SELECT "user".id FROM user_search JOIN "user" ON "user".rowid = '
+                "user_search.rowid WHERE user_search MATCH '\"quartz\"'",
             )
-            found = s.connection().execute(
-                text('SELECT "user".id FROM user_search JOIN "user" ON "user".rowid = '
-                     "user_search.rowid WHERE user_search MATCH '\"quartz\"'")
-            )  # fmt: skip
             assert [row[0] for row in found] == [user_id]
         else:
             indexes = {i["name"] for i in inspect(s.connection()).get_indexes("user")}
@@ -138,16 +128,15 @@ def test_0007_keeps_the_rows_and_the_search_index(database: str, tmp_path: Path)
         assert _row(user.id) == before
         _search_index_holds(user.id)
         with write_session() as s:  # without the constraints the database lets it through
-            s.connection().execute(text(BROKEN["negative reserved"]), parameters={"id": user.id})
-            s.connection().execute(text('UPDATE "user" SET reserved = :r WHERE id = :id'),
-                   parameters={"id": user.id, "r": before[1]})  # fmt: skip
+            sql(s, BROKEN["negative reserved"], id=user.id)
+            sql(s, 'UPDATE "user" SET reserved = :r WHERE id = :id', id=user.id, r=before[1])
 
         setup.migrate()
         assert _row(user.id) == before
         _search_index_holds(user.id)
         broken = BROKEN["more reserved than the balance"]
         with pytest.raises(IntegrityError), write_session() as s:
-            s.connection().execute(text(broken), parameters={"id": user.id})
+            sql(s, broken, id=user.id)
         with write_session() as s:
             assert holds.settle(s, hold.reservation_id, 10, 5) is not None
         _search_index_holds(user.id)
@@ -164,9 +153,7 @@ def _books() -> tuple[list[tuple[object, ...]], ...]:
         "SELECT * FROM usage_user_daily ORDER BY 1, 2",
     )
     with read_session() as s:
-        return tuple(
-            [tuple(row) for row in s.connection().execute(text(query))] for query in queries
-        )
+        return tuple([tuple(row) for row in sql(s, query)] for query in queries)
 
 
 def test_0016_keeps_the_holds_and_the_rollups(database: str, tmp_path: Path) -> None:

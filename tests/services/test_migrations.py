@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from metogpt.models import User
 from metogpt.services import db, setup, users
 from tests.conftest import make_account
+from tests.support.calls import sql
 
 
 def test_models_match_migrations(database: str) -> None:
@@ -33,20 +34,19 @@ def test_the_sqlite_search_index_follows_the_user_table(database: str) -> None:
 
     def found(needle: str) -> list[str]:
         with db.read_session() as session:
-            rows = session.connection().execute(
-                text('SELECT "user".id FROM user_search JOIN "user" ON "user".rowid = '
-                     "user_search.rowid WHERE user_search MATCH :q"),
-                parameters={"q": f'"{needle}"'},
-            )  # fmt: skip
+            rows = sql(
+                session,
+                'SELECT "user".id FROM user_search JOIN "user" ON "user".rowid = '
+                "user_search.rowid WHERE user_search MATCH :q",
+                q=f'"{needle}"',
+            )
             return [r[0] for r in rows]
 
     assert found("renamed pers") == [acc.id]
     assert found(acc.user.name) == []  # the old name is gone from the index
     with db.write_session() as session:
         # FTS5's own check: the index holds exactly the table's rows (raises if not).
-        session.connection().execute(
-            text("INSERT INTO user_search(user_search) VALUES ('integrity-check')")
-        )
+        sql(session, "INSERT INTO user_search(user_search) VALUES ('integrity-check')")
 
 
 @pytest.mark.parametrize("needle", ["smith", "exa", "o'b%_\\x"])
@@ -55,12 +55,12 @@ def test_the_postgresql_user_search_can_use_the_trigram_indexes(database: str, n
         pytest.skip("the trigram indexes exist on PostgreSQL only")
     with db.read_session() as session:
         query = select(func.count()).select_from(User).where(users._search_match(session, needle))
-        sql = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
         # Without table scans on offer, the plan shows whether the search's expressions
         # (escaped or not) are the indexed ones: otherwise it still has to scan.
         for kind in ("seqscan", "indexscan", "indexonlyscan"):
-            session.connection().execute(text(f"SET LOCAL enable_{kind} = off"))
-        plan = "\n".join(row[0] for row in session.connection().execute(text(f"EXPLAIN {sql}")))
+            sql(session, f"SET LOCAL enable_{kind} = off")
+        plan = "\n".join(row[0] for row in sql(session, f"EXPLAIN {compiled}"))
     for index in ("ix_user_trgm_email", "ix_user_trgm_username", "ix_user_trgm_name"):
         assert index in plan, plan
 

@@ -1,16 +1,23 @@
 """Calling services from a test: each call in its own write transaction, rows read fresh
-(a user, with their ledger's sum), a whole chat turn."""
+(a user, with their ledger's sum), a whole chat turn; and plain SQL, past the models."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from sqlmodel import func, select
+from sqlalchemy import CursorResult, text
+from sqlmodel import Session, func, select
 
 from metogpt.models import LedgerEntry, Message, User
 from metogpt.services import answers, conversations, relay
 from metogpt.services.db import read_session, write_session
+
+
+def sql(session: Session, statement: str, **params: Any) -> CursorResult:
+    """Plain SQL in `session`'s transaction (what no model reads or writes: a constraint's
+    refusal, a search index, another revision's columns)."""
+    return session.connection().execute(text(statement), params)
 
 
 def user_row(user_id: str) -> User:
