@@ -1,9 +1,12 @@
-"""CPU time of processes, from Linux's /proc (psutil is not a dependency)."""
+"""CPU time of processes, from Linux's /proc (psutil is not a dependency; the stat file
+read as tests/support/server.py reads it)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from tests.support.server import stat_fields
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -11,8 +14,7 @@ _TICK = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     """CPU seconds (user + system) a process has used so far; 0 once it has gone."""
     try:
-        # "pid (comm) state ...": comm may hold spaces, so the fields are split after ")"
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = stat_fields(Path(f"/proc/{pid}/stat"))
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime

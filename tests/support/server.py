@@ -104,7 +104,7 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _stat_fields(stat: Path) -> list[str]:
+def stat_fields(stat: Path) -> list[str]:
     """A /proc/<pid>/stat's fields from `state` on (Linux; psutil is not a dependency):
     "pid (comm) state ppid ...", comm may hold spaces, so split after the ")"."""
     return stat.read_text().rsplit(")", 1)[1].split()
@@ -115,7 +115,7 @@ def _children(pid: int) -> set[int]:
     found: set[int] = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = _stat_fields(stat)
+            fields = stat_fields(stat)
         except OSError:  # the process ended while we looked
             continue
         if int(fields[1]) == pid:
@@ -125,7 +125,7 @@ def _children(pid: int) -> set[int]:
 
 def _age(pid: int) -> float:
     """Seconds since the process started (its start time is in clock ticks since boot)."""
-    started = int(_stat_fields(Path(f"/proc/{pid}/stat"))[19])
+    started = int(stat_fields(Path(f"/proc/{pid}/stat"))[19])
     uptime = float(Path("/proc/uptime").read_text().split()[0])
     return uptime - started / os.sysconf("SC_CLK_TCK")
 
