@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -157,16 +158,20 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def new_page(
     browser: Browser, app_server: AppServer, request: pytest.FixtureRequest
-) -> Iterator[Callable[[], Page]]:
-    """Open pages in fresh browser contexts (empty localStorage), closed after the test.
-    A failing test leaves a screenshot of each of its pages in test-artifacts/screenshots."""
+) -> Iterator[Callable[..., Page]]:
+    """Open pages in fresh browser contexts (empty localStorage), closed after the test;
+    keywords go to the context (`viewport`, `has_touch`, ...). A failing test leaves a
+    screenshot of each of its pages in test-artifacts/screenshots."""
     contexts: list[BrowserContext] = []
 
-    def open_page() -> Page:
+    def open_page(**options: Any) -> Page:
         context = browser.new_context(
-            viewport={"width": 1280, "height": 800},
-            base_url=app_server.base_url,
-            locale="en-US",
+            **{
+                "viewport": {"width": 1280, "height": 800},
+                "base_url": app_server.base_url,
+                "locale": "en-US",
+                **options,
+            }
         )
         context.set_default_timeout(20_000)
         contexts.append(context)
